@@ -1,0 +1,327 @@
+"""The sales floor: reps and what they can take, routing rules, offers and contact attempts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.timezone import now
+
+from assignments.routing.facts import CONDITION_FIELDS, OPERATORS, RELAX_DROPS, STRATEGIES
+from campaigns.models import Lead, OfficeHours, validate_timezone
+
+Weekday = OfficeHours.Weekday
+
+
+class Skill(models.Model):
+    """Something a lead may ask for and a rep may be good at (e.g. solar, mortgage)."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A group of reps that routing rules send leads to."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    away_after_seconds = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="A rep with no open /rep/ tab for this long counts as away. Empty: presence is not tracked.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rep(models.Model):
+    """A salesperson who is offered leads; one per Django user."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep")
+    active = models.BooleanField(default=True, help_text="Inactive reps are never offered leads.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFLINE)
+    status_changed_at = models.DateTimeField(default=now)
+    capacity = models.PositiveSmallIntegerField(default=5, help_text="Open leads (offered + accepted) at once.")
+    load = models.PositiveSmallIntegerField(default=0, editable=False,
+                                            help_text="Open leads now; kept by the routing service.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    teams = models.ManyToManyField(Team, related_name="reps", blank=True)
+    weight = models.PositiveIntegerField(default=1, help_text="Share of leads under a weighted rule.")
+    last_offered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    conversion_rate = models.FloatField(default=0.0, editable=False,
+                                        help_text="Trailing won rate, smoothed toward the floor average.")
+    median_response_seconds = models.FloatField(null=True, blank=True, editable=False)
+    stats_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(load__lte=F("capacity")), name="rep_load_within_capacity"),
+        ]
+        indexes = [models.Index(fields=["active", "status"], name="rep_active_status")]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+
+class RepLanguage(models.Model):
+    """A language a rep speaks (ISO 639-1)."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="languages")
+    code = models.CharField(max_length=2, help_text="ISO 639-1, e.g. en, es, de.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "code"], name="replanguage_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RepSkill(models.Model):
+    """A skill of a rep, with a level from 1 (basic) to 5 (expert)."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="rep_skills")
+    level = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1), MaxValueValidator(5)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "skill"], name="repskill_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="repskill_level_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.level})"
+
+
+class RepTerritory(models.Model):
+    """Where a rep may take leads: a country, optionally narrowed to a region or postal prefix."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="territories")
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2.")
+    region = models.CharField(max_length=64, blank=True)
+    postal_prefix = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name_plural = "rep territories"
+
+    def __str__(self) -> str:
+        return "/".join(part for part in (self.country, self.region, self.postal_prefix) if part)
+
+
+class WorkingHours(models.Model):
+    """A weekly shift of a rep in the rep's time zone; 00:00-00:00 is the whole day."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField(help_text="Earlier than or equal to starts: the shift runs past midnight.")
+
+    class Meta:
+        ordering = ["rep", "weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="workinghours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class DayOff(models.Model):
+    """A date (in the rep's time zone) on which the rep takes no leads."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name_plural = "days off"
+        constraints = [models.UniqueConstraint(fields=["rep", "date"], name="dayoff_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}"
+
+
+class ConditionBase(models.Model):
+    """A test on one lead field; all conditions of a rule must hold."""
+
+    field = models.CharField(max_length=80, help_text=f"One of {', '.join(k for k, _ in CONDITION_FIELDS)}, "
+                                                      "or fields.<name> for an extra answer.")
+    op = models.CharField("operator", max_length=12, choices=OPERATORS, default="eq")
+    value = models.CharField(max_length=500, blank=True, help_text="For 'in' and 'prefix': comma-separated.")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.op} {self.value}"
+
+
+class ScoringRule(models.Model):
+    """Points a lead earns at intake when all its conditions hold; rules can route and queue by score."""
+
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    points = models.IntegerField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.points:+d})"
+
+
+class ScoringCondition(ConditionBase):
+    rule = models.ForeignKey(ScoringRule, on_delete=models.CASCADE, related_name="conditions")
+
+
+class RoutingRule(models.Model):
+    """Which reps a matching lead goes to and how one is chosen; rules are tried in order."""
+
+    name = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first; the first match wins.")
+    active = models.BooleanField(default=True)
+    teams = models.ManyToManyField(Team, related_name="routing_rules", blank=True,
+                                   help_text="Candidate reps. Empty: every rep.")
+    strategy = models.CharField(max_length=24, choices=STRATEGIES, default="round_robin")
+    offer_timeout_seconds = models.PositiveIntegerField(
+        default=120, validators=[MinValueValidator(5)], help_text="SLA: an offer not accepted by then moves on.")
+    max_offers = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1)], help_text="Offers to try before the lead waits in the queue.")
+    max_wait_seconds = models.PositiveIntegerField(
+        default=300, help_text="SLA: a lead waiting longer than this is reported and alerted on.")
+    require_language = models.BooleanField(default=True, help_text="Only reps who speak the lead's language.")
+    require_skill = models.BooleanField(default=False, help_text="Only reps with the skill the lead asks for.")
+    min_skill_level = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1),
+                                                                               MaxValueValidator(5)])
+    require_territory = models.BooleanField(default=False, help_text="Only reps who cover the lead's location.")
+    broadcast_count = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(2)],
+                                                       help_text="Broadcast: reps offered at once.")
+    exploration_share = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)],
+                                          help_text="Performance-weighted: share of leads given at random.")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleCondition(ConditionBase):
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="conditions")
+
+
+class RuleRelaxation(models.Model):
+    """After a lead has waited this long, the rule stops applying one filter, so no lead waits forever."""
+
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="relaxations")
+    after_seconds = models.PositiveIntegerField()
+    drop = models.CharField(max_length=24, choices=RELAX_DROPS)
+
+    class Meta:
+        ordering = ["after_seconds"]
+
+    def __str__(self) -> str:
+        return f"after {self.after_seconds}s: {self.get_drop_display()}"
+
+
+class Assignment(models.Model):
+    """One offer of a lead to a rep and what became of it."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+        COMPLETED = "completed", "Completed"
+
+    OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="assignments")
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="assignments")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFERED)
+    offered_at = models.DateTimeField(default=now)
+    expires_at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="First shown in the rep's browser.")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=200, blank=True)
+    broadcast = models.BooleanField(default=False)
+    explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")
+
+    class Meta:
+        ordering = ["-offered_at"]
+        indexes = [
+            models.Index(fields=["rep", "status"], name="assignment_rep_status"),
+            models.Index(fields=["status", "expires_at"], name="assignment_status_expires"),
+            models.Index(fields=["lead", "offered_at"], name="assignment_lead_offered"),
+            models.Index(fields=["offered_at"], name="assignment_offered"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["lead"], condition=Q(status="accepted"),
+                                    name="assignment_one_owner_per_lead"),
+            models.UniqueConstraint(fields=["lead", "rep"], condition=Q(status="offered"),
+                                    name="assignment_one_open_offer_per_rep"),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("offered_at")),
+                                   name="assignment_expires_after_offer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} -> {self.rep} ({self.status})"
+
+
+class ContactAttempt(models.Model):
+    """A call, email or SMS a rep made to a lead."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    class Outcome(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left voicemail"
+        BUSY = "busy", "Busy"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        SENT = "sent", "Sent (email / SMS)"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="contacts")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    notes = models.CharField(max_length=1000, blank=True)
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["lead", "at"], name="contact_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_outcome_display()}"

@@ -1,0 +1,81 @@
+"""decide(): score -> match rule -> team candidates -> hard filters -> strategy -> Decision."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+from datetime import datetime
+
+from .conditions import match_rule, score_lead
+from .facts import Action, CandidateVerdict, Decision, LeadFacts, RepFacts, RuleSpec, ScoringRule, WaitReason
+from .filters import active_relaxations, make_screen, team_candidates
+from .strategies import rank
+
+
+def decide(
+    *,
+    lead: LeadFacts,
+    reps: Sequence[RepFacts],
+    rules: Sequence[RuleSpec],
+    now: datetime,
+    rng: random.Random | int | None,
+    scoring_rules: Sequence[ScoringRule] | None = None,
+) -> Decision:
+    """Route one lead; deterministic for a given rng seed. `now` must be tz-aware.
+
+    With `scoring_rules`, the lead is re-scored first; otherwise `lead.score` is used as is.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("decide() needs a tz-aware `now`")
+    if not isinstance(rng, random.Random):
+        rng = random.Random(rng)
+    if scoring_rules is not None:
+        lead = dataclasses.replace(lead, score=score_lead(lead=lead, scoring_rules=scoring_rules))
+
+    rule = match_rule(lead=lead, rules=rules)
+    if rule is None:
+        return _wait(lead=lead, now=now, reason=WaitReason.NO_RULE)
+
+    relaxed = active_relaxations(rule=rule, lead=lead, now=now)
+    screen = make_screen(lead=lead, rule=rule, now=now, relaxed=relaxed)
+    candidates = team_candidates(reps=reps, rule=rule)
+    reasons = [screen(rep) for rep in candidates]
+    kept = [rep for rep, reason in zip(candidates, reasons) if not reason]
+
+    ranking = rank(reps=kept, rule=rule, rng=rng, now=now) if kept else None
+    scores = ranking.scores if ranking else {}
+    verdicts = tuple(
+        CandidateVerdict(rep_id=rep.id, kept=not reason, reason=str(reason), score=scores.get(rep.id))
+        for rep, reason in zip(candidates, reasons)
+    )
+    return Decision(
+        action=Action.OFFER.value if ranking else Action.WAIT.value,
+        rep_ids=ranking.chosen if ranking else (),
+        fallback_rep_ids=ranking.fallbacks if ranking else (),
+        rule_id=rule.id,
+        rule_name=rule.name,
+        reason="" if ranking else WaitReason.NO_ELIGIBLE_REP.value,
+        candidates=verdicts,
+        relaxed=relaxed,
+        explored=ranking.explored if ranking else False,
+        score=lead.score,
+        decided_at=now,
+        strategy=str(rule.strategy),
+    )
+
+
+def _wait(*, lead: LeadFacts, now: datetime, reason: str) -> Decision:
+    return Decision(
+        action=Action.WAIT.value,
+        rep_ids=(),
+        fallback_rep_ids=(),
+        rule_id=None,
+        rule_name="",
+        reason=str(reason),
+        candidates=(),
+        relaxed=(),
+        explored=False,
+        score=lead.score,
+        decided_at=now,
+    )

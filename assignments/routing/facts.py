@@ -1,0 +1,341 @@
+"""Inputs, outputs and choice constants of the routing engine (pure stdlib)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+
+class Strategy(StrEnum):
+    ROUND_ROBIN = "round_robin"
+    WEIGHTED = "weighted"
+    LEAST_BUSY = "least_busy"
+    TOP_PERFORMER = "top_performer"
+    PERFORMANCE_WEIGHTED = "performance_weighted"
+    BROADCAST = "broadcast"
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NEQ = "neq"
+    IN = "in"
+    NOT_IN = "not_in"
+    PREFIX = "prefix"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    EXISTS = "exists"
+    NOT_EXISTS = "not_exists"
+
+
+class FilterReason(StrEnum):
+    """Why a candidate rep was dropped; listed in the order the filters run."""
+
+    INACTIVE = "inactive"
+    NOT_AVAILABLE = "not_available"
+    OFF_HOURS = "off_hours"
+    AT_CAPACITY = "at_capacity"
+    EXCLUDED = "excluded"
+    LANGUAGE = "language"
+    SKILL = "skill"
+    TERRITORY = "territory"
+
+
+class RelaxDrop(StrEnum):
+    LANGUAGE = "language"
+    SKILL = "skill"
+    TERRITORY_REGION = "territory_region"
+    TERRITORY = "territory"
+
+
+class Action(StrEnum):
+    OFFER = "offer"
+    WAIT = "wait"
+
+
+REP_AVAILABLE = "available"  # the only RepFacts.status that may receive leads
+
+
+class WaitReason(StrEnum):
+    NO_RULE = "no_rule"
+    NO_ELIGIBLE_REP = "no_eligible_rep"
+
+
+# (value, label) tuples, ready to be used as Django `choices`.
+STRATEGIES = (
+    (Strategy.ROUND_ROBIN.value, "Round robin (longest since last offer)"),
+    (Strategy.WEIGHTED.value, "Weighted split (random by rep weight)"),
+    (Strategy.LEAST_BUSY.value, "Least busy (lowest load vs. capacity)"),
+    (Strategy.TOP_PERFORMER.value, "Top performer (best conversion, then fastest)"),
+    (Strategy.PERFORMANCE_WEIGHTED.value, "Performance weighted (with exploration)"),
+    (Strategy.BROADCAST.value, "Broadcast (offer to several, first accept wins)"),
+)
+OPERATORS = (
+    (Op.EQ.value, "is"),
+    (Op.NEQ.value, "is not"),
+    (Op.IN.value, "is one of (comma-separated)"),
+    (Op.NOT_IN.value, "is not one of (comma-separated)"),
+    (Op.PREFIX.value, "starts with (comma-separated)"),
+    (Op.GT.value, "is greater than"),
+    (Op.GTE.value, "is at least"),
+    (Op.LT.value, "is less than"),
+    (Op.LTE.value, "is at most"),
+    (Op.EXISTS.value, "is set"),
+    (Op.NOT_EXISTS.value, "is not set"),
+)
+FIELDS_PREFIX = "fields."
+CONDITION_FIELDS = (
+    ("campaign", "Campaign"),
+    ("supplier", "Supplier"),
+    ("score", "Lead score"),
+    ("country", "Country"),
+    ("region", "Region"),
+    ("postal_code", "Postal code"),
+    ("language", "Language"),
+    ("skill", "Skill"),
+)
+RELAX_DROPS = (
+    (RelaxDrop.LANGUAGE.value, "Stop requiring the language"),
+    (RelaxDrop.SKILL.value, "Stop requiring the skill"),
+    (RelaxDrop.TERRITORY_REGION.value, "Territory: only the country must match"),
+    (RelaxDrop.TERRITORY.value, "Stop requiring the territory"),
+)
+FILTER_REASONS = (
+    (FilterReason.INACTIVE.value, "inactive"),
+    (FilterReason.NOT_AVAILABLE.value, "not available"),
+    (FilterReason.OFF_HOURS.value, "off hours"),
+    (FilterReason.AT_CAPACITY.value, "at capacity"),
+    (FilterReason.EXCLUDED.value, "excluded for this lead"),
+    (FilterReason.LANGUAGE.value, "language mismatch"),
+    (FilterReason.SKILL.value, "skill too low"),
+    (FilterReason.TERRITORY.value, "outside territory"),
+)
+STRATEGY_SHORT_NAMES = {
+    Strategy.ROUND_ROBIN.value: "round robin",
+    Strategy.WEIGHTED.value: "weighted split",
+    Strategy.LEAST_BUSY.value: "least busy",
+    Strategy.TOP_PERFORMER.value: "top performer",
+    Strategy.PERFORMANCE_WEIGHTED.value: "performance weighted",
+    Strategy.BROADCAST.value: "broadcast",
+}
+ACTIONS = ((Action.OFFER.value, "Offer"), (Action.WAIT.value, "Wait"))
+WAIT_REASONS = (
+    (WaitReason.NO_RULE.value, "no rule matched"),
+    (WaitReason.NO_ELIGIBLE_REP.value, "no eligible rep"),
+)
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One test on a lead: `field op value` (see OPERATORS / CONDITION_FIELDS)."""
+
+    field: str
+    op: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingWindow:
+    """Local wall-clock shift; end <= start runs past midnight; 00:00-00:00 is all day."""
+
+    weekday: int  # 0 = Monday .. 6 = Sunday
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Territory:
+    """Empty region / postal_prefix mean "any"."""
+
+    country: str
+    region: str = ""
+    postal_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """Once the lead has waited `after_seconds`, stop applying the `drop` requirement."""
+
+    after_seconds: int
+    drop: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFacts:
+    """What the engine may know about a lead; datetimes are tz-aware."""
+
+    id: int
+    campaign: str
+    supplier: str
+    country: str
+    region: str
+    postal_code: str
+    language: str
+    skill: str
+    fields: Mapping[str, object]
+    score: int
+    waiting_since: datetime
+    excluded_rep_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RepFacts:
+    """A rep's routing-relevant state; datetimes are tz-aware, timezone is an IANA name."""
+
+    id: int
+    active: bool
+    status: str
+    timezone: str
+    working_hours: tuple[WorkingWindow, ...]
+    days_off: frozenset[date]
+    load: int
+    capacity: int
+    languages: frozenset[str]
+    skills: Mapping[str, int]
+    territories: tuple[Territory, ...]
+    team_ids: frozenset[int]
+    last_offered_at: datetime | None
+    weight: int = 1
+    performance: float = 0.0
+    median_response_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A routing rule; the lowest `order` whose conditions all match wins."""
+
+    id: int
+    name: str
+    order: int
+    active: bool
+    conditions: tuple[Condition, ...]
+    team_ids: frozenset[int]
+    strategy: str
+    require_language: bool = True
+    require_skill: bool = False
+    min_skill_level: int = 1
+    require_territory: bool = False
+    relaxations: tuple[Relaxation, ...] = ()
+    broadcast_count: int = 3
+    exploration_share: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringRule:
+    """Adds `points` to the lead score when all conditions match."""
+
+    id: int
+    name: str
+    conditions: tuple[Condition, ...]
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateVerdict:
+    """One candidate rep: kept or dropped (reason = FilterReason), plus its strategy score."""
+
+    rep_id: int
+    kept: bool
+    reason: str = ""
+    score: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe dict; a non-finite score becomes None."""
+        score = self.score if self.score is not None and math.isfinite(self.score) else None
+        return {"rep_id": self.rep_id, "kept": self.kept, "reason": self.reason, "score": score}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The engine's answer plus everything needed to explain it later."""
+
+    action: str
+    rep_ids: tuple[int, ...]
+    fallback_rep_ids: tuple[int, ...]
+    rule_id: int | None
+    rule_name: str
+    reason: str
+    candidates: tuple[CandidateVerdict, ...]
+    relaxed: tuple[str, ...]
+    explored: bool
+    score: int
+    decided_at: datetime
+    strategy: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-serialisable dict with stable keys; datetimes as ISO-8601 strings."""
+        return {
+            "action": self.action,
+            "rep_ids": list(self.rep_ids),
+            "fallback_rep_ids": list(self.fallback_rep_ids),
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "strategy": self.strategy,
+            "reason": self.reason,
+            "relaxed": list(self.relaxed),
+            "explored": self.explored,
+            "score": self.score,
+            "decided_at": self.decided_at.isoformat(),
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Decision:
+        """Inverse of to_json()."""
+        return cls(
+            action=data["action"],
+            rep_ids=tuple(data["rep_ids"]),
+            fallback_rep_ids=tuple(data["fallback_rep_ids"]),
+            rule_id=data["rule_id"],
+            rule_name=data["rule_name"],
+            reason=data["reason"],
+            candidates=tuple(CandidateVerdict(**c) for c in data["candidates"]),
+            relaxed=tuple(data["relaxed"]),
+            explored=data["explored"],
+            score=data["score"],
+            decided_at=datetime.fromisoformat(data["decided_at"]),
+            strategy=data.get("strategy", ""),
+        )
+
+    def summary(self) -> str:
+        """One line of plain English explaining the decision."""
+        if self.rule_id is None:
+            return "No active rule matched; lead waits."
+        kept = sum(1 for c in self.candidates if c.kept)
+        text = f"Rule '{self.rule_name}' matched; {kept} of {len(self.candidates)} reps eligible"
+        dropped = _count_reasons(self.candidates)
+        if dropped:
+            text += f" ({dropped})"
+        if self.relaxed:
+            text += f"; relaxed {', '.join(self.relaxed)}"
+        how = _STRATEGY_LABELS.get(self.strategy, self.strategy or "strategy")
+        if self.action != Action.OFFER:
+            return f"{text}; lead waits ({_WAIT_LABELS.get(self.reason, self.reason)})."
+        if self.explored:
+            how += " (exploring)"
+        if len(self.rep_ids) == 1:
+            text += f"; {how} chose rep {self.rep_ids[0]}"
+        else:
+            text += f"; {how} offered to reps {', '.join(map(str, self.rep_ids))}"
+        if self.fallback_rep_ids:
+            text += f" ({len(self.fallback_rep_ids)} fallbacks)"
+        return text + "."
+
+
+_STRATEGY_LABELS = STRATEGY_SHORT_NAMES
+_REASON_LABELS = dict(FILTER_REASONS)
+_WAIT_LABELS = dict(WAIT_REASONS)
+
+
+def _count_reasons(candidates: tuple[CandidateVerdict, ...]) -> str:
+    counts: dict[str, int] = {}
+    for c in candidates:
+        if not c.kept:
+            counts[c.reason] = counts.get(c.reason, 0) + 1
+    order = [r.value for r in FilterReason]
+    ranked = sorted(counts, key=lambda r: order.index(r) if r in order else len(order))
+    return ", ".join(f"{counts[r]} {_REASON_LABELS.get(r, r)}" for r in ranked)

@@ -1,0 +1,346 @@
+"""The lead market: campaigns, suppliers and their keys, buyers, leads, intake log, suppression."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+# Lead attributes a campaign may require at intake, in the order suppliers see them.
+LEAD_FIELD_CHOICES = [
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("country", "Country"),
+    ("region", "Region / state"),
+    ("postal_code", "Postal code"),
+    ("language", "Language"),
+    ("skill", "Skill asked for"),
+]
+DEFAULT_REQUIRED_FIELDS = ["first_name", "last_name", "email", "phone", "country"]
+
+
+def default_required_fields() -> list[str]:
+    return list(DEFAULT_REQUIRED_FIELDS)
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """IANA zone names this system knows (scanning them is slow, so once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """Refuse names that are not IANA time zones."""
+    if value not in known_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use e.g. Europe/Berlin).")
+
+
+class Caps(models.Model):
+    """Lead-count caps; empty means unlimited."""
+
+    cap_per_hour = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no hourly cap.")
+    cap_per_day = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no daily cap.")
+    cap_total = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no lifetime cap.")
+
+    class Meta:
+        abstract = True
+
+
+class Campaign(Caps):
+    """A product line leads are bought for, with its intake rules."""
+
+    class OutsideHours(models.TextChoices):
+        REJECT = "reject", "Refuse the lead (campaign_closed)"
+        HOLD = "hold", "Accept and hold it until the campaign opens"
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    outside_hours = models.CharField(
+        max_length=8, choices=OutsideHours.choices, default=OutsideHours.HOLD,
+        help_text="What intake does with a lead that arrives outside the office hours below.",
+    )
+    required_fields = models.JSONField(
+        default=default_required_fields, blank=True,
+        help_text="Lead fields a supplier must send for this campaign.",
+    )
+    dedup_window_hours = models.PositiveIntegerField(
+        default=720, help_text="A lead with the same phone or email inside this window is a duplicate. 0: off."
+    )
+    price_per_lead = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)],
+        help_text="What one lead of this campaign is worth to the business (revenue).",
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeHours(models.Model):
+    """One weekly opening window of a campaign, in the campaign's time zone; none means always open."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="office_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="Earlier than or equal to opens: the window runs past midnight.")
+
+    class Meta:
+        ordering = ["campaign", "weekday", "opens"]
+        verbose_name_plural = "office hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="officehours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Supplier(Caps):
+    """A lead generator that posts leads with its API keys."""
+
+    name = models.CharField(max_length=120, unique=True)
+    active = models.BooleanField(default=True)
+    campaigns = models.ManyToManyField(Campaign, related_name="suppliers", blank=True,
+                                       help_text="Campaigns this supplier may post to.")
+    cost_per_lead = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"),
+                                        validators=[MinValueValidator(0)])
+    rate_limit_per_second = models.PositiveIntegerField(
+        default=200, validators=[MinValueValidator(1)], help_text="Intake requests per second per key."
+    )
+    contact_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_api_key(raw_key: str) -> str:
+    """SHA-256 hex of a raw key; keys are 256-bit random, so a fast hash is enough."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class SupplierApiKey(models.Model):
+    """One API key of a supplier; only its hash and a display prefix are stored."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80, blank=True, help_text="What this key is for, e.g. 'production'.")
+    prefix = models.CharField(max_length=16, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "supplier API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.supplier})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Buyer(models.Model):
+    """An outside company that buys leads over HTTP."""
+
+    name = models.CharField(max_length=120, unique=True)
+    active = models.BooleanField(default=True)
+    campaigns = models.ManyToManyField(Campaign, related_name="buyers", blank=True)
+    endpoint_url = models.URLField(max_length=500)
+    filters = models.JSONField(
+        default=dict, blank=True,
+        help_text='Lead conditions, e.g. {"country": ["US"], "region": ["CA", "NV"]}.',
+    )
+    cap_per_hour = models.PositiveIntegerField(null=True, blank=True)
+    cap_per_day = models.PositiveIntegerField(null=True, blank=True)
+    cap_per_month = models.PositiveIntegerField(null=True, blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"),
+                                validators=[MinValueValidator(0)], help_text="Price or fixed bid per lead.")
+    weight = models.PositiveIntegerField(default=1, help_text="Share in weighted delivery.")
+    priority = models.PositiveIntegerField(default=100, help_text="Lower goes first in a ping tree.")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(models.Model):
+    """One person who asked to be contacted, with every timestamp of their path."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New (awaiting routing)"
+        HELD = "held", "Held (campaign closed)"
+        WAITING = "waiting", "Waiting for a rep"
+        OFFERED = "offered", "Offered to a rep"
+        ASSIGNED = "assigned", "Accepted by a rep"
+        CONTACTED = "contacted", "Contacted"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        SOLD = "sold", "Sold to a buyer"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="leads")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="leads")
+    external_id = models.CharField(max_length=128, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-cased.")
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +14155550100.")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    region = models.CharField(max_length=64, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    language = models.CharField(max_length=2, blank=True, help_text="ISO 639-1.")
+    skill = models.SlugField(max_length=64, blank=True, help_text="What the lead asks for.")
+    fields = models.JSONField(default=dict, blank=True, help_text="Extra answers sent by the supplier.")
+    score = models.IntegerField(default=0)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    waiting_reason = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="owned_leads", help_text="The rep who accepted the lead.")
+    outcome = models.CharField(max_length=32, blank=True)
+
+    received_at = models.DateTimeField(default=now)
+    assigned_at = models.DateTimeField(null=True, blank=True, help_text="First offered to a rep.")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    revenue = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["campaign", "phone", "received_at"], name="lead_dedup_phone"),
+            models.Index(fields=["campaign", "email", "received_at"], name="lead_dedup_email"),
+            models.Index(fields=["supplier", "received_at"], name="lead_supplier_received"),
+            models.Index(fields=["campaign", "received_at"], name="lead_campaign_received"),
+            models.Index(fields=["status", "received_at"], name="lead_status_received"),
+            models.Index(fields=["received_at"], name="lead_received"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "external_id"], condition=~Q(external_id=""),
+                                    name="lead_unique_supplier_external_id"),
+            models.CheckConstraint(condition=Q(accepted_at__isnull=True) | Q(assigned_at__isnull=False),
+                                   name="lead_accepted_after_assigned"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip() or "(no name)"
+        return f"#{self.pk} {name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class IntakeAttempt(models.Model):
+    """Every authenticated post of a lead and the answer it got; the idempotency record."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DUPLICATE = "duplicate", "Duplicate"
+        REJECTED = "rejected", "Rejected"
+        INVALID = "invalid", "Invalid (400)"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="intake_attempts")
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="intake_attempts")
+    received_at = models.DateTimeField(default=now)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    duplicate_of = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["supplier", "received_at"], name="attempt_supplier_received"),
+            models.Index(fields=["campaign", "received_at"], name="attempt_campaign_received"),
+        ]
+        constraints = [
+            # A 400 does not claim its keys: the supplier may fix the payload and resend.
+            models.UniqueConstraint(fields=["supplier", "idempotency_key"],
+                                    condition=~Q(idempotency_key="") & ~Q(outcome="invalid"),
+                                    name="attempt_unique_idempotency_key"),
+            models.UniqueConstraint(fields=["supplier", "external_id"],
+                                    condition=~Q(external_id="") & ~Q(outcome="invalid"),
+                                    name="attempt_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} {self.outcome} {self.reason}".strip()
+
+
+class CapCounter(models.Model):
+    """Leads accepted in one cap window for one campaign or supplier; claimed by conditional UPDATE."""
+
+    scope = models.CharField(max_length=40, help_text="campaign:<id> or supplier:<id>.")
+    window = models.CharField(max_length=8, help_text="hour, day or total.")
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "window", "window_start"], name="capcounter_unique_window"),
+        ]
+
+
+class SuppressionEntry(models.Model):
+    """A phone, email or email domain that must never be contacted (do-not-call, opt-out)."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone (E.164)"
+        EMAIL = "email", "Email"
+        EMAIL_DOMAIN = "email_domain", "Email domain"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=254, help_text="Normalised: E.164 phone, lower-case email or domain.")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name_plural = "suppression entries"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="suppression_unique_kind_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"

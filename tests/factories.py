@@ -1,0 +1,201 @@
+"""factory_boy factories for every model the tests build."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.conf import settings
+from django.utils.timezone import now
+
+from assignments.models import (
+    Assignment, ContactAttempt, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, RuleCondition, Skill, Team,
+    WorkingHours,
+)
+from campaigns.models import Buyer, Campaign, Lead, SuppressionEntry, Supplier
+from campaigns.services import supplier_api_key_create
+
+PASSWORD = "pass-for-tests-1"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class ManagerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"manager{n}")
+    is_staff = True
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def managers_group(obj, create, extracted, **kwargs):
+        if create:
+            from leadcrm.roles import managers_group_sync
+
+            managers_group_sync()
+            obj.groups.add(Group.objects.get(name=settings.MANAGERS_GROUP))
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").title())
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+        skip_postgeneration_save = True
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+
+    @factory.post_generation
+    def campaigns(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.campaigns.set(extracted)
+
+
+def supplier_with_key(**kwargs) -> tuple[Supplier, str]:
+    """A supplier and the raw API key that authenticates it."""
+    supplier = SupplierFactory(**kwargs)
+    return supplier, supplier_api_key_create(supplier=supplier, name="test").raw_key
+
+
+class BuyerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Buyer
+
+    name = factory.Sequence(lambda n: f"Buyer {n}")
+    endpoint_url = "http://127.0.0.1:9/leads"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    campaign = factory.SubFactory(CampaignFactory)
+    supplier = factory.SubFactory(SupplierFactory)
+    first_name = "Ada"
+    last_name = factory.Sequence(lambda n: f"Lovelace{n}")
+    email = factory.LazyAttribute(lambda lead: f"{lead.last_name.lower()}@example.com")
+    phone = factory.Sequence(lambda n: f"+1415555{n % 10000:04d}")
+    country = "US"
+    language = "en"
+
+
+class SuppressionEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SuppressionEntry
+
+    kind = SuppressionEntry.Kind.EMAIL
+    value = factory.Sequence(lambda n: f"blocked{n}@example.com")
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Skill
+        django_get_or_create = ("slug",)
+
+    slug = "solar"
+    name = factory.LazyAttribute(lambda s: s.slug.title())
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class RepFactory(factory.django.DjangoModelFactory):
+    """An available rep who works 24/7, speaks the given languages (default en) and covers the US."""
+
+    class Meta:
+        model = Rep
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, username=factory.Sequence(lambda n: f"rep{n}"))
+    status = Rep.Status.AVAILABLE
+    capacity = 5
+
+    @factory.post_generation
+    def languages(obj, create, extracted, **kwargs):
+        if create:
+            for code in extracted if extracted is not None else ["en"]:
+                RepLanguage.objects.create(rep=obj, code=code)
+
+    @factory.post_generation
+    def countries(obj, create, extracted, **kwargs):
+        if create:
+            for country in extracted if extracted is not None else ["US"]:
+                RepTerritory.objects.create(rep=obj, country=country)
+
+    @factory.post_generation
+    def skills(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for slug, level in dict(extracted).items():
+                RepSkill.objects.create(rep=obj, skill=SkillFactory(slug=slug), level=level)
+
+    @factory.post_generation
+    def always_on(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            WorkingHours.objects.bulk_create(
+                WorkingHours(rep=obj, weekday=day, starts=dt.time(0), ends=dt.time(0)) for day in range(7)
+            )
+
+    @factory.post_generation
+    def teams(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.teams.set(extracted)
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class RuleConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RuleCondition
+
+    rule = factory.SubFactory(RoutingRuleFactory)
+    field = "country"
+    op = "eq"
+    value = "US"
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    lead = factory.SubFactory(LeadFactory)
+    rep = factory.SubFactory(RepFactory)
+    offered_at = factory.LazyFunction(now)
+    expires_at = factory.LazyAttribute(lambda a: a.offered_at + dt.timedelta(minutes=2))
+
+
+class ContactAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactAttempt
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    lead = factory.SelfAttribute("assignment.lead")
+    rep = factory.SelfAttribute("assignment.rep")
+    channel = ContactAttempt.Channel.CALL
+    outcome = ContactAttempt.Outcome.CONNECTED
