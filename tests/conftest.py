@@ -21,3 +21,16 @@ def manager_client(manager):
     client = APIClient()
     client.force_authenticate(manager)
     return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Scale-out tests run only in the PostgreSQL pass of `make test`; elsewhere they skip, saying so."""
+    from django.conf import settings
+
+    if settings.DATABASE_ENGINE == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="scale-out test: runs in the PostgreSQL + Redis pass of `make test` "
+                                   "(python -m tests.scale_env --explain)")
+    for item in items:
+        if "scale" in item.keywords:
+            item.add_marker(skip)

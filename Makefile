@@ -1,0 +1,34 @@
+# LeadCRM: `make run` starts the product, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast bench scale-up clean
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LeadCRM needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py run
+
+# The suite on the embedded default; then the scale-out tests against PostgreSQL + Redis when they are reachable.
+test: $(STAMP)
+	$(PY) -m pytest
+	@if $(PY) -m tests.scale_env --explain; then \
+	  DATABASE_URL="$$($(PY) -m tests.scale_env --database-url)" REDIS_URL="$$($(PY) -m tests.scale_env --redis-url)" \
+	    $(PY) -m pytest -m scale; code=$$?; \
+	  if [ $$code -ne 0 ] && [ $$code -ne 5 ]; then exit $$code; fi; \
+	fi
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -x -q -m "not e2e"
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,65 @@
+"""`manage.py run` (what `make run` calls): serves the demo, runs the task cluster, stops both on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from django.conf import settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def wait_for(url: str, seconds: float) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {**os.environ, "LEADCRM_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "leadcrm.settings.local",
+           "PYTHONUNBUFFERED": "1"}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    proc = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port)], cwd=settings.BASE_DIR,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        login = wait_for(f"http://127.0.0.1:{port}/accounts/login/", 60)
+        assert login.status_code == 200
+        assert wait_for(f"http://127.0.0.1:{port}/admin/login/", 10).status_code == 200
+        assert len(children_of(proc.pid)) == 2  # the web server and the task cluster
+        static = httpx.get(f"http://127.0.0.1:{port}/static/leadcrm/base.css", timeout=5)
+        assert static.status_code == 200 and "topbar" in static.text
+    finally:
+        kids = children_of(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        for kid in kids:  # a terminal's Ctrl-C reaches the whole process group
+            try:
+                os.kill(kid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+        output, _ = proc.communicate(timeout=30)
+    assert "Demo logins" in output and "Supplier API key" in output and "lcrm_demo_" in output
+    assert "LeadCRM stopped." in output
+    for kid in kids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(kid, 0)

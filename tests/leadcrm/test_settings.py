@@ -1,0 +1,63 @@
+"""Settings pick their engines from the environment, in a fresh interpreter each time."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "db = settings.DATABASES['default'];"
+    "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}),"
+    "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'cache': settings.CACHES['default']['BACKEND'],"
+    "'q_broker': 'redis' if 'redis' in settings.Q_CLUSTER else 'orm'}))"
+)
+
+
+def settings_with(env: dict[str, str]) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "Q_BROKER"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
+    out = subprocess.run([sys.executable, "-c", PROBE], env=clean, cwd=settings.BASE_DIR,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_no_database_url_means_embedded_sqlite_in_wal_with_immediate_transactions(tmp_path):
+    conf = settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})
+    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["name"] == str(tmp_path / "x.sqlite3")
+    assert conf["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in conf["options"]["init_command"]
+    assert "busy_timeout" in conf["options"]["init_command"]
+    assert conf["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert conf["cache"].endswith("LocMemCache")
+    assert conf["q_broker"] == "orm"
+
+
+def test_postgres_database_url_means_postgresql():
+    conf = settings_with({"DATABASE_URL": "postgres://someone@db.example:5433/leadcrm"})
+    assert conf["engine"] == "django.db.backends.postgresql"
+    assert conf["name"] == "leadcrm"
+
+
+def test_redis_url_switches_channel_layer_and_cache_and_optionally_the_broker():
+    conf = settings_with({"REDIS_URL": "redis://127.0.0.1:6379/3"})
+    assert conf["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert conf["q_broker"] == "orm"
+    assert settings_with({"REDIS_URL": "redis://127.0.0.1:6379/3", "Q_BROKER": "redis"})["q_broker"] == "redis"
+
+
+@pytest.mark.django_db
+def test_embedded_sqlite_connection_really_uses_wal(tmp_path):
+    """The pragmas run on a real file database, not only in the settings dict."""
+    script = ("import django; django.setup(); from django.db import connection;"
+              "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])")
+    env = {**os.environ, "SQLITE_PATH": str(tmp_path / "wal.sqlite3"), "DJANGO_SETTINGS_MODULE": "leadcrm.settings.local"}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "wal"
