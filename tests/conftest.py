@@ -1,23 +1,26 @@
 """Fixtures shared by every test package."""
 
 import pytest
-from rest_framework.test import APIClient
-
-from tests.factories import ManagerFactory
 
 
 @pytest.fixture
-def api_client() -> APIClient:
+def api_client():
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 
 @pytest.fixture
 def manager(db):
+    from tests.factories import ManagerFactory
+
     return ManagerFactory()
 
 
 @pytest.fixture
 def manager_client(manager):
+    from rest_framework.test import APIClient
+
     client = APIClient()
     client.force_authenticate(manager)
     return client

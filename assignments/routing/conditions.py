@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .facts import (
     CONDITION_FIELDS,
     FIELDS_PREFIX,
+    STRATEGY_SHORT_NAMES,
     Condition,
     LeadFacts,
     Op,
     RuleSpec,
     ScoringRule,
-    STRATEGY_SHORT_NAMES,
     Strategy,
 )
 
@@ -172,7 +172,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
-def describe_rule(rule: RuleSpec, *, team_names: dict[int, str] | None = None) -> str:
+def describe_rule(rule: RuleSpec, *, team_names: Mapping[int, str] | None = None) -> str:
     """One sentence summarising when the rule fires and how it routes."""
     when = " and ".join(describe_condition(c) for c in rule.conditions) or "any lead"
     names = team_names or {}

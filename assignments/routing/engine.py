@@ -44,10 +44,12 @@ def decide(
     kept = [rep for rep, reason in zip(candidates, reasons) if not reason]
 
     ranking = rank(reps=kept, rule=rule, rng=rng, now=now) if kept else None
-    scores = ranking.scores if ranking else {}
+    score_of = (ranking.scores if ranking else {}).get
     verdicts = tuple(
-        CandidateVerdict(rep_id=rep.id, kept=not reason, reason=str(reason), score=scores.get(rep.id))
-        for rep, reason in zip(candidates, reasons)
+        [
+            CandidateVerdict(rep.id, not reason, str(reason), score_of(rep.id))
+            for rep, reason in zip(candidates, reasons)
+        ]
     )
     return Decision(
         action=Action.OFFER.value if ranking else Action.WAIT.value,

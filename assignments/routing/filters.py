@@ -6,11 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from .facts import REP_AVAILABLE, FilterReason, LeadFacts, RelaxDrop, RepFacts, RuleSpec, WorkingWindow
+from .facts import REP_AVAILABLE, FilterReason, LeadFacts, RelaxDrop, RepFacts, RuleSpec
 
-_MIDNIGHT = time(0)
 _ZONES: dict[str, ZoneInfo | None] = {}
-LocalClock = tuple[int, time, date]  # (weekday, wall-clock time, date) in one zone
+LocalClock = tuple[int, int, time, date]  # (weekday, previous weekday, wall-clock time, date)
 
 
 def zone(name: str) -> ZoneInfo | None:
@@ -28,33 +27,36 @@ def zone(name: str) -> ZoneInfo | None:
 
 
 def local_clock(*, now: datetime, timezone: str) -> LocalClock | None:
-    """Weekday, wall-clock time and date of tz-aware `now` in `timezone`; None if unknown zone."""
+    """Weekday, previous weekday, wall-clock time and date of `now` in `timezone`; None if unknown zone."""
     tz = zone(timezone)
     if tz is None:
         return None
     local = now.astimezone(tz)
-    return local.weekday(), local.time(), local.date()
-
-
-def in_window(*, window: WorkingWindow, weekday: int, at: time) -> bool:
-    """True when local (weekday, time) falls in the window; start inclusive, end exclusive."""
-    start, end, day = window.start, window.end, window.weekday
-    if start == end == _MIDNIGHT:
-        return day == weekday
-    if start < end:
-        return day == weekday and start <= at < end
-    # Overnight window: the tail belongs to the next weekday.
-    return (day == weekday and at >= start) or ((day + 1) % 7 == weekday and at < end)
+    weekday = local.weekday()
+    return weekday, (weekday - 1) % 7, local.time(), local.date()
 
 
 def on_shift(*, rep: RepFacts, clock: LocalClock | None) -> bool:
     """True when the rep's local clock is inside a working window and not a day off."""
+    return _on_shift(rep, clock)
+
+
+def _on_shift(rep: RepFacts, clock: LocalClock | None) -> bool:
+    # Positional and inlined: this runs once per rep per decision (10k reps).
     if clock is None:
         return False  # unknown time zone: never guess the rep's hours
-    weekday, at, today = clock
-    if today in rep.days_off:
+    weekday, yesterday, at, today = clock
+    if rep.days_off and today in rep.days_off:
         return False
-    return any(in_window(window=w, weekday=weekday, at=at) for w in rep.working_hours)
+    for w in rep.working_hours:
+        day = w.weekday
+        if day == weekday:
+            # start < end: plain window; otherwise (overnight, or 00:00-00:00 = all day) it runs from start.
+            if (w.start <= at < w.end) if w.start < w.end else at >= w.start:
+                return True
+        elif day == yesterday and w.end <= w.start and at < w.end:
+            return True  # tail of yesterday's overnight window (start inclusive, end exclusive)
+    return False
 
 
 def is_on_shift(*, rep: RepFacts, now: datetime) -> bool:
@@ -91,7 +93,7 @@ def _norm(value: str) -> str:
 
 
 def _speaks(rep: RepFacts, language: str) -> bool:
-    return language in rep.languages or any(_norm(x) == language for x in rep.languages)
+    return any(_norm(x) == language for x in rep.languages)
 
 
 def _skill_level(rep: RepFacts, skill: str) -> int:
@@ -111,36 +113,42 @@ def make_screen(
     # A lead without a country cannot be placed, so (like language/skill) the filter is skipped.
     territory = rule.require_territory and RelaxDrop.TERRITORY not in relaxed and bool(_norm(lead.country))
     country_only = RelaxDrop.TERRITORY_REGION in relaxed
+    raw_country, raw_region, raw_postal = lead.country, lead.region, lead.postal_code
     country, region, postal = _norm(lead.country), _norm(lead.region), _norm(lead.postal_code)
     excluded = lead.excluded_rep_ids
+    available = REP_AVAILABLE
     clocks: dict[str, LocalClock | None] = {}  # one astimezone() per distinct zone, not per rep
 
     def covers(rep: RepFacts) -> bool:
+        # Exact comparisons first: normalising every territory of every rep is the slow path.
         for t in rep.territories:
-            if _norm(t.country) != country:
+            if t.country != raw_country and _norm(t.country) != country:
                 continue
             if country_only:
                 return True
-            if (not t.region or _norm(t.region) == region) and postal.startswith(_norm(t.postal_prefix)):
+            if t.region and t.region != raw_region and _norm(t.region) != region:
+                continue
+            prefix = t.postal_prefix
+            if not prefix or raw_postal.startswith(prefix) or postal.startswith(_norm(prefix)):
                 return True
         return False
 
     def screen(rep: RepFacts) -> str:
         if not rep.active:
             return FilterReason.INACTIVE
-        if rep.status != REP_AVAILABLE:
+        if rep.status != available:
             return FilterReason.NOT_AVAILABLE
         tz = rep.timezone
         clock = clocks[tz] if tz in clocks else clocks.setdefault(tz, local_clock(now=now, timezone=tz))
-        if not on_shift(rep=rep, clock=clock):
+        if not _on_shift(rep, clock):
             return FilterReason.OFF_HOURS
         if rep.load >= rep.capacity:
             return FilterReason.AT_CAPACITY
         if rep.id in excluded:
             return FilterReason.EXCLUDED
-        if language and not _speaks(rep, language):
+        if language and language not in rep.languages and not _speaks(rep, language):
             return FilterReason.LANGUAGE
-        if skill and _skill_level(rep, skill) < min_level:
+        if skill and rep.skills.get(skill, 0) < min_level and _skill_level(rep, skill) < min_level:
             return FilterReason.SKILL
         if territory and not covers(rep):
             return FilterReason.TERRITORY

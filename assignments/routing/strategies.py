@@ -7,7 +7,7 @@ import random
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from itertools import accumulate
 
 from .facts import RepFacts, RuleSpec, Strategy
@@ -25,15 +25,16 @@ class Ranking:
     explored: bool = False
 
 
-def round_robin_key(rep: RepFacts) -> tuple[float, int]:
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def round_robin_key(rep: RepFacts) -> tuple[datetime, int]:
     """Sort key: never offered first, then longest since last offer, then lowest id."""
-    last = rep.last_offered_at
-    return (last.timestamp() if last is not None else -math.inf, rep.id)
+    return (rep.last_offered_at or _NEVER, rep.id)
 
 
-def _waited(rep: RepFacts, now: datetime) -> float | None:
-    last = rep.last_offered_at
-    return None if last is None else (now - last).total_seconds()
+def _waited(reps: Sequence[RepFacts], now: datetime) -> dict[int, float | None]:
+    return {r.id: None if r.last_offered_at is None else (now - r.last_offered_at).total_seconds() for r in reps}
 
 
 def _performance(rep: RepFacts) -> float:
@@ -61,13 +62,13 @@ def _chosen_then(pool: list[RepFacts], index: int, rest_key: Callable[[RepFacts]
 def round_robin(*, reps: Sequence[RepFacts], rule: RuleSpec, rng: random.Random, now: datetime) -> Ranking:
     """Longest since last offer first; ties by id."""
     chosen, rest = _split(sorted(reps, key=round_robin_key))
-    return Ranking(chosen, rest, {r.id: _waited(r, now) for r in reps})
+    return Ranking(chosen, rest, _waited(reps, now))
 
 
 def broadcast(*, reps: Sequence[RepFacts], rule: RuleSpec, rng: random.Random, now: datetime) -> Ranking:
     """Top `rule.broadcast_count` reps in round-robin order, all offered at once."""
     chosen, rest = _split(sorted(reps, key=round_robin_key), max(1, rule.broadcast_count))
-    return Ranking(chosen, rest, {r.id: _waited(r, now) for r in reps})
+    return Ranking(chosen, rest, _waited(reps, now))
 
 
 def least_busy(*, reps: Sequence[RepFacts], rule: RuleSpec, rng: random.Random, now: datetime) -> Ranking:
@@ -77,7 +78,7 @@ def least_busy(*, reps: Sequence[RepFacts], rule: RuleSpec, rng: random.Random, 
     return Ranking(chosen, rest, ratio)
 
 
-def _top_key(rep: RepFacts) -> tuple[float, float, tuple[float, int]]:
+def _top_key(rep: RepFacts) -> tuple[float, float, tuple[datetime, int]]:
     speed = rep.median_response_seconds
     return (-_performance(rep), math.inf if speed is None else speed, round_robin_key(rep))
 
