@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -119,6 +120,11 @@ class OfficeHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
+def webhook_secret_new() -> str:
+    """A fresh random webhook signing secret (256 bits, hex)."""
+    return secrets.token_hex(32)
+
+
 class Supplier(Caps):
     """A lead generator that posts leads with its API keys."""
 
@@ -133,6 +139,14 @@ class Supplier(Caps):
     )
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
+    webhook_url = models.URLField(
+        max_length=500, blank=True,
+        help_text="Status changes of this supplier's leads are POSTed here (signed). Empty: no webhooks.",
+    )
+    webhook_secret = models.CharField(
+        max_length=64, default=webhook_secret_new,
+        help_text="Key of the X-LeadCRM-Signature HMAC (SHA-256 of the raw body); share it with the supplier.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -287,6 +301,9 @@ class IntakeAttempt(models.Model):
     external_id = models.CharField(max_length=128, blank=True)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField(default=dict)
+    replays = models.PositiveIntegerField(
+        default=0, help_text="Times the same Idempotency-Key or external_id was posted again and got this answer.",
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -344,3 +361,37 @@ class SuppressionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class WebhookDelivery(models.Model):
+    """One signed status event for a supplier's webhook, with every delivery attempt logged on it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event = models.CharField(max_length=32, help_text="accepted, assigned, contacted, converted or returned.")
+    url = models.URLField(max_length=500, help_text="The supplier's webhook URL when the event happened.")
+    payload = models.JSONField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=now, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last try.")
+    last_error = models.CharField(max_length=500, blank=True)
+    log = models.JSONField(default=list, blank=True, help_text="One entry per attempt: at, status, error, ms.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["supplier", "created_at"], name="webhook_supplier_created"),
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_state_next"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} lead {self.lead_id} -> {self.supplier} ({self.state})"

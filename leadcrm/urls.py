@@ -14,6 +14,8 @@ admin.site.index_title = "Sales floor configuration"
 api_v1 = [
     path("", views.api_root, name="api-root"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
+    path("", include("campaigns.api.urls")),
+    path("", include("assignments.api.urls")),
 ]
 
 urlpatterns = [

@@ -199,3 +199,95 @@ class ContactAttemptFactory(factory.django.DjangoModelFactory):
     rep = factory.SelfAttribute("assignment.rep")
     channel = ContactAttempt.Channel.CALL
     outcome = ContactAttempt.Outcome.CONNECTED
+
+
+# --- Added for the admin pages (part 3) ----------------------------------------
+
+
+class OfficeHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.OfficeHours"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    weekday = 0
+    opens = dt.time(9)
+    closes = dt.time(17)
+
+
+class IntakeAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.IntakeAttempt"
+
+    supplier = factory.SubFactory(SupplierFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    outcome = "rejected"
+    reason = "suppressed"
+    detail = "The phone is on a suppression list."
+    response_status = 422
+    response_body = factory.LazyAttribute(lambda a: {"status": a.outcome, "reason": a.reason, "detail": a.detail})
+
+
+class CapCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.CapCounter"
+
+    scope = factory.Sequence(lambda n: f"campaign:{n}")
+    window = "day"
+    window_start = factory.LazyFunction(lambda: now().replace(hour=0, minute=0, second=0, microsecond=0))
+    count = 3
+
+
+class DayOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.DayOff"
+
+    rep = factory.SubFactory(RepFactory)
+    date = factory.Sequence(lambda n: dt.date(2030, 1, 1) + dt.timedelta(days=n))
+    note = "Holiday"
+
+
+class ScoringRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.ScoringRule"
+
+    name = factory.Sequence(lambda n: f"Scoring {n}")
+    points = 10
+
+
+class ScoringConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.ScoringCondition"
+
+    rule = factory.SubFactory(ScoringRuleFactory)
+    field = "country"
+    op = "eq"
+    value = "US"
+
+
+class RuleRelaxationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.RuleRelaxation"
+
+    rule = factory.SubFactory(RoutingRuleFactory)
+    after_seconds = 120
+    drop = "language"
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.WebhookDelivery"
+
+    lead = factory.SubFactory(LeadFactory)
+    supplier = factory.SelfAttribute("lead.supplier")
+    event = "accepted"
+    url = "http://127.0.0.1:9/hook"
+    payload = factory.LazyAttribute(lambda d: {"event": d.event, "lead": {"id": d.lead.pk}})
+
+
+class OutboxEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.OutboxEvent"
+
+    group = "floor"
+    type = "assignment.updated"
+    payload = factory.LazyFunction(lambda: {"type": "assignment.updated", "assignment": {"id": 1}})

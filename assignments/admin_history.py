@@ -1,0 +1,75 @@
+"""Read-only history of the sales floor: offers with their routing decisions, contacts, the websocket outbox."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+
+from assignments.admin_inlines import explanation_html
+from assignments.models import Assignment, ContactAttempt, OutboxEvent
+from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, json_pre, seconds_humanised
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyLogAdmin):
+    """Offers change only through the routing and rep services; here they are read."""
+
+    list_display = ("id", "lead", "rep", "rule", "status_badge", "offered_at", "expires_at", "responded_at",
+                    "response_time", "broadcast")
+    list_filter = ("status", "broadcast", "rule")
+    search_fields = ("lead__first_name", "lead__last_name", "lead__email", "lead__phone", "rep__user__username")
+    list_select_related = ("lead", "rep__user", "rule")
+    date_hierarchy = "offered_at"
+    ordering = ("-offered_at", "-id")
+    list_per_page = 50
+    show_full_result_count = False
+    fields = ("lead", "rep", "rule", "status", "broadcast", "offered_at", "expires_at", "seen_at", "responded_at",
+              "response_time", "decline_reason", "decision")
+    readonly_fields = fields
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Assignment) -> SafeString:
+        return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="responded after")
+    def response_time(self, obj: Assignment) -> str:
+        if obj.responded_at is None:
+            return EMPTY
+        return seconds_humanised((obj.responded_at - obj.offered_at).total_seconds())
+
+    @admin.display(description="routing decision")
+    def decision(self, obj: Assignment) -> SafeString | str:
+        return explanation_html(obj.explanation)
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(ReadOnlyLogAdmin):
+    list_display = ("at", "lead", "rep", "channel", "outcome", "notes")
+    list_filter = ("channel", "outcome")
+    search_fields = ("lead__first_name", "lead__last_name", "lead__phone", "rep__user__username", "notes")
+    list_select_related = ("lead", "rep__user")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    list_per_page = 50
+    show_full_result_count = False
+    fields = ("at", "lead", "rep", "assignment", "channel", "outcome", "notes")
+    readonly_fields = fields
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyLogAdmin):
+    """Websocket messages as written next to the change they report (replayed to reconnecting browsers)."""
+
+    list_display = ("id", "created_at", "type", "group")
+    list_filter = ("type",)
+    search_fields = ("type", "group")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    list_per_page = 100
+    show_full_result_count = False
+    fields = ("created_at", "type", "group", "payload_pretty")
+    readonly_fields = fields
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj: OutboxEvent) -> SafeString:
+        return json_pre(obj.payload)

@@ -1,0 +1,139 @@
+"""Inlines of the sales floor admin, including the read-only offer and contact history shown on a lead."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from assignments.forms import RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
+from assignments.models import (
+    Assignment, ContactAttempt, DayOff, RepLanguage, RepSkill, RepTerritory, RuleCondition, RuleRelaxation,
+    ScoringCondition, WorkingHours,
+)
+from assignments.routing.facts import Decision
+from campaigns.admin_common import EMPTY, badge, json_pre, json_pretty, seconds_humanised
+
+
+def explanation_html(explanation: object) -> SafeString | str:
+    """A routing decision in words: its stored summary, else the Decision's own summary, else escaped JSON."""
+    if not explanation:
+        return EMPTY
+    if not isinstance(explanation, Mapping):
+        return json_pre(explanation)
+    summary = explanation.get("summary")
+    if not (isinstance(summary, str) and summary.strip()):
+        try:
+            summary = Decision.from_json(explanation).summary()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return json_pre(explanation)
+    return format_html(
+        '<p style="margin:0">{}</p><details><summary>Details</summary>'
+        '<pre style="white-space:pre-wrap;margin:0">{}</pre></details>',
+        summary, json_pretty(explanation),
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History rows: shown, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LeadAssignmentInline(ReadOnlyInline):
+    model = Assignment
+    verbose_name = "offer"
+    verbose_name_plural = "offers and routing decisions"
+    fields = ("rep", "rule", "status_badge", "offered_at", "expires_at", "responded_at", "response_time",
+              "decline_reason", "decision")
+    readonly_fields = fields
+    ordering = ("offered_at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("rep__user", "rule")
+
+    @admin.display(description="status")
+    def status_badge(self, obj: Assignment) -> SafeString:
+        return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="responded after")
+    def response_time(self, obj: Assignment) -> str:
+        if obj.responded_at is None:
+            return EMPTY
+        return seconds_humanised((obj.responded_at - obj.offered_at).total_seconds())
+
+    @admin.display(description="why")
+    def decision(self, obj: Assignment) -> SafeString | str:
+        return explanation_html(obj.explanation)
+
+
+class LeadContactInline(ReadOnlyInline):
+    model = ContactAttempt
+    verbose_name = "contact attempt"
+    fields = ("at", "rep", "channel", "outcome", "notes")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("rep__user")
+
+
+class RepLanguageInline(admin.TabularInline):
+    model = RepLanguage
+    form = RepLanguageForm
+    extra = 0
+
+
+class RepSkillInline(admin.TabularInline):
+    model = RepSkill
+    autocomplete_fields = ("skill",)
+    extra = 0
+
+
+class RepTerritoryInline(admin.TabularInline):
+    model = RepTerritory
+    form = RepTerritoryForm
+    extra = 0
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class DayOffInline(admin.TabularInline):
+    model = DayOff
+    extra = 0
+
+
+class RuleConditionInline(admin.TabularInline):
+    model = RuleCondition
+    form = RuleConditionForm
+    extra = 0
+    verbose_name = "condition (all must hold)"
+    verbose_name_plural = "conditions (all must hold; none: any lead)"
+
+
+class RuleRelaxationInline(admin.TabularInline):
+    model = RuleRelaxation
+    extra = 0
+
+
+class ScoringConditionInline(admin.TabularInline):
+    model = ScoringCondition
+    form = ScoringConditionForm
+    extra = 0
+    verbose_name_plural = "conditions (all must hold)"

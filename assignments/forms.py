@@ -1,0 +1,75 @@
+"""Admin forms of the sales floor: conditions checked by the routing engine, normalised rep attributes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from assignments.models import Rep, RepLanguage, RepTerritory, RuleCondition, ScoringCondition
+from assignments.routing import Condition, condition_errors
+from campaigns.forms import timezone_choices
+from campaigns.services.iso639 import ISO_639_1
+from campaigns.services.normalise import ISO_3166_ALPHA2
+
+
+class ConditionFormMixin:
+    """Refuses a condition the engine could not evaluate (unknown field, non-numeric bound, empty value)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        field, op = cleaned.get("field"), cleaned.get("op")
+        if field and op:
+            cleaned["field"] = field = field.strip()
+            cleaned["value"] = value = (cleaned.get("value") or "").strip()
+            for error in condition_errors(Condition(field=field, op=op, value=value)):
+                self.add_error("value" if field_is_known(field) else "field", error)
+        return cleaned
+
+
+def field_is_known(field: str) -> bool:
+    return not condition_errors(Condition(field=field, op="exists"))
+
+
+class RuleConditionForm(ConditionFormMixin, forms.ModelForm):
+    class Meta:
+        model = RuleCondition
+        fields = "__all__"
+
+
+class ScoringConditionForm(ConditionFormMixin, forms.ModelForm):
+    class Meta:
+        model = ScoringCondition
+        fields = "__all__"
+
+
+class RepAdminForm(forms.ModelForm):
+    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC",
+                                 help_text="Working hours and days off are in this time zone.")
+
+    class Meta:
+        model = Rep
+        fields = "__all__"
+
+
+class RepLanguageForm(forms.ModelForm):
+    class Meta:
+        model = RepLanguage
+        fields = "__all__"
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().lower()
+        if code not in ISO_639_1:
+            raise ValidationError(f"{code!r} is not an ISO 639-1 language code (e.g. en, es).")
+        return code
+
+
+class RepTerritoryForm(forms.ModelForm):
+    class Meta:
+        model = RepTerritory
+        fields = "__all__"
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country not in ISO_3166_ALPHA2:
+            raise ValidationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).")
+        return country

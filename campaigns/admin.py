@@ -1,0 +1,334 @@
+"""Admin of the lead market: campaigns, suppliers and keys, buyers, leads, the intake log, suppression."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q
+from django.utils.safestring import SafeString
+
+from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
+from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre, seconds_humanised
+from campaigns.forms import BuyerAdminForm, CampaignAdminForm, LeadAdminForm, SuppressionEntryAdminForm
+from campaigns.models import (
+    LEAD_FIELD_CHOICES, Buyer, Campaign, CapCounter, IntakeAttempt, Lead, OfficeHours, Supplier, SupplierApiKey,
+    SuppressionEntry, WebhookDelivery,
+)
+from campaigns.services import supplier_api_key_create, supplier_api_key_revoke
+
+_FIELD_LABELS = dict(LEAD_FIELD_CHOICES)
+CAP_FIELDS = ("cap_per_hour", "cap_per_day", "cap_total")
+# Django 6 switches a scheme-less URL to https; say so now (and silence the transition warning).
+URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
+def caps_text(obj) -> str:
+    caps = [f"{n}/{unit}" for n, unit in ((obj.cap_per_hour, "h"), (obj.cap_per_day, "day"),
+                                          (getattr(obj, "cap_total", None), "total")) if n is not None]
+    return ", ".join(caps) or "none"
+
+
+class OfficeHoursInline(admin.TabularInline):
+    model = OfficeHours
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
+    inlines = [OfficeHoursInline]
+    list_display = ("name", "slug", "active", "timezone", "outside_hours", "required_fields_text",
+                    "price_per_lead", "caps", "supplier_count", "created_at")
+    list_filter = ("active", "outside_hours")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+    ordering = ("name",)
+    list_per_page = 100
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "active", "price_per_lead", "created_at")}),
+        ("Intake", {"fields": ("required_fields", "dedup_window_hours")}),
+        ("Office hours", {"fields": ("timezone", "outside_hours")}),
+        ("Caps", {"fields": CAP_FIELDS}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_suppliers=Count("suppliers", distinct=True))
+
+    @admin.display(description="required fields")
+    def required_fields_text(self, obj: Campaign) -> str:
+        return joined(_FIELD_LABELS.get(name, name) for name in obj.required_fields or [])
+
+    @admin.display(description="caps")
+    def caps(self, obj: Campaign) -> str:
+        return caps_text(obj)
+
+    @admin.display(description="suppliers", ordering="_suppliers")
+    def supplier_count(self, obj: Campaign) -> int:
+        return obj._suppliers
+
+
+@admin.register(OfficeHours)
+class OfficeHoursAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "weekday", "opens", "closes")
+    list_filter = ("weekday", "campaign")
+    search_fields = ("campaign__name", "campaign__slug")
+    autocomplete_fields = ("campaign",)
+    list_select_related = ("campaign",)
+    ordering = ("campaign__name", "weekday", "opens")
+    list_per_page = 100
+
+
+class SupplierApiKeyInline(admin.TabularInline):
+    model = SupplierApiKey
+    verbose_name_plural = "API keys (create one with the 'Create a new API key' action on the supplier list)"
+    fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    inlines = [SupplierApiKeyInline]
+    formfield_overrides = URL_OVERRIDES
+    list_display = ("name", "active", "campaign_names", "active_keys", "cost_per_lead", "rate_limit_per_second",
+                    "caps", "contact_email", "created_at")
+    list_filter = ("active", "campaigns")
+    search_fields = ("name", "contact_email")
+    autocomplete_fields = ("campaigns",)
+    readonly_fields = ("created_at", "webhook_secret")
+    ordering = ("name",)
+    list_per_page = 100
+    actions = ["create_api_key"]
+    fieldsets = (
+        (None, {"fields": ("name", "active", "campaigns", "contact_email", "created_at")}),
+        ("Money and limits", {"fields": ("cost_per_lead", "rate_limit_per_second")}),
+        ("Caps", {"fields": CAP_FIELDS}),
+        ("Status webhooks", {"fields": ("webhook_url", "webhook_secret")}),
+    )
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request)
+                .annotate(_active_keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True))
+                .prefetch_related(Prefetch("campaigns", queryset=Campaign.objects.only("id", "name"))))
+
+    @admin.display(description="campaigns")
+    def campaign_names(self, obj: Supplier) -> str:
+        return joined(c.name for c in obj.campaigns.all())
+
+    @admin.display(description="active keys", ordering="_active_keys")
+    def active_keys(self, obj: Supplier) -> int:
+        return obj._active_keys
+
+    @admin.display(description="caps")
+    def caps(self, obj: Supplier) -> str:
+        return caps_text(obj)
+
+    @admin.action(description="Create a new API key", permissions=["change"])
+    def create_api_key(self, request, queryset) -> None:
+        for supplier in queryset:
+            created = supplier_api_key_create(supplier=supplier, name="admin")
+            # A plain str: the messages template escapes it.
+            self.message_user(
+                request,
+                f"New API key for {supplier.name}: {created.raw_key} — Copy it now: it will not be shown again.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(SupplierApiKey)
+class SupplierApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "supplier", "name", "state", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("supplier", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("prefix", "name", "supplier__name")
+    list_select_related = ("supplier",)
+    fields = ("supplier", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("supplier", "prefix", "created_at", "last_used_at", "revoked_at")
+    ordering = ("-created_at",)
+    list_per_page = 100
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="state", ordering="revoked_at")
+    def state(self, obj: SupplierApiKey) -> SafeString:
+        return badge(value="accepted", label="active") if obj.is_active else badge(value="revoked", label="revoked")
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke_keys(self, request, queryset) -> None:
+        keys = list(queryset)
+        for key in keys:
+            supplier_api_key_revoke(key=key)
+        self.message_user(request, f"Revoked {len(keys)} key(s); they no longer authenticate.", messages.SUCCESS)
+
+
+@admin.register(Buyer)
+class BuyerAdmin(admin.ModelAdmin):
+    form = BuyerAdminForm
+    formfield_overrides = URL_OVERRIDES
+    list_display = ("name", "active", "priority", "weight", "price", "campaign_names", "filters_text", "caps",
+                    "endpoint_url")
+    list_filter = ("active", "campaigns")
+    search_fields = ("name", "endpoint_url")
+    autocomplete_fields = ("campaigns",)
+    readonly_fields = ("created_at",)
+    ordering = ("priority", "name")
+    list_per_page = 100
+    fieldsets = (
+        (None, {"fields": ("name", "active", "campaigns", "endpoint_url", "created_at")}),
+        ("Delivery", {"fields": ("filters", "price", "weight", "priority")}),
+        ("Caps", {"fields": ("cap_per_hour", "cap_per_day", "cap_per_month")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("campaigns", queryset=Campaign.objects.only("id", "name")))
+
+    @admin.display(description="campaigns")
+    def campaign_names(self, obj: Buyer) -> str:
+        return joined(c.name for c in obj.campaigns.all())
+
+    @admin.display(description="filters")
+    def filters_text(self, obj: Buyer) -> str:
+        return filters_compact(obj.filters)
+
+    @admin.display(description="caps")
+    def caps(self, obj: Buyer) -> str:
+        parts = [f"{n}/{unit}" for n, unit in ((obj.cap_per_hour, "h"), (obj.cap_per_day, "day"),
+                                               (obj.cap_per_month, "month")) if n is not None]
+        return ", ".join(parts) or "none"
+
+
+SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Leads arrive through intake (no add here); contact details may be corrected, history is read-only."""
+
+    form = LeadAdminForm
+    inlines = [LeadAssignmentInline, LeadContactInline]
+    list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
+                    "first_contact_at", "speed_to_lead")
+    list_display_links = ("id", "name")
+    list_filter = ("status", "campaign", "supplier", "country", "language")
+    search_fields = ("first_name", "last_name", "email", "phone", "external_id")
+    list_select_related = ("campaign", "supplier", "owner")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at", "-id")
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = ("campaign", "supplier", "external_id", "score", "status_badge", "waiting_reason", "owner",
+                       "outcome", "cost", "revenue", "received_at", "assigned_at", "accepted_at",
+                       "first_contact_at", "outcome_at", "speed_to_lead")
+    fieldsets = (
+        ("Contact", {"fields": ("first_name", "last_name", "email", "phone", "country", "region", "postal_code",
+                                "language", "skill", "fields")}),
+        ("Source", {"fields": ("campaign", "supplier", "external_id", "score", "cost", "revenue")}),
+        ("State", {"fields": ("status_badge", "waiting_reason", "owner", "outcome")}),
+        ("Timeline", {"fields": ("received_at", "assigned_at", "accepted_at", "first_contact_at", "outcome_at",
+                                 "speed_to_lead")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("campaign", "supplier", "owner")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, obj: Lead) -> str:
+        return obj.full_name or "(no name)"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Lead) -> SafeString:
+        return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="speed to lead", ordering=SPEED_TO_LEAD)
+    def speed_to_lead(self, obj: Lead) -> str:
+        if obj.first_contact_at is None:
+            return EMPTY
+        return seconds_humanised((obj.first_contact_at - obj.received_at).total_seconds())
+
+
+@admin.register(IntakeAttempt)
+class IntakeAttemptAdmin(ReadOnlyLogAdmin):
+    list_display = ("received_at", "supplier", "campaign", "outcome_badge", "reason", "response_status", "lead",
+                    "duplicate_of", "external_id", "replays")
+    list_filter = ("outcome", "reason", "supplier", "campaign")
+    search_fields = ("external_id", "idempotency_key", "detail", "supplier__name")
+    list_select_related = ("supplier", "campaign", "lead", "duplicate_of")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at", "-id")
+    list_per_page = 100
+    show_full_result_count = False
+    fields = ("received_at", "supplier", "campaign", "outcome", "reason", "detail", "lead", "duplicate_of",
+              "idempotency_key", "external_id", "response_status", "response", "replays")
+    readonly_fields = fields
+
+    @admin.display(description="outcome", ordering="outcome")
+    def outcome_badge(self, obj: IntakeAttempt) -> SafeString:
+        return badge(value=obj.outcome, label=obj.get_outcome_display())
+
+    @admin.display(description="response body")
+    def response(self, obj: IntakeAttempt) -> SafeString:
+        return json_pre(obj.response_body)
+
+
+@admin.register(CapCounter)
+class CapCounterAdmin(ReadOnlyLogAdmin):
+    list_display = ("scope", "window", "window_start", "count")
+    list_filter = ("window",)
+    search_fields = ("scope",)
+    ordering = ("-window_start", "scope")
+    list_per_page = 100
+
+
+@admin.register(SuppressionEntry)
+class SuppressionEntryAdmin(admin.ModelAdmin):
+    form = SuppressionEntryAdminForm
+    list_display = ("value", "kind", "reason", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("value", "reason")
+    readonly_fields = ("created_at",)
+    ordering = ("kind", "value")
+    list_per_page = 100
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
+    """Status events sent to suppliers; written and retried by the webhook service."""
+
+    list_display = ("created_at", "supplier", "lead", "event", "state_badge", "attempts", "last_status",
+                    "next_attempt_at", "delivered_at")
+    list_filter = ("state", "event", "supplier")
+    search_fields = ("url", "event", "last_error", "supplier__name")
+    list_select_related = ("supplier", "lead")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    list_per_page = 100
+    show_full_result_count = False
+    fields = ("supplier", "lead", "event", "url", "state", "created_at", "attempts", "last_status", "last_error",
+              "next_attempt_at", "delivered_at", "payload_pretty", "log_pretty")
+    readonly_fields = fields
+
+    @admin.display(description="state", ordering="state")
+    def state_badge(self, obj: WebhookDelivery) -> SafeString:
+        return badge(value=obj.state, label=obj.get_state_display())
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj: WebhookDelivery) -> SafeString:
+        return json_pre(obj.payload)
+
+    @admin.display(description="attempt log")
+    def log_pretty(self, obj: WebhookDelivery) -> SafeString:
+        return json_pre(obj.log)

@@ -1,0 +1,1 @@
+"""The lead market's REST API: supplier intake and lead reads."""

@@ -1,0 +1,31 @@
+"""Per-key intake rate limit in the Django cache (LocMem embedded, Redis across processes in scale-out)."""
+
+import time
+
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from campaigns.models import SupplierApiKey
+
+
+class SupplierKeyRateThrottle(BaseThrottle):
+    """At most supplier.rate_limit_per_second requests per key in each wall-clock second; people are not limited."""
+
+    def allow_request(self, request, view) -> bool:
+        key = request.auth
+        if not isinstance(key, SupplierApiKey):
+            return True
+        second = int(time.time())
+        self.retry_after = 1
+        counter = f"intake-rate:{key.pk}:{second}"
+        # add + incr are atomic on Redis and under LocMem's lock: no read-modify-write race between workers.
+        cache.add(counter, 0, timeout=5)
+        try:
+            count = cache.incr(counter)
+        except ValueError:  # evicted between add and incr
+            cache.set(counter, 1, timeout=5)
+            count = 1
+        return count <= key.supplier.rate_limit_per_second
+
+    def wait(self) -> float:
+        return self.retry_after

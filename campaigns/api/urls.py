@@ -1,0 +1,11 @@
+"""Lead API routes, included under /api/v1/."""
+
+from django.urls import path
+
+from campaigns.api.views import LeadBulkIntakeApi, LeadDetailApi, LeadListIntakeApi
+
+urlpatterns = [
+    path("leads/", LeadListIntakeApi.as_view(), name="lead-list"),
+    path("leads/bulk/", LeadBulkIntakeApi.as_view(), name="lead-bulk"),
+    path("leads/<int:pk>/", LeadDetailApi.as_view(), name="lead-detail"),
+]

@@ -1,0 +1,116 @@
+"""Lead API doors: parse, call the intake service or a selector, shape the answer."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from campaigns.api import schema
+from campaigns.api.auth import ApiKeyAuthentication
+from campaigns.api.filters import LeadFilter
+from campaigns.api.parsers import BulkJSONParser, RequestTooLarge, SingleLeadJSONParser
+from campaigns.api.permissions import CanReadLeads, IsSupplier, lead_viewer
+from campaigns.api.serializers import LeadBulkIntakeSerializer, LeadIntakeSerializer, LeadReadSerializer
+from campaigns.api.throttles import SupplierKeyRateThrottle
+from campaigns.selectors import leads_visible_to
+from campaigns.services import IntakeResult, intake_invalid_record, lead_intake, lead_intake_bulk
+
+AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
+
+
+def _posted_json(request: Request):
+    """The parsed body; a body the parser refuses is recorded as an invalid attempt, then answered as usual."""
+    try:
+        if not request.content_type and request.stream is not None:
+            raise exceptions.UnsupportedMediaType("", detail="Send the body as JSON with "
+                                                             "Content-Type: application/json.")
+        return request.data
+    except (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge) as refused:
+        intake_invalid_record(supplier=request.user.supplier, status_code=refused.status_code,
+                              body={"detail": str(refused.detail)}, detail=str(refused.detail))
+        raise
+
+
+def _idempotency_key(request: Request) -> str:
+    return request.headers.get("Idempotency-Key", "")
+
+
+class LeadReadMixin:
+    authentication_classes = AUTHENTICATION
+    throttle_classes = [SupplierKeyRateThrottle]
+    serializer_class = LeadReadSerializer
+
+    def get_queryset(self):
+        return leads_visible_to(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "viewer": lead_viewer(self.request.user)}
+
+
+class LeadListIntakeApi(LeadReadMixin, generics.ListAPIView):
+    """GET: the leads the caller may see. POST: one lead from a supplier."""
+
+    parser_classes = [SingleLeadJSONParser]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilter
+
+    def get_permissions(self):
+        return [IsSupplier()] if self.request.method == "POST" else [CanReadLeads()]
+
+    @extend_schema(operation_id="leads_list", summary="List leads",
+                   description="A supplier sees only its own leads, a manager all, a rep those it owns or was "
+                               "offered. Newest first, 50 per page.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(operation_id="leads_create", summary="Post one lead (suppliers)",
+                   request=LeadIntakeSerializer, parameters=[schema.IDEMPOTENCY_KEY],
+                   examples=[schema.REQUEST_EXAMPLE], responses=schema.LEAD_RESPONSES)
+    def post(self, request: Request) -> Response:
+        result = lead_intake(supplier=request.user.supplier, payload=_posted_json(request),
+                             idempotency_key=_idempotency_key(request))
+        return _intake_response(request, result)
+
+
+def _intake_response(request: Request, result: IntakeResult) -> Response:
+    headers = {}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if result.status_code == 201 and result.lead_id:
+        headers["Location"] = reverse("lead-detail", args=[result.lead_id], request=request)
+    return Response(result.body, status=result.status_code, headers=headers)
+
+
+class LeadBulkIntakeApi(APIView):
+    """POST up to 1,000 leads; one result per lead, in order."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsSupplier]
+    throttle_classes = [SupplierKeyRateThrottle]
+    parser_classes = [BulkJSONParser]
+
+    @extend_schema(operation_id="leads_bulk_create", summary="Post up to 1,000 leads (suppliers)",
+                   request=LeadBulkIntakeSerializer, parameters=[schema.IDEMPOTENCY_KEY],
+                   responses=schema.BULK_RESPONSES,
+                   description="Body: a JSON list of leads or {\"leads\": [...]}. Each lead gets the answer the "
+                               "single endpoint would give it, in its own transaction; the request counts once "
+                               "against the rate limit.")
+    def post(self, request: Request) -> Response:
+        result = lead_intake_bulk(supplier=request.user.supplier, payload=_posted_json(request),
+                                  idempotency_key=_idempotency_key(request))
+        return Response(result.body, status=result.status_code)
+
+
+class LeadDetailApi(LeadReadMixin, generics.RetrieveAPIView):
+    """One lead the caller may see; any other id is a 404."""
+
+    permission_classes = [CanReadLeads]
+
+    @extend_schema(operation_id="leads_retrieve", summary="Read one lead",
+                   responses={200: LeadReadSerializer, 404: OpenApiResponse(description="Not yours, or no such lead.")})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,79 @@
+"""Lead caps per campaign and per supplier, claimed race-free with a conditional UPDATE on a window counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from campaigns.models import Campaign, CapCounter, Caps, Supplier
+
+TOTAL_WINDOW_START = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class CapWindow:
+    scope: str
+    window: str  # hour, day or total
+    start: dt.datetime
+    cap: int
+
+
+class _CapReached(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def cap_windows(*, owner: Caps, scope: str, tz_name: str, at: dt.datetime) -> list[CapWindow]:
+    """The windows a lead accepted at `at` counts in, for each cap the owner sets (hour and day in tz_name)."""
+    local = at.astimezone(zoneinfo.ZoneInfo(tz_name))
+    hour = local.replace(minute=0, second=0, microsecond=0, fold=0).astimezone(dt.UTC)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0).astimezone(dt.UTC)
+    windows = []
+    for window, start, cap in (("hour", hour, owner.cap_per_hour), ("day", day, owner.cap_per_day),
+                               ("total", TOTAL_WINDOW_START, owner.cap_total)):
+        if cap is not None:
+            windows.append(CapWindow(scope=scope, window=window, start=start, cap=cap))
+    return windows
+
+
+def _claim(window: CapWindow) -> bool:
+    CapCounter.objects.bulk_create(
+        [CapCounter(scope=window.scope, window=window.window, window_start=window.start, count=0)],
+        ignore_conflicts=True,
+    )
+    # The row lock of the UPDATE serialises concurrent claims; each re-reads count before adding one.
+    claimed = (CapCounter.objects
+               .filter(scope=window.scope, window=window.window, window_start=window.start, count__lt=window.cap)
+               .update(count=F("count") + 1))
+    return claimed == 1
+
+
+def caps_claim(*, campaign: Campaign, supplier: Supplier, at: dt.datetime) -> str | None:
+    """Count one lead in every capped window of the campaign and supplier, all or none.
+
+    Returns None when claimed, else the reason code of the first cap reached (nothing is counted then).
+    Campaign windows follow the campaign's time zone, supplier windows settings.TIME_ZONE.
+    """
+    plan = [
+        ("campaign_cap_reached", cap_windows(owner=campaign, scope=f"campaign:{campaign.pk}",
+                                             tz_name=campaign.timezone, at=at)),
+        ("supplier_cap_reached", cap_windows(owner=supplier, scope=f"supplier:{supplier.pk}",
+                                             tz_name=settings.TIME_ZONE, at=at)),
+    ]
+    if not any(windows for _, windows in plan):
+        return None
+    try:
+        with transaction.atomic():
+            for reason, windows in plan:
+                for window in windows:
+                    if not _claim(window):
+                        raise _CapReached(reason)
+    except _CapReached as reached:
+        return reached.reason
+    return None
+

@@ -1,0 +1,246 @@
+"""Lead intake: one posted lead -> one answer, one IntakeAttempt, at most one Lead, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils.timezone import now
+
+from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
+from campaigns.selectors import (
+    campaign_by_slug, campaign_is_open, intake_attempt_replay, lead_duplicate_of, lead_with_external_id,
+    suppression_match, supplier_may_post_to,
+)
+from campaigns.services.caps import caps_claim
+from campaigns.services.normalise import (
+    LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
+    shown, text_problem,
+)
+from campaigns.services.webhooks import lead_status_webhook_enqueue
+
+logger = logging.getLogger(__name__)
+
+ROUTE_TASK = "assignments.tasks.route_lead_task"
+IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
+REASONS = {
+    "invalid_contact": "The phone or email is not a reachable contact (or both are missing).",
+    "suppressed": "The phone, email or email domain is on the suppression list.",
+    "campaign_cap_reached": "The campaign's hourly, daily or total cap is reached.",
+    "supplier_cap_reached": "The supplier's hourly, daily or total cap is reached.",
+    "campaign_closed": "The campaign is inactive, or outside its office hours and set to refuse.",
+    "not_allowed": "The supplier may not post to this campaign.",
+}
+SUPPRESSED_WHAT = {"phone": "phone number", "email": "email address", "email_domain": "email domain"}
+BULK_MAX_ITEMS = 1000
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The HTTP answer to one posted lead and what it did."""
+
+    status_code: int
+    body: dict
+    outcome: str
+    lead_id: int | None = None
+    replayed: bool = False
+
+
+def lead_routing_enqueue(*, lead_id: int) -> None:
+    """Queue routing of a committed lead (the routing app's task); call from transaction.on_commit only."""
+    from django_q.tasks import async_task
+
+    async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
+
+
+def _advisory_lock(names: list[str]) -> None:
+    """Serialise transactions touching the same names until commit (PostgreSQL; SQLite writers are serial)."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+                   for name in names if name})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _external_id_hint(payload: object) -> str:
+    value = payload.get("external_id") if isinstance(payload, dict) else None
+    if isinstance(value, str) and 0 < len(value.strip()) <= 128 and not text_problem(value):
+        return value.strip()
+    return ""
+
+
+def lead_intake(*, supplier: Supplier, payload: object, idempotency_key: str = "",
+                received_at: dt.datetime | None = None) -> IntakeResult:
+    """Validate, check and store one posted lead; the first answer for an Idempotency-Key or external_id is final.
+
+    Exactly one IntakeAttempt is written per call, except a replay, which counts on the first attempt.
+    A 400 claims neither key, so the supplier may fix the payload and post again.
+    """
+    received_at = received_at or now()
+    idempotency_key = idempotency_key.strip()
+    try:
+        return _intake(supplier, payload, idempotency_key, received_at)
+    except IntegrityError:
+        # Only reachable on engines without advisory locks: a concurrent post with the same key won the insert.
+        replay = intake_attempt_replay(supplier=supplier, idempotency_key=idempotency_key,
+                                       external_id=_external_id_hint(payload))
+        if replay is None:
+            raise
+        return _replayed(replay)
+
+
+def _replayed(attempt: IntakeAttempt) -> IntakeResult:
+    IntakeAttempt.objects.filter(pk=attempt.pk).update(replays=F("replays") + 1)
+    return IntakeResult(status_code=attempt.response_status, body=attempt.response_body, outcome=attempt.outcome,
+                        lead_id=attempt.lead_id, replayed=True)
+
+
+@transaction.atomic
+def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_at: dt.datetime) -> IntakeResult:
+    external_id = _external_id_hint(payload)
+    _advisory_lock([f"intake:{supplier.pk}:key:{idempotency_key}" if idempotency_key else "",
+                    f"intake:{supplier.pk}:external:{external_id}" if external_id else ""])
+    if idempotency_key or external_id:
+        replay = intake_attempt_replay(supplier=supplier, idempotency_key=idempotency_key, external_id=external_id)
+        if replay is not None:
+            return _replayed(replay)
+
+    campaign = None
+    try:
+        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH or text_problem(idempotency_key):
+            raise LeadInvalid({"Idempotency-Key": [
+                f"Must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters of text."]})
+        lead = lead_payload_parse(payload=payload)
+        campaign = campaign_by_slug(slug=lead.campaign)
+        if campaign is None:
+            raise LeadInvalid({"campaign": [f"Unknown campaign '{shown(lead.campaign, 64)}'."]})
+        missing = required_fields_missing(lead=lead, required=campaign.required_fields or [])
+        if missing:
+            raise LeadInvalid(missing)
+    except LeadInvalid as invalid:
+        return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
+                       outcome=IntakeAttempt.Outcome.INVALID, status_code=400, body={"errors": invalid.errors},
+                       detail="; ".join(f"{k}: {' '.join(v)}" for k, v in invalid.errors.items()))
+
+    keys = {"idempotency_key": idempotency_key, "external_id": lead.external_id}
+    try:
+        return _decide(supplier, campaign, lead, received_at, keys)
+    except LeadRefused as refused:
+        return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
+                       outcome=IntakeAttempt.Outcome.REJECTED, status_code=422, reason=refused.reason,
+                       detail=refused.detail, body={"status": "rejected", "reason": refused.reason,
+                                                    "detail": refused.detail}, **keys)
+
+
+def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at: dt.datetime,
+            keys: dict[str, str]) -> IntakeResult:
+    """The business rules in order; raises LeadRefused for a 422, returns the 409 or 201 answer."""
+    if not supplier_may_post_to(supplier=supplier, campaign=campaign):
+        raise LeadRefused("not_allowed", f"Supplier '{supplier.name}' may not post to campaign '{campaign.slug}'.")
+    if not campaign.active:
+        raise LeadRefused("campaign_closed", f"Campaign '{campaign.slug}' is not active.")
+    is_open = campaign_is_open(campaign=campaign, at=received_at)
+    if not is_open and campaign.outside_hours == Campaign.OutsideHours.REJECT:
+        raise LeadRefused("campaign_closed", f"Campaign '{campaign.slug}' is outside its office hours.")
+    phone, email = lead_contacts_normalise(lead=lead)
+    _advisory_lock([f"intake:{campaign.pk}:phone:{phone}" if phone else "",
+                    f"intake:{campaign.pk}:email:{email}" if email else ""])
+    entry = suppression_match(phone=phone, email=email)
+    if entry is not None:
+        raise LeadRefused("suppressed", f"The lead's {SUPPRESSED_WHAT[entry.kind]} is on the suppression list.")
+    same_external_id = lead_with_external_id(supplier=supplier, external_id=lead.external_id)
+    if same_external_id is not None:
+        # A lead whose intake record is gone (or that came in another way) still owns its external_id.
+        return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
+                       outcome=IntakeAttempt.Outcome.DUPLICATE, status_code=409, reason="duplicate",
+                       detail=f"Same external_id as lead {same_external_id}.", duplicate_of_id=same_external_id,
+                       body={"status": "duplicate", "duplicate_of": same_external_id}, **keys)
+    if campaign.dedup_window_hours:
+        since = received_at - dt.timedelta(hours=campaign.dedup_window_hours)
+        duplicate_of = lead_duplicate_of(campaign=campaign, phone=phone, email=email, since=since)
+        if duplicate_of is not None:
+            return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
+                           outcome=IntakeAttempt.Outcome.DUPLICATE, status_code=409, reason="duplicate",
+                           detail=f"Same phone or email as lead {duplicate_of}.", duplicate_of_id=duplicate_of,
+                           body={"status": "duplicate", "duplicate_of": duplicate_of}, **keys)
+    cap_reached = caps_claim(campaign=campaign, supplier=supplier, at=received_at)
+    if cap_reached:
+        raise LeadRefused(cap_reached, f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
+
+    stored = Lead.objects.create(
+        campaign=campaign, supplier=supplier, external_id=lead.external_id,
+        first_name=lead.first_name, last_name=lead.last_name, email=email, phone=phone, country=lead.country,
+        region=lead.region, postal_code=lead.postal_code, language=lead.language, skill=lead.skill,
+        fields=lead.fields, status=Lead.Status.NEW if is_open else Lead.Status.HELD,
+        waiting_reason="" if is_open else "Campaign outside office hours: held until it opens.",
+        received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
+    )
+    if stored.status == Lead.Status.NEW:
+        transaction.on_commit(lambda: lead_routing_enqueue(lead_id=stored.pk), robust=True)
+    lead_status_webhook_enqueue(lead=stored, event="accepted")
+    return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
+                   outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=201, lead=stored,
+                   body={"id": stored.pk, "status": "accepted"}, **keys)
+
+
+def _answer(*, supplier: Supplier, campaign: Campaign | None, received_at: dt.datetime, outcome: str,
+            status_code: int, body: dict, reason: str = "", detail: str = "", lead: Lead | None = None,
+            duplicate_of_id: int | None = None, idempotency_key: str = "", external_id: str = "") -> IntakeResult:
+    IntakeAttempt.objects.create(
+        supplier=supplier, campaign=campaign, received_at=received_at, outcome=outcome, reason=reason,
+        detail=detail[:500], lead=lead, duplicate_of_id=duplicate_of_id, idempotency_key=idempotency_key,
+        external_id=external_id, response_status=status_code, response_body=body,
+    )
+    return IntakeResult(status_code=status_code, body=body, outcome=outcome, lead_id=lead.pk if lead else None)
+
+
+def intake_invalid_record(*, supplier: Supplier, status_code: int, body: dict, detail: str) -> IntakeResult:
+    """Record a post refused before its lead could be read (bad JSON, wrong media type, too large, bad bulk)."""
+    with transaction.atomic():
+        return _answer(supplier=supplier, campaign=None, received_at=now(), outcome=IntakeAttempt.Outcome.INVALID,
+                       status_code=status_code, body=body, detail=detail)
+
+
+@dataclass(frozen=True)
+class BulkIntakeResult:
+    """The HTTP answer to a bulk post: 200 with one result per item in order, or 400 for the whole batch."""
+
+    status_code: int
+    body: dict
+
+
+def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: str = "") -> BulkIntakeResult:
+    """Take up to BULK_MAX_ITEMS leads (a list or {"leads": [...]}), each exactly as lead_intake, in order.
+
+    Each item has its own transaction, so one bad item never sinks the others. With an Idempotency-Key,
+    item i uses "<key>:<i>", so a retried batch gets the same answers.
+    """
+    items = payload.get("leads") if isinstance(payload, dict) and set(payload) == {"leads"} else payload
+    problem = None
+    if not isinstance(items, list):
+        problem = 'Expected a JSON list of leads, or {"leads": [...]}.'
+    elif not items:
+        problem = "Send at least one lead."
+    elif len(items) > BULK_MAX_ITEMS:
+        problem = f"At most {BULK_MAX_ITEMS} leads per request, got {len(items)}."
+    elif idempotency_key and len(f"{idempotency_key.strip()}:{len(items) - 1}") > IDEMPOTENCY_KEY_MAX_LENGTH:
+        body = {"errors": {"Idempotency-Key": [
+            f"Too long for a bulk post: it must leave room for ':<index>' within {IDEMPOTENCY_KEY_MAX_LENGTH}."]}}
+        intake_invalid_record(supplier=supplier, status_code=400, body=body, detail="bulk: Idempotency-Key too long")
+        return BulkIntakeResult(status_code=400, body=body)
+    if problem:
+        body = {"errors": {"leads": [problem]}}
+        intake_invalid_record(supplier=supplier, status_code=400, body=body, detail=f"bulk: {problem}")
+        return BulkIntakeResult(status_code=400, body=body)
+    results = []
+    for index, item in enumerate(items):
+        item_key = f"{idempotency_key.strip()}:{index}" if idempotency_key.strip() else ""
+        result = lead_intake(supplier=supplier, payload=item, idempotency_key=item_key)
+        results.append({"index": index, "status_code": result.status_code, **result.body})
+    return BulkIntakeResult(status_code=200, body={"results": results})

@@ -1,0 +1,170 @@
+"""Signed status webhooks to suppliers: one row per event, sent after commit, retried with backoff, logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+
+import httpx
+from django.db import transaction
+from django.utils.timezone import now
+
+from campaigns.models import Lead, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_EVENTS = ("accepted", "assigned", "contacted", "converted", "returned")
+SIGNATURE_HEADER = "X-LeadCRM-Signature"
+TIMEOUT_SECONDS = 5.0
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST_SECONDS = 30  # then doubles: 30 s, 1, 2, 4, 8, 16, 32 min (about an hour in all)
+# A claimed attempt that has not finished by then is presumed lost with its worker and becomes due again.
+LEASE_SECONDS = 60
+DELIVER_TASK = "campaigns.tasks.webhook_deliver_task"
+
+
+def webhook_body(payload: dict) -> bytes:
+    """The exact bytes sent (and signed) for a payload."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """The X-LeadCRM-Signature value: "sha256=" + hex HMAC-SHA256 of the raw body keyed with the secret."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def webhook_backoff(*, attempts: int) -> dt.timedelta:
+    """Wait before the next try after `attempts` failed ones."""
+    return dt.timedelta(seconds=BACKOFF_FIRST_SECONDS * 2 ** (attempts - 1))
+
+
+def lead_status_webhook_enqueue(*, lead: Lead, event: str) -> WebhookDelivery | None:
+    """Record a status event of the lead for its supplier's webhook and send it after commit.
+
+    Call it from any service that changes a lead's status, inside that service's transaction.
+    Returns None (and writes nothing) when the supplier has no webhook URL.
+    """
+    if event not in WEBHOOK_EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}; expected one of {', '.join(WEBHOOK_EVENTS)}")
+    supplier = lead.supplier
+    if not supplier.webhook_url:
+        return None
+    at = now()
+    payload = {
+        "id": uuid.uuid4().hex,
+        "event": event,
+        "occurred_at": at.isoformat(),
+        "lead": {
+            "id": lead.pk,
+            "external_id": lead.external_id,
+            "status": lead.status,
+            "campaign": lead.campaign.slug,
+        },
+    }
+    delivery = WebhookDelivery.objects.create(
+        supplier=supplier, lead=lead, event=event, url=supplier.webhook_url, payload=payload, next_attempt_at=at,
+    )
+    transaction.on_commit(lambda: webhook_deliver_enqueue(delivery_id=delivery.pk), robust=True)
+    return delivery
+
+
+def webhook_deliver_enqueue(*, delivery_id: int) -> None:
+    """Queue the next attempt of a delivery now (call after commit)."""
+    from django_q.tasks import async_task
+
+    async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
+
+
+def webhook_deliver_schedule(*, delivery_id: int, at: dt.datetime, attempt: int) -> None:
+    """Queue the next attempt for `at`; a database Schedule row, so any cluster process picks it up."""
+    from django_q.models import Schedule
+    from django_q.tasks import schedule
+
+    schedule(DELIVER_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=at, repeats=-1,
+             name=f"webhook-{delivery_id}-retry-{attempt}")
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take the next attempt of a due pending delivery; None when it is not due or another worker has it."""
+    at = now()
+    delivery = WebhookDelivery.objects.select_related("supplier").filter(pk=delivery_id).first()
+    if delivery is None or delivery.state != WebhookDelivery.State.PENDING:
+        return None
+    if delivery.next_attempt_at and delivery.next_attempt_at > at:
+        return None
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, state=WebhookDelivery.State.PENDING, attempts=delivery.attempts,
+    ).update(attempts=delivery.attempts + 1, next_attempt_at=at + dt.timedelta(seconds=LEASE_SECONDS))
+    if not claimed:
+        return None
+    delivery.attempts += 1
+    return delivery
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """POST a due pending delivery once, signed, and record the outcome.
+
+    2xx: delivered. 3xx/4xx: failed, never retried. 5xx or a network error: retried with backoff up to
+    MAX_ATTEMPTS, then failed. Returns the delivery, or None when there was nothing to do.
+    """
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None
+    body = webhook_body(delivery.payload)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "LeadCRM-Webhook/1",
+        SIGNATURE_HEADER: webhook_signature(secret=delivery.supplier.webhook_secret, body=body),
+        "X-LeadCRM-Event": delivery.event,
+        "X-LeadCRM-Delivery": str(delivery.pk),
+    }
+    started = time.monotonic()
+    status, error = None, ""
+    try:
+        response = httpx.post(delivery.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        status = response.status_code
+        if status >= 300:
+            error = f"HTTP {status}: {response.text[:200]}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    elapsed_ms = round((time.monotonic() - started) * 1000)
+    return _record(delivery=delivery, status=status, error=error, elapsed_ms=elapsed_ms)
+
+
+@transaction.atomic
+def _record(*, delivery: WebhookDelivery, status: int | None, error: str, elapsed_ms: int) -> WebhookDelivery:
+    at = now()
+    delivery.log = [*delivery.log, {"attempt": delivery.attempts, "at": at.isoformat(), "status": status,
+                                    "error": error, "ms": elapsed_ms}]
+    delivery.last_status = status
+    delivery.last_error = error[:500]
+    retry = status is None or status >= 500
+    if status is not None and 200 <= status < 300:
+        delivery.state = WebhookDelivery.State.DELIVERED
+        delivery.delivered_at = at
+        delivery.next_attempt_at = None
+    elif retry and delivery.attempts < MAX_ATTEMPTS:
+        delivery.next_attempt_at = at + webhook_backoff(attempts=delivery.attempts)
+        next_at, attempt = delivery.next_attempt_at, delivery.attempts + 1
+        transaction.on_commit(
+            lambda: webhook_deliver_schedule(delivery_id=delivery.pk, at=next_at, attempt=attempt), robust=True)
+    else:
+        delivery.state = WebhookDelivery.State.FAILED
+        delivery.next_attempt_at = None
+    delivery.save(update_fields=["log", "last_status", "last_error", "state", "delivered_at", "next_attempt_at"])
+    if error:
+        logger.warning("webhook delivery %s attempt %s to %s failed: %s", delivery.pk, delivery.attempts,
+                       delivery.url, error)
+    return delivery
+
+
+def webhook_deliveries_due_enqueue(*, deliveries: list[WebhookDelivery]) -> int:
+    """Queue an attempt for each given (due) delivery: the sweep behind lost tasks; returns how many."""
+    for delivery in deliveries:
+        webhook_deliver_enqueue(delivery_id=delivery.pk)
+    return len(deliveries)
