@@ -325,3 +325,19 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_outcome_display()}"
+
+
+class OutboxEvent(models.Model):
+    """A websocket message written in the same transaction as the change it reports; pushed after commit."""
+
+    created_at = models.DateTimeField(default=now, db_index=True)
+    group = models.CharField(max_length=80, help_text="Channels group: rep.<id> or floor.")
+    type = models.CharField(max_length=40)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "outbox event"
+
+    def __str__(self) -> str:
+        return f"{self.type} -> {self.group}"

@@ -46,7 +46,7 @@ def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
         login = wait_for(f"http://127.0.0.1:{port}/accounts/login/", 60)
         assert login.status_code == 200
         assert wait_for(f"http://127.0.0.1:{port}/admin/login/", 10).status_code == 200
-        assert len(children_of(proc.pid)) == 2  # the web server and the task cluster
+        assert len(children_of(proc.pid)) == 3  # the web server, the task cluster and the floor clock
         static = httpx.get(f"http://127.0.0.1:{port}/static/leadcrm/base.css", timeout=5)
         assert static.status_code == 200 and "topbar" in static.text
     finally:

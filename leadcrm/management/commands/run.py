@@ -18,13 +18,13 @@ STOP_GRACE_SECONDS = 10
 
 
 class Command(BaseCommand):
-    help = "Start LeadCRM: the ASGI web server (uvicorn) and the django-q2 task cluster, as child processes."
+    help = "Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, as child processes."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-seed", action="store_true", help="Do not load the demo data.")
-        parser.add_argument("--web-only", action="store_true", help="Do not start the task cluster.")
+        parser.add_argument("--web-only", action="store_true", help="Do not start the task cluster and floor clock.")
 
     def handle(self, *args, host: str, port: int, no_seed: bool, web_only: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -35,6 +35,7 @@ class Command(BaseCommand):
                                          "--lifespan", "auto", "--no-access-log"])]
         if not web_only:
             children.append(self._spawn("tasks", [sys.executable, "manage.py", "qcluster"]))
+            children.append(self._spawn("clock", [sys.executable, "manage.py", "floor_clock"]))
         code = self._supervise(children)
         sys.exit(code)
 

@@ -1,0 +1,123 @@
+"""The reps' API: their own assignments, accept/decline, contacts, outcome, and their own status."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import RetrieveUpdateAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from assignments import services
+from assignments.api.serializers import (
+    AssignmentSerializer, ContactAttemptSerializer, ContactSerializer, DeclineSerializer, MeSerializer,
+    OutcomeSerializer,
+)
+from assignments.models import Assignment, Rep
+from assignments.selectors import assignments_visible_to
+from leadcrm.roles import is_rep
+
+OFFER_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND, "invalid_channel": status.HTTP_400_BAD_REQUEST,
+                      "invalid_outcome": status.HTTP_400_BAD_REQUEST}
+
+
+class IsRep(permissions.BasePermission):
+    message = "Only reps have assignments to act on."
+
+    def has_permission(self, request, view) -> bool:
+        return is_rep(request.user)
+
+
+def offer_error_response(error: services.OfferError) -> Response:
+    code = OFFER_ERROR_STATUS.get(error.code, status.HTTP_409_CONFLICT)
+    return Response({"detail": str(error), "code": error.code}, status=code)
+
+
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A rep's own assignments (managers see every one); filter with ?status=offered|accepted|..."""
+
+    serializer_class = AssignmentSerializer
+    filterset_fields = {"status": ["exact", "in"]}
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        return assignments_visible_to(user=self.request.user)
+
+    def _rep(self) -> Rep:
+        if not is_rep(self.request.user):
+            self.permission_denied(self.request, message=IsRep.message)
+        return self.request.user.rep
+
+    def _respond(self, assignment_id: int) -> Response:
+        assignment = assignments_visible_to(user=self.request.user).get(pk=assignment_id)
+        return Response(AssignmentSerializer(assignment).data)
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """Take the offered lead; 409 when it expired or another rep took it first."""
+        try:
+            services.assignment_accept(assignment_id=int(pk), rep=self._rep())
+        except services.OfferError as error:
+            return offer_error_response(error)
+        return self._respond(int(pk))
+
+    @extend_schema(request=DeclineSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str) -> Response:
+        """Hand the offer back, optionally with a reason; the lead goes to the next rep."""
+        body = DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=body.validated_data["reason"])
+        except services.OfferError as error:
+            return offer_error_response(error)
+        return self._respond(int(pk))
+
+    @extend_schema(request=ContactSerializer, responses={201: ContactAttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def contacts(self, request: Request, pk: str) -> Response:
+        """Log a call, email or SMS with its outcome; the first sets the lead's first_contact_at."""
+        body = ContactSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            contact = services.contact_log(assignment_id=int(pk), rep=self._rep(), **body.validated_data)
+        except services.OfferError as error:
+            return offer_error_response(error)
+        return Response(ContactAttemptSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OutcomeSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def outcome(self, request: Request, pk: str) -> Response:
+        """Close the lead as won or lost."""
+        body = OutcomeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=body.validated_data["outcome"])
+        except services.OfferError as error:
+            return offer_error_response(error)
+        return self._respond(int(pk))
+
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def seen(self, request: Request, pk: str) -> Response:
+        """Record that the offer was shown in the rep's browser (the end of the system delay)."""
+        if not services.assignment_seen(assignment_id=int(pk), rep=self._rep()):
+            raise NotFound("No such assignment for you.")
+        return self._respond(int(pk))
+
+
+class MeApi(RetrieveUpdateAPIView):
+    """The signed-in rep: GET their status and load, PATCH {"status": "available|away|offline"}."""
+
+    serializer_class = MeSerializer
+    permission_classes = [permissions.IsAuthenticated, IsRep]
+    http_method_names = ["get", "patch", "options"]
+
+    def get_object(self) -> Rep:
+        return self.request.user.rep
+
+    def perform_update(self, serializer: MeSerializer) -> None:
+        if "status" not in serializer.validated_data:
+            raise ValidationError({"status": ["This field is required."]})
+        services.rep_status_set(rep=serializer.instance, status=serializer.validated_data["status"])

@@ -1,0 +1,80 @@
+"""The only place that builds websocket payloads and group names; writes the outbox, pushes after commit.
+
+Embedded mode (in-memory channel layer): a django-q2 worker's group_send would vanish, so nothing is pushed
+from here; the relay inside the web process reads new outbox rows and pushes them (assignments/relay.py).
+Scale-out (Redis layer): rows are pushed right after commit from whichever process wrote them.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+from assignments.models import Assignment, OutboxEvent
+
+FLOOR_GROUP = "floor"
+OFFERED, REVOKED, UPDATED = "assignment.offered", "assignment.revoked", "assignment.updated"
+FLOOR_UPDATED = "floor.updated"
+
+
+def rep_group(rep_id: int) -> str:
+    """The group only this rep's sockets join."""
+    return f"rep.{rep_id}"
+
+
+def relay_enabled() -> bool:
+    """True when pushes must go through the web process's relay (the channel layer is in-memory)."""
+    return settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
+
+
+def assignment_payload(assignment: Assignment) -> dict:
+    """The contract's assignment object: id, status, lead {id, ...}, offered_at, expires_at, plus card details."""
+    lead = assignment.lead
+    return {
+        "id": assignment.pk,
+        "status": assignment.status,
+        "offered_at": assignment.offered_at.isoformat(),
+        "expires_at": assignment.expires_at.isoformat(),
+        "responded_at": assignment.responded_at.isoformat() if assignment.responded_at else None,
+        "rep": {"id": assignment.rep_id, "username": assignment.rep.user.username},
+        "lead": {
+            "id": lead.pk, "status": lead.status, "name": lead.full_name, "campaign": lead.campaign.slug,
+            "campaign_name": lead.campaign.name, "language": lead.language, "country": lead.country,
+            "region": lead.region, "postal_code": lead.postal_code, "skill": lead.skill,
+            "received_at": lead.received_at.isoformat(),
+        },
+    }
+
+
+def assignment_event_send(*, assignment: Assignment, type: str) -> None:
+    """Queue `type` about this assignment for its rep and the floor; delivered only if the transaction commits."""
+    message = {"type": type, "assignment": assignment_payload(assignment)}
+    _outbox_send(groups=[rep_group(assignment.rep_id), FLOOR_GROUP], message=message)
+
+
+def floor_event_send(*, type: str, data: dict) -> None:
+    """Queue a floor-only message (waiting queue, rep status) for managers' live boards."""
+    _outbox_send(groups=[FLOOR_GROUP], message={"type": type, **data})
+
+
+def _outbox_send(*, groups: list[str], message: dict) -> None:
+    rows = OutboxEvent.objects.bulk_create(
+        OutboxEvent(group=group, type=message["type"], payload=message) for group in groups
+    )
+    if not relay_enabled():
+        pushes = [(row.pk, row.group) for row in rows]
+        transaction.on_commit(lambda: outbox_push(rows=pushes, message=message), robust=True)
+
+
+def outbox_push(*, rows: list[tuple[int, str]], message: dict) -> None:
+    """Push one committed message to each (outbox id, group) through the channel layer."""
+    layer = get_channel_layer()
+    for pk, group in rows:
+        async_to_sync(layer.group_send)(group, layer_message(outbox_id=pk, message=message))
+
+
+def layer_message(*, outbox_id: int, message: dict) -> dict:
+    """The channel-layer message the consumer forwards: the payload plus the outbox id for de-duplication."""
+    return {"type": "outbox.message", "outbox_id": outbox_id, "message": message}

@@ -1,0 +1,39 @@
+"""`manage.py floor_clock`: expire offers on the second and re-offer waiting leads; safe to run several."""
+
+import logging
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from assignments import services
+
+log = logging.getLogger(__name__)
+
+EXPIRE_EVERY = 1.0
+QUEUE_EVERY = 15.0
+
+
+class Command(BaseCommand):
+    help = ("Every second expire offers past their SLA; every 15 s release held leads, reconcile lost work and "
+            "offer waiting leads (so timed relaxations apply). The per-minute django-q2 schedule is the backstop.")
+
+    def handle(self, *args, **options):
+        stopping = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopping.append(True))
+        last_queue = 0.0
+        while not stopping:
+            started = time.monotonic()
+            try:
+                services.offers_expire()
+                if started - last_queue >= QUEUE_EVERY:
+                    last_queue = started
+                    services.held_leads_release()
+                    services.leads_reconcile()
+                    services.waiting_leads_route()
+            except Exception:  # a database hiccup must not stop the clock; the next tick retries
+                log.exception("floor clock tick failed")
+                close_old_connections()
+            time.sleep(max(0.05, EXPIRE_EVERY - (time.monotonic() - started)))

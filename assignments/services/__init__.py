@@ -1,0 +1,17 @@
+"""Every write of the sales floor; import from here, not from the submodules."""
+
+from assignments.services.contacts import contact_log, lead_outcome_set
+from assignments.services.offers import (
+    OfferError, assignment_accept, assignment_decline, assignment_seen, offer_expire, offers_expire,
+)
+from assignments.services.outbox import outbox_prune
+from assignments.services.reps import rep_stats_recompute, rep_status_set
+from assignments.services.routing import (
+    RouteResult, held_leads_release, lead_route, leads_reconcile, rep_claim, rep_release, waiting_leads_route,
+)
+
+__all__ = [
+    "OfferError", "RouteResult", "assignment_accept", "assignment_decline", "assignment_seen", "contact_log",
+    "held_leads_release", "lead_outcome_set", "lead_route", "leads_reconcile", "offer_expire", "offers_expire", "outbox_prune",
+    "rep_claim", "rep_release", "rep_stats_recompute", "rep_status_set", "waiting_leads_route",
+]

@@ -1,0 +1,70 @@
+"""The rep's work on an accepted lead: contact attempts and the final outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.timezone import now as tz_now
+
+from assignments import events
+from assignments.models import Assignment, ContactAttempt, Rep
+from assignments.services.offers import OfferError
+from assignments.services.routing import rep_release
+from campaigns.models import Lead
+
+FINAL_OUTCOMES = {ContactAttempt.Outcome.WON: Lead.Status.WON, ContactAttempt.Outcome.LOST: Lead.Status.LOST}
+
+
+def _owned(*, assignment_id: int, rep: Rep) -> Assignment:
+    assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+                  .filter(pk=assignment_id, rep=rep).first())
+    if assignment is None:
+        raise OfferError("not_found", "No such assignment for you.")
+    if assignment.status != Assignment.Status.ACCEPTED:
+        raise OfferError("not_accepted", f"Accept the lead first (this assignment is {assignment.status}).")
+    return assignment
+
+
+def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, notes: str = "",
+                now: dt.datetime | None = None) -> ContactAttempt:
+    """Record a call/email/SMS; the first one sets first_contact_at; won/lost closes the lead and frees capacity."""
+    now = now or tz_now()
+    if channel not in ContactAttempt.Channel.values:
+        raise OfferError("invalid_channel", f"channel must be one of {', '.join(ContactAttempt.Channel.values)}.")
+    if outcome not in ContactAttempt.Outcome.values:
+        raise OfferError("invalid_outcome", f"outcome must be one of {', '.join(ContactAttempt.Outcome.values)}.")
+    with transaction.atomic():
+        assignment = _owned(assignment_id=assignment_id, rep=rep)
+        contact = ContactAttempt.objects.create(assignment=assignment, lead_id=assignment.lead_id, rep=rep,
+                                                channel=channel, outcome=outcome, notes=notes[:1000], at=now)
+        lead = Lead.objects.filter(pk=assignment.lead_id)
+        lead.filter(first_contact_at__isnull=True).update(first_contact_at=now)
+        lead.filter(status=Lead.Status.ASSIGNED).update(status=Lead.Status.CONTACTED)
+        if outcome in FINAL_OUTCOMES:
+            _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
+        assignment.lead.refresh_from_db()
+        events.assignment_event_send(assignment=assignment, type=events.UPDATED)
+        return contact
+
+
+def lead_outcome_set(*, assignment_id: int, rep: Rep, outcome: str, now: dt.datetime | None = None) -> Assignment:
+    """Close the rep's lead as won or lost without a new contact attempt."""
+    now = now or tz_now()
+    if outcome not in FINAL_OUTCOMES:
+        raise OfferError("invalid_outcome", "outcome must be won or lost.")
+    with transaction.atomic():
+        assignment = _owned(assignment_id=assignment_id, rep=rep)
+        _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
+        assignment.refresh_from_db()
+        events.assignment_event_send(assignment=assignment, type=events.UPDATED)
+        return assignment
+
+
+def _finish(*, assignment: Assignment, status: str, outcome: str, now: dt.datetime) -> None:
+    Lead.objects.filter(pk=assignment.lead_id).filter(~Q(status__in=FINAL_OUTCOMES.values())).update(
+        status=status, outcome=outcome, outcome_at=now)
+    if Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.ACCEPTED).update(
+            status=Assignment.Status.COMPLETED):
+        rep_release(rep_id=assignment.rep_id)

@@ -1,0 +1,113 @@
+"""What happens to an offer: accepted, declined, expired, revoked; each in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.timezone import now as tz_now
+
+from assignments import events
+from assignments.models import Assignment, Rep
+from assignments.services.queue import lead_route_enqueue
+from assignments.services.routing import rep_release
+from campaigns.models import Lead
+
+
+class OfferError(Exception):
+    """The offer cannot take this action; `code` is stable for API clients, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _open_offer(*, assignment_id: int, rep: Rep) -> Assignment:
+    assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+                  .filter(pk=assignment_id, rep=rep).first())
+    if assignment is None:
+        raise OfferError("not_found", "No such assignment for you.")
+    if assignment.status != Assignment.Status.OFFERED:
+        raise OfferError("not_offered", f"This offer is already {assignment.status}.")
+    return assignment
+
+
+def assignment_accept(*, assignment_id: int, rep: Rep, now: dt.datetime | None = None) -> Assignment:
+    """Make the rep the lead's owner; other open offers of the lead (broadcast) are revoked."""
+    now = now or tz_now()
+    with transaction.atomic():
+        assignment = _open_offer(assignment_id=assignment_id, rep=rep)
+        if assignment.expires_at <= now:
+            _close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
+            raise_after = OfferError("expired", "This offer expired before it was accepted.")
+        else:
+            raise_after = None
+            taken = Lead.objects.filter(pk=assignment.lead_id, status=Lead.Status.OFFERED).update(
+                status=Lead.Status.ASSIGNED, owner=rep.user, accepted_at=now)
+            if not taken:
+                raise OfferError("taken", "Another rep accepted this lead first.")
+            Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.ACCEPTED, responded_at=now)
+            assignment.refresh_from_db()
+            events.assignment_event_send(assignment=assignment, type=events.UPDATED)
+            for other in (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+                          .filter(lead_id=assignment.lead_id, status=Assignment.Status.OFFERED)):
+                _close(assignment=other, status=Assignment.Status.REVOKED, now=now, reroute=False)
+    if raise_after:
+        raise raise_after
+    return assignment
+
+
+def assignment_decline(*, assignment_id: int, rep: Rep, reason: str = "", now: dt.datetime | None = None) -> Assignment:
+    """Hand the offer back; the lead is routed again without this rep."""
+    now = now or tz_now()
+    with transaction.atomic():
+        assignment = _open_offer(assignment_id=assignment_id, rep=rep)
+        Assignment.objects.filter(pk=assignment.pk).update(decline_reason=reason[:200])
+        return _close(assignment=assignment, status=Assignment.Status.DECLINED, now=now)
+
+
+def offer_expire(*, assignment_id: int, now: dt.datetime | None = None) -> bool:
+    """Expire one offer whose time is up; False when it was already answered or is not due."""
+    now = now or tz_now()
+    with transaction.atomic():
+        assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+                      .filter(pk=assignment_id, status=Assignment.Status.OFFERED, expires_at__lte=now).first())
+        if assignment is None:
+            return False
+        _close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
+        return True
+
+
+def offers_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Expire every due offer (oldest first); each in its own transaction. Returns how many expired."""
+    now = now or tz_now()
+    due = list(Assignment.objects.filter(status=Assignment.Status.OFFERED, expires_at__lte=now)
+               .order_by("expires_at").values_list("pk", flat=True)[:limit])
+    return sum(offer_expire(assignment_id=pk, now=now) for pk in due)
+
+
+def _close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bool = True) -> Assignment:
+    """End an open offer: free the rep's capacity, tell the rep, and re-route the lead if nobody else holds it."""
+    updated = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OFFERED).update(
+        status=status, responded_at=now if status == Assignment.Status.DECLINED else None)
+    if not updated:
+        return assignment
+    assignment.refresh_from_db()
+    rep_release(rep_id=assignment.rep_id)
+    kind = events.UPDATED if status == Assignment.Status.DECLINED else events.REVOKED
+    events.assignment_event_send(assignment=assignment, type=kind)
+    still_open = Assignment.objects.filter(lead_id=assignment.lead_id, status__in=Assignment.OPEN_STATUSES).exists()
+    if reroute and not still_open:
+        if Lead.objects.filter(pk=assignment.lead_id, status=Lead.Status.OFFERED).update(status=Lead.Status.NEW):
+            lead_route_enqueue(lead_id=assignment.lead_id)
+    return assignment
+
+
+def assignment_seen(*, assignment_id: int, rep: Rep, now: dt.datetime | None = None) -> bool:
+    """Stamp the first time the rep's browser showed this assignment; False when it is not theirs."""
+    with transaction.atomic():
+        mine = Assignment.objects.filter(pk=assignment_id, rep=rep)
+        if not mine.exists():
+            return False
+        mine.filter(seen_at__isnull=True).update(seen_at=now or tz_now())
+        return True

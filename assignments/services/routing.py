@@ -1,0 +1,148 @@
+"""Routing writes: offer a lead to the engine's choice with an atomic capacity claim, or park it as waiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.timezone import now as tz_now
+
+from assignments import events
+from assignments.models import Assignment, Rep, RoutingRule
+from assignments.routing import Decision, decide, score_lead
+from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
+from assignments.services.queue import lead_route_enqueue, waiting_leads_route_enqueue
+from campaigns.models import Lead
+from campaigns.schedule import campaign_is_open
+
+ROUTABLE = (Lead.Status.NEW, Lead.Status.WAITING)
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    lead_id: int
+    action: str  # "offered", "waiting", "held" or "skipped"
+    assignment_ids: tuple[int, ...] = ()
+    reason: str = ""
+
+
+def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Random | None = None) -> RouteResult:
+    """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent."""
+    now = now or tz_now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().select_related("campaign", "supplier").filter(pk=lead_id).first()
+        if lead is None:
+            return RouteResult(lead_id, "skipped", reason="no such lead")
+        if lead.status not in ROUTABLE:
+            return RouteResult(lead_id, "skipped", reason=f"lead is {lead.status}")
+        if lead.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+            return RouteResult(lead_id, "skipped", reason="lead has an open offer")
+        if not campaign_is_open(campaign=lead.campaign, at=now):
+            Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.HELD, waiting_reason="Campaign closed")
+            return RouteResult(lead_id, "held", reason="campaign closed")
+        if lead.status == Lead.Status.NEW and not lead.assignments.exists():
+            lead.score = score_lead(lead=lead_facts(lead=lead, now=now), scoring_rules=scoring_rules_active())
+            Lead.objects.filter(pk=lead.pk).update(score=lead.score)
+        decision = decide(lead=lead_facts(lead=lead, now=now), reps=rep_facts_for_routing(), rules=rule_specs_active(),
+                          now=now, rng=rng or random.Random())
+        return _act(lead=lead, decision=decision, now=now)
+
+
+def _act(*, lead: Lead, decision: Decision, now: dt.datetime) -> RouteResult:
+    if decision.action != "offer":
+        return _park(lead=lead, reason=decision.summary())
+    rule = RoutingRule.objects.get(pk=decision.rule_id)
+    offers_made = lead.assignments.count()
+    if offers_made >= rule.max_offers:
+        return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
+                                       "waiting for a rep to become available")
+    wanted = len(decision.rep_ids)
+    claimed = []
+    for rep_id in decision.rep_ids + decision.fallback_rep_ids:
+        if len(claimed) == wanted:
+            break
+        if rep_claim(rep_id=rep_id, now=now):
+            claimed.append(rep_id)
+    if not claimed:
+        return _park(lead=lead, reason="Every eligible rep reached capacity before the offer could be made")
+    explanation = {**decision.to_json(), "summary": decision.summary()}
+    expires_at = now + dt.timedelta(seconds=rule.offer_timeout_seconds)
+    assignments = [
+        Assignment.objects.create(lead=lead, rep_id=rep_id, rule=rule, offered_at=now, expires_at=expires_at,
+                                  broadcast=len(claimed) > 1, explanation=explanation)
+        for rep_id in claimed
+    ]
+    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.OFFERED, waiting_reason="",
+                                           assigned_at=F("assigned_at") if lead.assigned_at else now)
+    lead.refresh_from_db()
+    for assignment in assignments:
+        events.assignment_event_send(assignment=assignment, type=events.OFFERED)
+    return RouteResult(lead.pk, "offered", tuple(a.pk for a in assignments))
+
+
+def _park(*, lead: Lead, reason: str) -> RouteResult:
+    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.WAITING, waiting_reason=reason[:200])
+    events.floor_event_send(type=events.FLOOR_UPDATED, data={"lead": {"id": lead.pk, "status": "waiting",
+                                                                        "reason": reason[:200]}})
+    return RouteResult(lead.pk, "waiting", reason=reason)
+
+
+def rep_claim(*, rep_id: int, now: dt.datetime) -> bool:
+    """Take one unit of the rep's capacity if they are still active, available and under capacity."""
+    return bool(
+        Rep.objects.filter(pk=rep_id, active=True, status=Rep.Status.AVAILABLE, load__lt=F("capacity"))
+        .update(load=F("load") + 1, last_offered_at=now)
+    )
+
+
+def rep_release(*, rep_id: int) -> None:
+    """Give back one unit of the rep's capacity and let waiting leads use it."""
+    Rep.objects.filter(pk=rep_id, load__gt=0).update(load=F("load") - 1)
+    waiting_leads_route_enqueue()
+
+
+def waiting_leads_route(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Route waiting leads, highest score then oldest first, while some rep has room; returns offers made."""
+    now = now or tz_now()
+    offered = 0
+    lead_ids = (Lead.objects.filter(status=Lead.Status.WAITING).order_by("-score", "received_at")
+                .values_list("pk", flat=True)[:limit])
+    for lead_id in lead_ids:
+        if not Rep.objects.filter(active=True, status=Rep.Status.AVAILABLE, load__lt=F("capacity")).exists():
+            break
+        offered += lead_route(lead_id=lead_id, now=now).action == "offered"
+    return offered
+
+
+def held_leads_release(*, now: dt.datetime | None = None) -> int:
+    """Move held leads of campaigns that are open now back to routing; returns how many."""
+    now = now or tz_now()
+    released = 0
+    for lead in Lead.objects.filter(status=Lead.Status.HELD).select_related("campaign").order_by("received_at"):
+        if campaign_is_open(campaign=lead.campaign, at=now):
+            with transaction.atomic():
+                if Lead.objects.filter(pk=lead.pk, status=Lead.Status.HELD).update(status=Lead.Status.NEW,
+                                                                                  waiting_reason=""):
+                    lead_route_enqueue(lead_id=lead.pk)
+                    released += 1
+    return released
+
+
+def leads_reconcile(*, now: dt.datetime | None = None, older_than_seconds: int = 30) -> int:
+    """Re-enqueue routing for leads a lost task or crashed worker left behind; returns how many."""
+    now = now or tz_now()
+    cutoff = now - dt.timedelta(seconds=older_than_seconds)
+    open_offer = Q(assignments__status__in=Assignment.OPEN_STATUSES)
+    stranded = (Lead.objects.filter(received_at__lt=cutoff)
+                .filter(Q(status=Lead.Status.NEW) | Q(status=Lead.Status.OFFERED))
+                .exclude(open_offer).values_list("pk", flat=True))
+    count = 0
+    for lead_id in list(stranded):
+        with transaction.atomic():
+            Lead.objects.filter(pk=lead_id, status=Lead.Status.OFFERED).update(status=Lead.Status.NEW)
+            lead_route_enqueue(lead_id=lead_id)
+        count += 1
+    return count
