@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from assignments.models import Assignment, ConditionBase, DayOff, Rep, RepSkill, RoutingRule, ScoringRule
+from assignments.models import (
+    Assignment, ConditionBase, DayOff, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, ScoringRule,
+    WorkingHours,
+)
+from assignments.routing import Decision, decide
 from assignments.routing.facts import (
     Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow,
 )
@@ -67,33 +72,49 @@ def lead_facts(*, lead: Lead, now: dt.datetime) -> LeadFacts:
 
 
 def rep_facts_for_routing(*, rep_ids: list[int] | None = None) -> list[RepFacts]:
-    """Active reps (all, or these) as the engine's RepFacts, in 7 queries whatever the count."""
-    reps = Rep.objects.filter(active=True).select_related(None)
+    """Active reps (all, or these) as the engine's RepFacts: 7 flat queries, no model instances."""
+    reps = Rep.objects.filter(active=True)
     if rep_ids is not None:
         reps = reps.filter(pk__in=rep_ids)
-    today = dt.date.today()
-    reps = reps.prefetch_related(
-        "languages", "territories", "working_hours", "teams",
-        Prefetch("skills", queryset=RepSkill.objects.select_related("skill")),
-        Prefetch("days_off", queryset=DayOff.objects.filter(date__gte=today - dt.timedelta(days=1))),
-    )
+    rows = list(reps.values_list("pk", "status", "timezone", "load", "capacity", "last_offered_at", "weight",
+                                 "conversion_rate", "median_response_seconds"))
+    ids = [row[0] for row in rows]
+    by_rep = {
+        "languages": _grouped(RepLanguage.objects.filter(rep_id__in=ids).values_list("rep_id", "code")),
+        "skills": _grouped(RepSkill.objects.filter(rep_id__in=ids).values_list("rep_id", "skill__slug", "level")),
+        "territories": _grouped(RepTerritory.objects.filter(rep_id__in=ids)
+                                .values_list("rep_id", "country", "region", "postal_prefix")),
+        "hours": _grouped(WorkingHours.objects.filter(rep_id__in=ids)
+                          .values_list("rep_id", "weekday", "starts", "ends")),
+        "days_off": _grouped(DayOff.objects.filter(rep_id__in=ids, date__gte=dt.date.today() - dt.timedelta(days=1))
+                             .values_list("rep_id", "date")),
+        "teams": _grouped(Rep.teams.through.objects.filter(rep_id__in=ids).values_list("rep_id", "team_id")),
+    }
     return [
         RepFacts(
-            id=rep.pk, active=rep.active, status=rep.status, timezone=rep.timezone,
-            working_hours=tuple(WorkingWindow(weekday=w.weekday, start=w.starts, end=w.ends)
-                                for w in rep.working_hours.all()),
-            days_off=frozenset(d.date for d in rep.days_off.all()),
-            load=rep.load, capacity=rep.capacity,
-            languages=frozenset(lang.code.lower() for lang in rep.languages.all()),
-            skills={s.skill.slug: s.level for s in rep.skills.all()},
-            territories=tuple(Territory(country=t.country, region=t.region, postal_prefix=t.postal_prefix)
-                              for t in rep.territories.all()),
-            team_ids=frozenset(team.pk for team in rep.teams.all()),
-            last_offered_at=rep.last_offered_at, weight=rep.weight, performance=rep.conversion_rate,
-            median_response_seconds=rep.median_response_seconds,
+            id=pk, active=True, status=status, timezone=timezone, load=load, capacity=capacity,
+            working_hours=tuple(WorkingWindow(weekday=day, start=starts, end=ends)
+                                for day, starts, ends in by_rep["hours"].get(pk, ())),
+            days_off=frozenset(day for (day,) in by_rep["days_off"].get(pk, ())),
+            languages=frozenset(code.lower() for (code,) in by_rep["languages"].get(pk, ())),
+            skills={slug: level for slug, level in by_rep["skills"].get(pk, ())},
+            territories=tuple(Territory(country=c, region=r, postal_prefix=p)
+                              for c, r, p in by_rep["territories"].get(pk, ())),
+            team_ids=frozenset(team for (team,) in by_rep["teams"].get(pk, ())),
+            last_offered_at=last_offered_at, weight=weight, performance=conversion_rate,
+            median_response_seconds=median_response_seconds,
         )
-        for rep in reps
+        for pk, status, timezone, load, capacity, last_offered_at, weight, conversion_rate, median_response_seconds
+        in rows
     ]
+
+
+def _grouped(rows) -> dict[int, list[tuple]]:
+    """Rows (rep_id, *values) grouped by rep id."""
+    grouped: dict[int, list[tuple]] = {}
+    for rep_id, *values in rows:
+        grouped.setdefault(rep_id, []).append(tuple(values))
+    return grouped
 
 
 def assignments_visible_to(*, user) -> QuerySet[Assignment]:
@@ -110,3 +131,10 @@ def open_assignments_for_rep(*, rep_id: int) -> list[Assignment]:
     """The rep's offers and accepted leads still open, oldest first (for a reconnecting browser)."""
     return list(Assignment.objects.select_related("lead__campaign", "rep__user")
                 .filter(rep_id=rep_id, status__in=Assignment.OPEN_STATUSES).order_by("offered_at"))
+
+
+def lead_route_simulate(*, lead: Lead, now: dt.datetime, seed: int | None = None) -> Decision:
+    """What the engine would decide for this lead right now, with today's reps and rules; writes nothing."""
+    facts = lead_facts(lead=lead, now=now)
+    return decide(lead=facts, reps=rep_facts_for_routing(), rules=rule_specs_active(), now=now,
+                  rng=random.Random(seed if seed is not None else lead.pk), scoring_rules=scoring_rules_active())

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q
 from django.utils.safestring import SafeString
 
+from assignments.admin_actions import reroute_now, simulate_routing
 from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
 from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre, seconds_humanised
 from campaigns.forms import BuyerAdminForm, CampaignAdminForm, LeadAdminForm, SuppressionEntryAdminForm
@@ -217,6 +218,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     form = LeadAdminForm
     inlines = [LeadAssignmentInline, LeadContactInline]
+    actions = [reroute_now, simulate_routing]
     list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
                     "first_contact_at", "speed_to_lead")
     list_display_links = ("id", "name")

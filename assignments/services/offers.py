@@ -111,3 +111,21 @@ def assignment_seen(*, assignment_id: int, rep: Rep, now: dt.datetime | None = N
             return False
         mine.filter(seen_at__isnull=True).update(seen_at=now or tz_now())
         return True
+
+
+def lead_reroute(*, lead_id: int, now: dt.datetime | None = None) -> str:
+    """Take back open offers of a lead and route it again now; refused (returns why) once a rep owns it."""
+    now = now or tz_now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return "no such lead"
+        if lead.status not in (Lead.Status.NEW, Lead.Status.WAITING, Lead.Status.OFFERED):
+            return f"not re-routed: the lead is {lead.get_status_display().lower()}"
+        offers = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+                  .filter(lead_id=lead_id, status=Assignment.Status.OFFERED))
+        for offer in offers:
+            _close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
+        Lead.objects.filter(pk=lead_id).update(status=Lead.Status.NEW)
+        lead_route_enqueue(lead_id=lead_id)
+        return "re-routing"

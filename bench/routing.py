@@ -1,0 +1,99 @@
+"""Routing speed: engine decision time vs number of reps, and leads routed per second through the service.
+
+Run: .venv/bin/python -m bench.routing   (also part of `make bench`)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assignments.routing import LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide  # noqa: E402
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.timezone.utc)
+LANGS = ["en", "es", "de", "fr"]
+
+
+def synthetic_reps(count: int, rng: random.Random) -> list[RepFacts]:
+    always = tuple(WorkingWindow(weekday=d, start=dt.time(0), end=dt.time(0)) for d in range(7))
+    return [
+        RepFacts(id=i, active=True, status="available" if rng.random() < 0.8 else "away", timezone="America/New_York",
+                 working_hours=always, days_off=frozenset(), load=rng.randint(0, 5), capacity=5,
+                 languages=frozenset(rng.sample(LANGS, 2)), skills={"solar": rng.randint(1, 5)},
+                 territories=(Territory(country="US"),), team_ids=frozenset({1}),
+                 last_offered_at=NOW - dt.timedelta(seconds=rng.randint(1, 10_000)), weight=1,
+                 performance=rng.random())
+        for i in range(1, count + 1)
+    ]
+
+
+def decision_times(rep_count: int, *, decisions: int = 200, strategy: str = "round_robin") -> dict:
+    """p50/p99 milliseconds of decide() over rep_count reps."""
+    rng = random.Random(rep_count)
+    reps = synthetic_reps(rep_count, rng)
+    rule = RuleSpec(id=1, name="All", order=1, active=True, conditions=(), team_ids=frozenset({1}),
+                    strategy=strategy, require_skill=True)
+    samples = []
+    for n in range(decisions):
+        lead = LeadFacts(id=n, campaign="solar-us", supplier="s", country="US", region="", postal_code="",
+                         language=LANGS[n % 4], skill="solar", fields={}, score=0, waiting_since=NOW)
+        started = time.perf_counter()
+        decide(lead=lead, reps=reps, rules=[rule], now=NOW, rng=rng)
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"reps": rep_count, "p50_ms": statistics.median(samples),
+            "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))]}
+
+
+def routed_per_second(*, leads: int = 400, reps: int = 50) -> float:
+    """Leads/s through services.lead_route on a fresh embedded SQLite file (facts loaded from the DB each time)."""
+    tmp = tempfile.mkdtemp(prefix="leadcrm-bench-")
+    os.environ.update(LEADCRM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # set-up cost, not measured
+
+    call_command("migrate", verbosity=0)
+    from tests.factories import CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, SupplierFactory
+
+    from assignments import services
+
+    RoutingRuleFactory(name="Everyone", strategy="least_busy")
+    for _ in range(reps):
+        RepFactory(capacity=leads)
+    campaign, supplier = CampaignFactory(), SupplierFactory()
+    lead_ids = [LeadFactory(campaign=campaign, supplier=supplier).pk for _ in range(leads)]
+    started = time.perf_counter()
+    for lead_id in lead_ids:
+        services.lead_route(lead_id=lead_id)
+    return leads / (time.perf_counter() - started)
+
+
+def rows() -> list[tuple[str, str, str]]:
+    """(metric, value, note) rows for the bench table."""
+    out = []
+    for count in (100, 1_000, 10_000):
+        t = decision_times(count, decisions=200 if count < 10_000 else 60)
+        out.append((f"routing decision, {count:,} reps", f"p50 {t['p50_ms']:.2f} ms / p99 {t['p99_ms']:.2f} ms",
+                    "engine only, round robin + skill filter"))
+    out.append(("routed leads/s (service, SQLite, 50 reps)", f"{routed_per_second():.0f} leads/s",
+                "load facts + decide + claim + offer + outbox, one transaction each"))
+    return out
+
+
+if __name__ == "__main__":
+    for metric, value, note in rows():
+        print(f"{metric:45} {value:32} {note}")
