@@ -90,5 +90,7 @@ class Command(BaseCommand):
                       "       -H 'Content-Type: application/json' -d '{\"campaign\": \"solar-us\", "
                       "\"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"email\": \"ada@example.com\", "
                       "\"phone\": \"+14155550123\", \"country\": \"US\"}'"]
+            lines += ["", "A working floor to watch on /live/ and /reports/: in another terminal run",
+                      f"  .venv/bin/python manage.py simulate --rate 1 --duration 600 --url {base}"]
         lines += ["", "Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))
