@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assignments.routing import LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide  # noqa: E402
+from bench.common import Row, emit  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.timezone.utc)
 LANGS = ["en", "es", "de", "fr"]
@@ -82,18 +83,18 @@ def routed_per_second(*, leads: int = 400, reps: int = 50) -> float:
     return leads / (time.perf_counter() - started)
 
 
-def rows() -> list[tuple[str, str, str]]:
-    """(metric, value, note) rows for the bench table."""
+def rows() -> list[Row]:
+    """Decision time at 100 / 1,000 / 10,000 reps, and routed leads/s through the service."""
     out = []
     for count in (100, 1_000, 10_000):
         t = decision_times(count, decisions=200 if count < 10_000 else 60)
-        out.append((f"routing decision, {count:,} reps", f"p50 {t['p50_ms']:.2f} ms / p99 {t['p99_ms']:.2f} ms",
-                    "engine only, round robin + skill filter"))
-    out.append(("routed leads/s (service, SQLite, 50 reps)", f"{routed_per_second():.0f} leads/s",
-                "load facts + decide + claim + offer + outbox, one transaction each"))
+        out.append(Row(metric=f"routing decision, {count:,} reps", mode="engine",
+                       value=f"p50 {t['p50_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms",
+                       note="pure engine: rule match, 7 filters, round robin"))
+    out.append(Row(metric="routed leads/s (lead_route, 50 reps)", mode="embedded",
+                   value=f"{routed_per_second():.0f} leads/s", note="facts from DB + decide + claim + offer + outbox"))
     return out
 
 
 if __name__ == "__main__":
-    for metric, value, note in rows():
-        print(f"{metric:45} {value:32} {note}")
+    emit(rows())
