@@ -71,3 +71,18 @@ def test_wrong_password_stays_on_login_with_message(client, manager):
 def test_anonymous_home_goes_to_login(client):
     response = client.get("/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_browser_login_is_throttled_after_repeated_failures(client, manager):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(10):
+        assert client.post("/accounts/login/", {"username": manager.username, "password": "wrong"}).status_code == 200
+    blocked = client.post("/accounts/login/", {"username": manager.username, "password": PASSWORD})
+    assert blocked.status_code == 429 and blocked["Retry-After"] == "300"
+    assert b"Too many sign-in attempts" in blocked.content
+    assert "_auth_user_id" not in client.session
+    other = client.post("/accounts/login/", {"username": "someone-else", "password": "x"})
+    assert other.status_code == 200  # the pause is per username and address, not global
+    cache.clear()
