@@ -120,9 +120,10 @@ class RepAdmin(admin.ModelAdmin):
 
     def _status_set(self, request, queryset, status: str) -> None:
         reps = list(queryset)
+        label = Rep.Status(status).label
         for rep in reps:
             rep_status_set(rep=rep, status=status)
-        label = Rep.Status(status).label
+            self.log_change(request, rep, f"Status set to {label}")
         self.message_user(request, f"{len(reps)} rep(s) set to {label}.", messages.SUCCESS)
 
     @admin.action(description="Set available", permissions=["change"])

@@ -137,6 +137,7 @@ class SupplierAdmin(admin.ModelAdmin):
     def create_api_key(self, request, queryset) -> None:
         for supplier in queryset:
             created = supplier_api_key_create(supplier=supplier, name="admin")
+            self.log_change(request, supplier, f"Created API key {created.key.prefix}…")
             # A plain str: the messages template escapes it.
             self.message_user(
                 request,
@@ -169,6 +170,7 @@ class SupplierApiKeyAdmin(admin.ModelAdmin):
         keys = list(queryset)
         for key in keys:
             supplier_api_key_revoke(key=key)
+            self.log_change(request, key.supplier, f"Revoked API key {key.prefix}…")
         self.message_user(request, f"Revoked {len(keys)} key(s); they no longer authenticate.", messages.SUCCESS)
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
 # Apps whose every model a sales manager configures in the admin.
-MANAGED_APPS = ("campaigns", "assignments", "reporting", "django_q")
+MANAGED_APPS = ("campaigns", "assignments", "reporting", "django_q", "admin")
 
 
 def managers_group_sync(*, using: str = "default") -> Group:
@@ -15,6 +15,8 @@ def managers_group_sync(*, using: str = "default") -> Group:
         content_type__app_label="auth", content_type__model__in=["user"]
     ) | Permission.objects.using(using).filter(
         content_type__app_label="authtoken"
+    ) | Permission.objects.using(using).filter(
+        content_type__app_label="admin", codename="view_logentry"
     )
     group.permissions.set(perms)
     return group
