@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q
 from django.utils.safestring import SafeString
+from import_export.admin import ExportMixin, ImportMixin
 
 from assignments.admin_actions import reroute_now, simulate_routing
 from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
@@ -15,6 +16,7 @@ from campaigns.models import (
     LEAD_FIELD_CHOICES, Buyer, Campaign, CapCounter, IntakeAttempt, Lead, OfficeHours, Supplier, SupplierApiKey,
     SuppressionEntry, WebhookDelivery,
 )
+from campaigns.resources import IntakeAttemptResource, SuppressionEntryResource
 from campaigns.services import supplier_api_key_create, supplier_api_key_revoke
 
 _FIELD_LABELS = dict(LEAD_FIELD_CHOICES)
@@ -265,7 +267,8 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntakeAttempt)
-class IntakeAttemptAdmin(ReadOnlyLogAdmin):
+class IntakeAttemptAdmin(ExportMixin, ReadOnlyLogAdmin):
+    resource_classes = [IntakeAttemptResource]
     list_display = ("received_at", "supplier", "campaign", "outcome_badge", "reason", "response_status", "lead",
                     "duplicate_of", "external_id", "replays")
     list_filter = ("outcome", "reason", "supplier", "campaign")
@@ -298,7 +301,8 @@ class CapCounterAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(SuppressionEntry)
-class SuppressionEntryAdmin(admin.ModelAdmin):
+class SuppressionEntryAdmin(ImportMixin, admin.ModelAdmin):
+    resource_classes = [SuppressionEntryResource]
     form = SuppressionEntryAdminForm
     list_display = ("value", "kind", "reason", "created_at")
     list_filter = ("kind",)

@@ -262,6 +262,8 @@ class Lead(models.Model):
             models.Index(fields=["campaign", "received_at"], name="lead_campaign_received"),
             models.Index(fields=["status", "received_at"], name="lead_status_received"),
             models.Index(fields=["received_at"], name="lead_received"),
+            # Intake looks external ids up by equality; the partial unique constraint cannot serve that on SQLite.
+            models.Index(fields=["supplier", "external_id"], name="lead_supplier_external_id"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["supplier", "external_id"], condition=~Q(external_id=""),
@@ -310,6 +312,9 @@ class IntakeAttempt(models.Model):
         indexes = [
             models.Index(fields=["supplier", "received_at"], name="attempt_supplier_received"),
             models.Index(fields=["campaign", "received_at"], name="attempt_campaign_received"),
+            # Idempotency replay lookups (the partial unique constraints below cannot serve them on SQLite).
+            models.Index(fields=["supplier", "idempotency_key"], name="attempt_supplier_idem_key"),
+            models.Index(fields=["supplier", "external_id"], name="attempt_supplier_external_id"),
         ]
         constraints = [
             # A 400 does not claim its keys: the supplier may fix the payload and resend.

@@ -39,6 +39,14 @@ class SuppressionEntryResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
 
+    def before_import(self, dataset, **kwargs):
+        # Headers in any case; a file of bare values (no kind or reason column) is fine too.
+        dataset.headers = [str(header or "").strip().lower() for header in dataset.headers]
+        for column in ("kind", "reason"):
+            if column not in dataset.headers:
+                dataset.append_col([""] * len(dataset), header=column)
+        super().before_import(dataset, **kwargs)
+
     def before_import_row(self, row, **kwargs):
         value = str(row.get("value") or "").strip()
         if not value:

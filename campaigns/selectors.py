@@ -1,14 +1,13 @@
 """Reads of the lead market shaped for their callers."""
 
 import datetime as dt
-import zoneinfo
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.timezone import now
 
 from campaigns.models import (
-    Campaign, IntakeAttempt, Lead, OfficeHours, SuppressionEntry, Supplier, SupplierApiKey, WebhookDelivery,
+    Campaign, IntakeAttempt, Lead, SuppressionEntry, Supplier, SupplierApiKey, WebhookDelivery,
     hash_api_key,
 )
 from leadcrm.roles import is_manager, is_rep
@@ -40,61 +39,27 @@ def supplier_may_post_to(*, supplier: Supplier, campaign: Campaign) -> bool:
     return supplier.campaigns.filter(pk=campaign.pk).exists()
 
 
-def _window_contains(window: OfficeHours, local: dt.datetime) -> bool:
-    clock = local.time().replace(tzinfo=None)
-    weekday = local.weekday()
-    if window.opens < window.closes:
-        return window.weekday == weekday and window.opens <= clock < window.closes
-    # closes <= opens: the window runs past midnight into the next day (00:00-00:00 is the whole day).
-    return ((window.weekday == weekday and clock >= window.opens)
-            or (window.weekday == (weekday - 1) % 7 and clock < window.closes))
-
-
-def campaign_is_open(*, campaign: Campaign, at: dt.datetime) -> bool:
-    """Whether the moment falls in one of the campaign's office-hour windows (its time zone); none means always."""
-    windows = list(campaign.office_hours.all())
-    if not windows:
-        return True
-    local = at.astimezone(zoneinfo.ZoneInfo(campaign.timezone))
-    return any(_window_contains(window, local) for window in windows)
-
-
-def campaign_next_opening(*, campaign: Campaign, after: dt.datetime) -> dt.datetime | None:
-    """The first moment at or after `after` when the campaign is open (minute precision), None if it never opens."""
-    windows = list(campaign.office_hours.all())
-    if not windows:
-        return after
-    tz = zoneinfo.ZoneInfo(campaign.timezone)
-    local = after.astimezone(tz)
-    if any(_window_contains(window, local) for window in windows):
-        return after
-    starts = []
-    for days_ahead in range(8):
-        day = local.date() + dt.timedelta(days=days_ahead)
-        for window in windows:
-            if window.weekday == day.weekday():
-                start = dt.datetime.combine(day, window.opens, tzinfo=tz)
-                if start > local:
-                    starts.append(start)
-    return min(starts).astimezone(dt.UTC) if starts else None
-
-
 def suppression_match(*, phone: str, email: str) -> SuppressionEntry | None:
     """The suppression entry that blocks this normalised phone, email or the email's domain (or a parent)."""
-    query = Q(pk__in=[])
+    wanted = set()
     if phone:
-        query |= Q(kind=SuppressionEntry.Kind.PHONE, value=phone)
+        wanted.add((SuppressionEntry.Kind.PHONE, phone))
     if email:
-        query |= Q(kind=SuppressionEntry.Kind.EMAIL, value=email)
+        wanted.add((SuppressionEntry.Kind.EMAIL, email))
         labels = email.rsplit("@", 1)[-1].split(".")
-        domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-        query |= Q(kind=SuppressionEntry.Kind.EMAIL_DOMAIN, value__in=domains)
-    return SuppressionEntry.objects.filter(query).order_by("kind", "value").first()
+        wanted |= {(SuppressionEntry.Kind.EMAIL_DOMAIN, ".".join(labels[i:])) for i in range(len(labels) - 1)}
+    if not wanted:
+        return None
+    # One indexed lookup on (kind, value); the pairs are matched exactly below.
+    candidates = SuppressionEntry.objects.filter(kind__in={kind for kind, _ in wanted},
+                                                 value__in={value for _, value in wanted}).order_by("kind", "value")
+    return next((entry for entry in candidates if (entry.kind, entry.value) in wanted), None)
 
 
 def lead_duplicate_of(*, campaign: Campaign, phone: str, email: str, since: dt.datetime) -> int | None:
     """Id of the earliest lead of the campaign received since `since` with the same phone or email."""
     found = []
+    # One query per column, so each uses its (campaign, column, received_at) index; an OR would scan the window.
     for column, value in (("phone", phone), ("email", email)):
         if value:
             row = (Lead.objects.filter(campaign=campaign, received_at__gte=since, **{column: value})
@@ -108,18 +73,21 @@ def lead_with_external_id(*, supplier: Supplier, external_id: str) -> int | None
     """Id of the supplier's lead carrying this external_id, or None (also for a blank one)."""
     if not external_id:
         return None
-    return Lead.objects.filter(supplier=supplier, external_id=external_id).values_list("pk", flat=True).first()
+    return (Lead.objects.filter(supplier=supplier, external_id=external_id)
+            .order_by("pk").values_list("pk", flat=True).first())
 
 
 def intake_attempt_replay(*, supplier: Supplier, idempotency_key: str, external_id: str) -> IntakeAttempt | None:
     """The first answered attempt of the supplier with this Idempotency-Key or external_id (400s never count)."""
-    query = Q(pk__in=[])
-    if idempotency_key:
-        query |= Q(idempotency_key=idempotency_key)
-    if external_id:
-        query |= Q(external_id=external_id)
-    return (IntakeAttempt.objects.filter(query, supplier=supplier)
-            .exclude(outcome=IntakeAttempt.Outcome.INVALID).order_by("received_at", "pk").first())
+    found = []
+    # One query per key, ordered by pk, so each is a seek on its (supplier, key) index.
+    for column, value in (("idempotency_key", idempotency_key), ("external_id", external_id)):
+        if value:
+            attempt = (IntakeAttempt.objects.filter(supplier=supplier, **{column: value})
+                       .exclude(outcome=IntakeAttempt.Outcome.INVALID).order_by("pk").first())
+            if attempt is not None:
+                found.append(attempt)
+    return min(found, key=lambda attempt: attempt.pk) if found else None
 
 
 # --- Leads (read) ----------------------------------------------------------------------------------------------

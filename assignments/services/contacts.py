@@ -13,6 +13,7 @@ from assignments.models import Assignment, ContactAttempt, Rep
 from assignments.services.offers import OfferError
 from assignments.services.routing import rep_release
 from campaigns.models import Lead
+from campaigns.services import lead_status_webhook_enqueue
 
 FINAL_OUTCOMES = {ContactAttempt.Outcome.WON: Lead.Status.WON, ContactAttempt.Outcome.LOST: Lead.Status.LOST}
 
@@ -40,11 +41,14 @@ def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, not
         contact = ContactAttempt.objects.create(assignment=assignment, lead_id=assignment.lead_id, rep=rep,
                                                 channel=channel, outcome=outcome, notes=notes[:1000], at=now)
         lead = Lead.objects.filter(pk=assignment.lead_id)
-        lead.filter(first_contact_at__isnull=True).update(first_contact_at=now)
+        first = lead.filter(first_contact_at__isnull=True).update(first_contact_at=now)
         lead.filter(status=Lead.Status.ASSIGNED).update(status=Lead.Status.CONTACTED)
+        assignment.lead.refresh_from_db()
+        if first:
+            lead_status_webhook_enqueue(lead=assignment.lead, event="contacted")
         if outcome in FINAL_OUTCOMES:
             _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
-        assignment.lead.refresh_from_db()
+            assignment.lead.refresh_from_db()
         events.assignment_event_send(assignment=assignment, type=events.UPDATED)
         return contact
 
@@ -63,8 +67,11 @@ def lead_outcome_set(*, assignment_id: int, rep: Rep, outcome: str, now: dt.date
 
 
 def _finish(*, assignment: Assignment, status: str, outcome: str, now: dt.datetime) -> None:
-    Lead.objects.filter(pk=assignment.lead_id).filter(~Q(status__in=FINAL_OUTCOMES.values())).update(
+    closed = Lead.objects.filter(pk=assignment.lead_id).filter(~Q(status__in=FINAL_OUTCOMES.values())).update(
         status=status, outcome=outcome, outcome_at=now)
+    if closed and status == Lead.Status.WON:
+        lead_status_webhook_enqueue(lead=Lead.objects.select_related("supplier").get(pk=assignment.lead_id),
+                                    event="converted")
     if Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.ACCEPTED).update(
             status=Assignment.Status.COMPLETED):
         rep_release(rep_id=assignment.rep_id)

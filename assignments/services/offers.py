@@ -12,6 +12,7 @@ from assignments.models import Assignment, Rep
 from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
 from campaigns.models import Lead
+from campaigns.services import lead_status_webhook_enqueue
 
 
 class OfferError(Exception):
@@ -48,6 +49,8 @@ def assignment_accept(*, assignment_id: int, rep: Rep, now: dt.datetime | None =
                 raise OfferError("taken", "Another rep accepted this lead first.")
             Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.ACCEPTED, responded_at=now)
             assignment.refresh_from_db()
+            assignment.lead.refresh_from_db()
+            lead_status_webhook_enqueue(lead=assignment.lead, event="assigned")
             events.assignment_event_send(assignment=assignment, type=events.UPDATED)
             for other in (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
                           .filter(lead_id=assignment.lead_id, status=Assignment.Status.OFFERED)):

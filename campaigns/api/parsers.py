@@ -15,14 +15,20 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the body with a Content-Length header (chunked bodies are not read)."
+    default_code = "length_required"
+
+
 class BoundedJSONParser(JSONParser):
     """Strict JSON of at most max_bytes; deeper nesting than Python can decode is a 400, not a crash."""
 
-    max_bytes = SINGLE_LEAD_MAX_BYTES
+    max_bytes: int | None = SINGLE_LEAD_MAX_BYTES
 
     def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read(self.max_bytes + 1) if stream is not None else b""
-        if len(raw) > self.max_bytes:
+        raw = stream.read() if self.max_bytes is None else stream.read(self.max_bytes + 1)
+        if self.max_bytes is not None and len(raw) > self.max_bytes:
             raise RequestTooLarge(f"Request body too large: at most {self.max_bytes} bytes here.")
         try:
             return super().parse(io.BytesIO(raw), media_type, parser_context)
@@ -35,6 +41,8 @@ class SingleLeadJSONParser(BoundedJSONParser):
 
 
 class BulkJSONParser(BoundedJSONParser):
+    """Bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, which Django itself enforces before parsing."""
+
     @property
-    def max_bytes(self) -> int:
+    def max_bytes(self) -> int | None:
         return settings.DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -72,6 +72,9 @@ LEAD_RESPONSES = {
                                                     "dedup window (or the same external_id as an earlier lead).",
                          [OpenApiExample("duplicate", value={"status": "duplicate", "duplicate_of": 1042},
                                          status_codes=["409"], response_only=True)]),
+    411: OpenApiResponse(s.DetailSerializer, "A chunked body without Content-Length.",
+                         [OpenApiExample("length", status_codes=["411"], response_only=True, value={
+                             "detail": "Send the body with a Content-Length header (chunked bodies are not read)."})]),
     413: OpenApiResponse(s.DetailSerializer, "Body over 64 KiB (single) or the server's limit (bulk, 2 MiB).",
                          [OpenApiExample("too large", status_codes=["413"], response_only=True,
                                          value={"detail": "Request body too large: at most 65536 bytes here."})]),
@@ -98,5 +101,5 @@ BULK_RESPONSES = {
     400: OpenApiResponse(s.ErrorsSerializer, f"Not a list, empty, or more than {BULK_MAX_ITEMS} leads.",
                          [OpenApiExample("too many", status_codes=["400"], response_only=True, value={
                              "errors": {"leads": [f"At most {BULK_MAX_ITEMS} leads per request, got 1001."]}})]),
-    **{code: LEAD_RESPONSES[code] for code in (401, 403, 413, 415, 429)},
+    **{code: LEAD_RESPONSES[code] for code in (401, 403, 411, 413, 415, 429)},
 }

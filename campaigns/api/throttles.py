@@ -7,6 +7,8 @@ from rest_framework.throttling import BaseThrottle
 
 from campaigns.models import SupplierApiKey
 
+COUNTER_PREFIX = "intake-rate"
+
 
 class SupplierKeyRateThrottle(BaseThrottle):
     """At most supplier.rate_limit_per_second requests per key in each wall-clock second; people are not limited."""
@@ -17,7 +19,7 @@ class SupplierKeyRateThrottle(BaseThrottle):
             return True
         second = int(time.time())
         self.retry_after = 1
-        counter = f"intake-rate:{key.pk}:{second}"
+        counter = f"{COUNTER_PREFIX}:{key.pk}:{second}"
         # add + incr are atomic on Redis and under LocMem's lock: no read-modify-write race between workers.
         cache.add(counter, 0, timeout=5)
         try:

@@ -1,5 +1,6 @@
 """Lead API doors: parse, call the intake service or a selector, shape the answer."""
 
+from django.core.exceptions import RequestDataTooBig
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 from campaigns.api import schema
 from campaigns.api.auth import ApiKeyAuthentication
 from campaigns.api.filters import LeadFilter
-from campaigns.api.parsers import BulkJSONParser, RequestTooLarge, SingleLeadJSONParser
+from campaigns.api.parsers import BulkJSONParser, LengthRequired, RequestTooLarge, SingleLeadJSONParser
 from campaigns.api.permissions import CanReadLeads, IsSupplier, lead_viewer
 from campaigns.api.serializers import LeadBulkIntakeSerializer, LeadIntakeSerializer, LeadReadSerializer
 from campaigns.api.throttles import SupplierKeyRateThrottle
@@ -25,13 +26,20 @@ AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthenticati
 def _posted_json(request: Request):
     """The parsed body; a body the parser refuses is recorded as an invalid attempt, then answered as usual."""
     try:
+        if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and not request.headers.get(
+                "Content-Length"):
+            raise LengthRequired()  # DRF would read a body without Content-Length as empty
         if not request.content_type and request.stream is not None:
             raise exceptions.UnsupportedMediaType("", detail="Send the body as JSON with "
                                                              "Content-Type: application/json.")
         return request.data
-    except (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge) as refused:
+    except (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge, LengthRequired) as refused:
         intake_invalid_record(supplier=request.user.supplier, status_code=refused.status_code,
                               body={"detail": str(refused.detail)}, detail=str(refused.detail))
+        raise
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE; leadcrm.api answers it with a JSON 413
+        intake_invalid_record(supplier=request.user.supplier, status_code=413,
+                              body={"detail": "Request body too large."}, detail="Request body too large.")
         raise
 
 

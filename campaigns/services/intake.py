@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -13,17 +12,16 @@ from django.utils.timezone import now
 
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.selectors import (
-    campaign_by_slug, campaign_is_open, intake_attempt_replay, lead_duplicate_of, lead_with_external_id,
+    campaign_by_slug, intake_attempt_replay, lead_duplicate_of, lead_with_external_id,
     suppression_match, supplier_may_post_to,
 )
+from campaigns.schedule import campaign_is_open
 from campaigns.services.caps import caps_claim
 from campaigns.services.normalise import (
     LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
     shown, text_problem,
 )
 from campaigns.services.webhooks import lead_status_webhook_enqueue
-
-logger = logging.getLogger(__name__)
 
 ROUTE_TASK = "assignments.tasks.route_lead_task"
 IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
@@ -54,7 +52,9 @@ def lead_routing_enqueue(*, lead_id: int) -> None:
     """Queue routing of a committed lead (the routing app's task); call from transaction.on_commit only."""
     from django_q.tasks import async_task
 
-    async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
+    # Inside a (tiny) transaction the ORM broker keeps this connection instead of closing it to reconnect.
+    with transaction.atomic():
+        async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
 
 
 def _advisory_lock(names: list[str]) -> None:

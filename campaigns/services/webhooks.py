@@ -77,7 +77,8 @@ def webhook_deliver_enqueue(*, delivery_id: int) -> None:
     """Queue the next attempt of a delivery now (call after commit)."""
     from django_q.tasks import async_task
 
-    async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
+    with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
+        async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
 
 
 def webhook_deliver_schedule(*, delivery_id: int, at: dt.datetime, attempt: int) -> None:

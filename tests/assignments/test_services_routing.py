@@ -283,3 +283,16 @@ def test_rep_stats_are_smoothed_toward_the_floor_rate():
     assert veteran.conversion_rate == pytest.approx((10 + 10 * 0.5) / (20 + 10))
     assert veteran.median_response_seconds == pytest.approx(69.5)
     assert newcomer.median_response_seconds is None
+
+
+def test_suppliers_hear_assigned_contacted_converted(rule):
+    from campaigns.models import WebhookDelivery
+
+    rep = RepFactory()
+    lead = LeadFactory(supplier__webhook_url="http://127.0.0.1:9/hook")
+    offer = Assignment.objects.get(pk=services.lead_route(lead_id=lead.pk).assignment_ids[0])
+    services.assignment_accept(assignment_id=offer.pk, rep=rep)
+    services.contact_log(assignment_id=offer.pk, rep=rep, channel="call", outcome="no_answer")
+    services.contact_log(assignment_id=offer.pk, rep=rep, channel="call", outcome="won")
+    events = list(WebhookDelivery.objects.filter(lead=lead).order_by("id").values_list("event", flat=True))
+    assert events == ["assigned", "contacted", "converted"]

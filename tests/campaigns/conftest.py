@@ -1,9 +1,11 @@
 """Fixtures for intake tests: a campaign a keyed supplier may post to, and routing kept out of the way."""
 
+import uuid
+
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from campaigns.api import throttles
 from campaigns.services import intake
 from tests.factories import CampaignFactory, supplier_with_key
 
@@ -17,10 +19,9 @@ def lead_payload(**overrides) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit_counters():
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_rate_limit_counters(monkeypatch):
+    """Each test counts requests under its own prefix (clearing the cache would flush a shared Redis)."""
+    monkeypatch.setattr(throttles, "COUNTER_PREFIX", f"intake-rate-test-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

@@ -312,7 +312,7 @@ def test_routing_is_enqueued_on_commit_for_accepted_leads_only(supplier, routed,
     assert routed == [accepted.body["id"]]
 
 
-def test_lead_routing_enqueue_queues_the_routing_task(monkeypatch):
+def test_lead_routing_enqueue_queues_the_routing_task(db, monkeypatch):
     import django_q.tasks
 
     from campaigns.services.intake import lead_routing_enqueue

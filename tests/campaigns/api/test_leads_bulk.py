@@ -48,9 +48,10 @@ def test_leads_object_form_and_idempotent_retry(supplier_client):
     first = bulk(supplier_client, batch, HTTP_IDEMPOTENCY_KEY="batch-1").json()
     again = bulk(supplier_client, batch, HTTP_IDEMPOTENCY_KEY="batch-1").json()
     assert again == first
-    assert Lead.objects.count() == 2
+    assert Lead.objects.count() == 3
     assert set(IntakeAttempt.objects.exclude(idempotency_key="").values_list("idempotency_key", flat=True)) == {
-        "batch-1:0", "batch-1:1", "batch-1:5"}
+        "batch-1:0", "batch-1:1", "batch-1:2", "batch-1:5"}
+    assert IntakeAttempt.objects.filter(outcome="invalid").count() == 4  # 400 items are re-checked on retry
 
 
 def test_more_than_1000_is_400(supplier_client):
@@ -86,4 +87,18 @@ def test_body_over_the_server_limit_is_413(supplier_client, settings):
     batch = [lead_payload(fields={"blob": "x" * 1000})] * 1100
     response = bulk(supplier_client, batch)
     assert response.status_code == 413
-    assert response.json() == {"detail": f"Request body too large: at most {1024 * 1024} bytes here."}
+    assert response.json() == {"detail": "Request body too large."}
+    assert Lead.objects.count() == 0
+    assert IntakeAttempt.objects.get().response_status == 413
+
+
+def test_a_bulk_request_counts_once_against_the_rate_limit(supplier_client, supplier, monkeypatch):
+    import campaigns.api.throttles as throttles
+    from campaigns.models import Supplier
+
+    Supplier.objects.filter(pk=supplier.pk).update(rate_limit_per_second=1)
+    monkeypatch.setattr(throttles.time, "time", lambda: 1_800_000_000.7)
+    batch = [lead_payload(phone=f"+1415555{i:04d}", email=f"r{i}@example.com") for i in range(5)]
+    assert [r["status_code"] for r in bulk(supplier_client, batch).json()["results"]] == [201] * 5
+    throttled = bulk(supplier_client, batch)
+    assert (throttled.status_code, throttled["Retry-After"]) == (429, "1")

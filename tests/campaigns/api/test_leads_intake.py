@@ -145,6 +145,14 @@ def test_one_megabyte_body_is_413(supplier_client):
     assert IntakeAttempt.objects.get().response_status == 413
 
 
+def test_chunked_body_without_length_is_411(supplier_client):
+    response = supplier_client.generic("POST", URL, b"", content_type="application/json",
+                                       HTTP_TRANSFER_ENCODING="chunked")
+    assert response.status_code == 411
+    assert response.json() == {"detail": "Send the body with a Content-Length header (chunked bodies are not read)."}
+    assert IntakeAttempt.objects.get().response_status == 411
+
+
 def test_unicode_and_html_round_trip_as_json(supplier_client):
     payload = lead_payload(first_name="Zoë 李 😀", last_name='<img src=x onerror="alert(1)">')
     response = send(supplier_client, json.dumps(payload, ensure_ascii=False).encode())

@@ -121,3 +121,21 @@ def test_token_auth_reads(two_suppliers):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
     assert client.get(URL).json()["count"] == 2
+
+
+@pytest.mark.parametrize("lead_id", ["99999999999999999999999", "9223372036854775808", "0"])
+def test_out_of_range_ids_are_404(two_suppliers, lead_id):
+    client, _, _ = two_suppliers
+    response = client.get(f"{URL}{lead_id}/")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_reads_count_against_the_supplier_rate_limit(two_suppliers, monkeypatch):
+    import campaigns.api.throttles as throttles
+    from campaigns.models import Supplier
+
+    client, a_lead, _ = two_suppliers
+    Supplier.objects.filter(pk=a_lead.supplier_id).update(rate_limit_per_second=2)
+    monkeypatch.setattr(throttles.time, "time", lambda: 1_800_000_000.2)
+    assert [client.get(URL).status_code for _ in range(3)] == [200, 200, 429]

@@ -1,0 +1,141 @@
+"""Intake under real concurrency: 50 threads posting at once never make two leads nor overfill a cap.
+
+The same tests run on the embedded SQLite (writers serialised by BEGIN IMMEDIATE) and, marked scale, on
+PostgreSQL (advisory locks + conditional UPDATE), where the threads truly overlap.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from campaigns.models import Campaign, CapCounter, IntakeAttempt, Lead
+from campaigns.services import intake, lead_intake
+from tests.factories import CampaignFactory, supplier_with_key
+
+THREADS = 50
+
+
+def post_all(supplier, payloads, keys=None) -> list:
+    """Post every payload from its own thread, all released at once; returns the results in order."""
+    results: list = [None] * len(payloads)
+    start = threading.Barrier(len(payloads))
+
+    def work(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = lead_intake(supplier=supplier, payload=payloads[index],
+                                         idempotency_key=keys[index] if keys else "")
+        except BaseException as error:  # surfaced by the assertions
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(payloads))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert errors == []
+    return results
+
+
+def lead(i: int = 0, **extra) -> dict:
+    return {"campaign": "race", "first_name": "Ada", "last_name": f"L{i}", "email": f"ada{i}@example.com",
+            "phone": f"+1415555{i:04d}", "country": "US", **extra}
+
+
+@pytest.fixture
+def race(monkeypatch):
+    monkeypatch.setattr(intake, "lead_routing_enqueue", lambda *, lead_id: None)
+    campaign = CampaignFactory(slug="race")
+    supplier, _ = supplier_with_key(name="Racer", campaigns=[campaign])
+    return campaign, supplier
+
+
+def same_lead_makes_one_lead(supplier, keys=None, **extra):
+    results = post_all(supplier, [lead(**extra)] * THREADS, keys=keys)
+    assert Lead.objects.count() == 1
+    lead_id = Lead.objects.get().pk
+    return lead_id, Counter(r.status_code for r in results), results
+
+
+def run_same_lead_without_keys(race):
+    _, supplier = race
+    lead_id, codes, results = same_lead_makes_one_lead(supplier)
+    assert codes == {201: 1, 409: THREADS - 1}
+    assert {r.body.get("duplicate_of") for r in results if r.status_code == 409} == {lead_id}
+    assert IntakeAttempt.objects.count() == THREADS
+
+
+def run_same_idempotency_key(race):
+    _, supplier = race
+    lead_id, codes, results = same_lead_makes_one_lead(supplier, keys=["same-key"] * THREADS)
+    assert codes == {201: THREADS}
+    assert {r.body["id"] for r in results} == {lead_id}
+    attempt = IntakeAttempt.objects.get()
+    assert attempt.replays == THREADS - 1
+
+
+def run_same_external_id(race):
+    _, supplier = race
+    lead_id, codes, results = same_lead_makes_one_lead(supplier, external_id="ext-1")
+    assert codes == {201: THREADS}
+    assert IntakeAttempt.objects.count() == 1
+
+
+def run_cap_is_never_overfilled(race):
+    campaign, supplier = race
+    Campaign.objects.filter(pk=campaign.pk).update(cap_per_hour=7, cap_total=10)
+    results = post_all(supplier, [lead(i) for i in range(THREADS)])
+    codes = Counter((r.status_code, r.body.get("reason")) for r in results)
+    assert codes == {(201, None): 7, (422, "campaign_cap_reached"): THREADS - 7}
+    assert Lead.objects.count() == 7
+    assert dict(CapCounter.objects.values_list("window", "count")) == {"hour": 7, "total": 7}
+    assert IntakeAttempt.objects.filter(outcome="accepted").count() == 7
+
+
+SCENARIOS = [run_same_lead_without_keys, run_same_idempotency_key, run_same_external_id,
+             run_cap_is_never_overfilled]
+
+
+def on_sqlite_file() -> bool:
+    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
+
+
+@pytest.mark.scale
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
+def test_on_postgresql(race, scenario):
+    assert connection.vendor == "postgresql"
+    scenario(race)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
+def test_on_a_sqlite_file(race, scenario):
+    if not on_sqlite_file():
+        pytest.skip("runs in the child pytest of test_sqlite_file_child_run (needs a SQLite file database)")
+    scenario(race)
+
+
+def test_sqlite_file_child_run(tmp_path):
+    """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
+    from django.conf import settings
+
+    if settings.DATABASE_ENGINE != "sqlite" or on_sqlite_file():
+        pytest.skip("only from an in-memory SQLite run")
+    env = {**os.environ, "LEADCRM_TEST_SQLITE_FILE": str(tmp_path / "race.sqlite3")}
+    env.pop("DATABASE_URL", None)
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", f"{__file__}::test_on_a_sqlite_file", "-q", "-p", "no:cacheprovider",
+         "--ds", "tests.campaigns.sqlite_file_settings"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == 0, child.stdout[-4000:] + child.stderr[-2000:]
+    assert f"{len(SCENARIOS)} passed" in child.stdout
