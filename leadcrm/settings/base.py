@@ -190,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ContactOutcomeEnum": "assignments.models.ContactAttempt.Outcome",
+        "LeadOutcomeEnum": [("won", "Won"), ("lost", "Lost")],
+    },
 }
 
 # Request bodies above this are refused before parsing (intake bulk needs ~1,000 leads).
