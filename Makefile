@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench scale-up clean
+.PHONY: run scale-out test test-fast bench clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LeadCRM needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -14,6 +14,13 @@ $(STAMP): requirements.txt
 
 run: $(STAMP)
 	$(PY) manage.py run
+
+# Scale-out on one machine: DATABASE_URL + REDIS_URL must point at PostgreSQL + Redis.
+WEB_WORKERS ?= 2
+CLUSTERS    ?= 2
+scale-out: $(STAMP)
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "set DATABASE_URL=postgres://... and REDIS_URL=redis://..."; exit 2; }
+	$(PY) manage.py run --web-workers $(WEB_WORKERS) --clusters $(CLUSTERS)
 
 # The suite on the embedded default; then the scale-out tests against PostgreSQL + Redis when they are reachable.
 test: $(STAMP)

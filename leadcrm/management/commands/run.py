@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from leadcrm.demo import demo_seed
 
@@ -25,16 +25,27 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-seed", action="store_true", help="Do not load the demo data.")
         parser.add_argument("--web-only", action="store_true", help="Do not start the task cluster and floor clock.")
+        parser.add_argument("--web-workers", type=int, default=1,
+                            help="uvicorn worker processes (scale-out: needs REDIS_URL so they share websockets).")
+        parser.add_argument("--clusters", type=int, default=1, help="django-q2 clusters to start.")
 
-    def handle(self, *args, host: str, port: int, no_seed: bool, web_only: bool, **options):
+    def handle(self, *args, host: str, port: int, no_seed: bool, web_only: bool, web_workers: int, clusters: int,
+               **options):
+        if web_workers > 1 and not settings.REDIS_URL:
+            raise CommandError("Several web workers need REDIS_URL: the in-process channel layer cannot reach "
+                               "websockets held by another process.")
+        if web_workers < 1 or clusters < 0:
+            raise CommandError("--web-workers must be at least 1 and --clusters at least 0.")
         call_command("migrate", interactive=False, verbosity=0)
         demo = None if no_seed else demo_seed()
         self._banner(host, port, demo)
         children = [self._spawn("web", [sys.executable, "-m", "uvicorn", "leadcrm.asgi:application",
                                          "--host", host, "--port", str(port), "--ws", "websockets",
-                                         "--lifespan", "auto", "--no-access-log"])]
+                                         "--lifespan", "auto", "--no-access-log",
+                                         "--workers", str(web_workers)])]
         if not web_only:
-            children.append(self._spawn("tasks", [sys.executable, "manage.py", "qcluster"]))
+            children += [self._spawn(f"tasks-{n + 1}", [sys.executable, "manage.py", "qcluster"])
+                         for n in range(clusters)]
             children.append(self._spawn("clock", [sys.executable, "manage.py", "floor_clock"]))
         code = self._supervise(children)
         sys.exit(code)
