@@ -39,6 +39,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = AssignmentSerializer
     filterset_fields = {"status": ["exact", "in"]}
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return assignments_visible_to(user=self.request.user)

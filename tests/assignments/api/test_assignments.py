@@ -168,3 +168,9 @@ def test_anonymous_gets_401(api_client, offer):
 
 def test_user_without_rep_or_staff_sees_nothing(offer):
     assert client_for(UserFactory()).get("/api/v1/assignments/").json()["results"] == []
+
+
+@pytest.mark.parametrize("bad_id", ["null,null", "abc", "1.5", "9" * 30])
+def test_non_numeric_or_huge_ids_are_404_not_500(offer, bad_id):
+    response = client_for(offer.rep.user).post(f"/api/v1/assignments/{bad_id}/accept/")
+    assert response.status_code == 404
