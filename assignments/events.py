@@ -78,3 +78,59 @@ def outbox_push(*, rows: list[tuple[int, str]], message: dict) -> None:
 def layer_message(*, outbox_id: int, message: dict) -> dict:
     """The channel-layer message the consumer forwards: the payload plus the outbox id for de-duplication."""
     return {"type": "outbox.message", "outbox_id": outbox_id, "message": message}
+
+
+# --- Live pages: resync, floor snapshot, presence (the consumer and relay send these) -------------------------
+
+REP_UPDATED = "rep.updated"
+SYNC_DONE = "sync.done"
+FLOOR_SNAPSHOT = "floor.snapshot"
+PONG = "pong"
+
+
+def assignment_sync_messages(assignments: list[Assignment]) -> list[dict]:
+    """What a (re)connecting rep's page needs: each open assignment, offered ones as `assignment.offered`."""
+    return [
+        {"type": OFFERED if a.status == Assignment.Status.OFFERED else UPDATED, "assignment": assignment_payload(a)}
+        for a in assignments
+    ]
+
+
+def rep_payload(rep) -> dict:
+    """A rep as the live pages show them: status, load, capacity and presence."""
+    return {
+        "id": rep.pk, "username": rep.user.username, "name": rep.user.get_full_name() or rep.user.username,
+        "status": rep.status, "status_changed_at": rep.status_changed_at.isoformat(), "active": rep.active,
+        "load": rep.load, "capacity": rep.capacity, "connections": rep.connections,
+        "last_seen_at": rep.last_seen_at.isoformat() if rep.last_seen_at else None, "auto_away": rep.auto_away,
+    }
+
+
+def sync_done_message(*, rep, now) -> dict:
+    """Ends a rep's resync: the rep's own status now, and the server clock for the countdowns."""
+    return {"type": SYNC_DONE, "rep": rep_payload(rep), "now": now.isoformat()}
+
+
+def waiting_lead_payload(lead) -> dict:
+    """A lead waiting for a rep, for the managers' board."""
+    return {
+        "id": lead.pk, "status": lead.status, "name": lead.full_name, "campaign": lead.campaign.slug,
+        "campaign_name": lead.campaign.name, "language": lead.language, "country": lead.country,
+        "skill": lead.skill, "received_at": lead.received_at.isoformat(), "reason": lead.waiting_reason,
+    }
+
+
+def floor_snapshot_message(*, assignments: list[Assignment], waiting_leads: list, waiting_count: int,
+                           reps: list, now) -> dict:
+    """The whole floor for a manager's board that just (re)connected."""
+    return {
+        "type": FLOOR_SNAPSHOT, "now": now.isoformat(),
+        "assignments": [assignment_payload(a) for a in assignments],
+        "waiting": {"count": waiting_count, "leads": [waiting_lead_payload(lead) for lead in waiting_leads]},
+        "reps": [rep_payload(rep) for rep in reps],
+    }
+
+
+def rep_presence_event_send(*, rep) -> None:
+    """Queue the rep's presence and status for the managers' boards."""
+    floor_event_send(type=REP_UPDATED, data={"rep": rep_payload(rep)})

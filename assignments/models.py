@@ -67,6 +67,12 @@ class Rep(models.Model):
                                         help_text="Trailing won rate, smoothed toward the floor average.")
     median_response_seconds = models.FloatField(null=True, blank=True, editable=False)
     stats_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    connections = models.PositiveSmallIntegerField(default=0, editable=False,
+                                                   help_text="Open /rep/ websockets now (presence).")
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="Last time one of the rep's tabs connected or pinged.")
+    auto_away = models.BooleanField(default=False, editable=False,
+                                    help_text="Set away by presence: becomes available again on return.")
 
     class Meta:
         ordering = ["user__username"]

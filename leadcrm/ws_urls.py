@@ -1,3 +1,9 @@
 """Websocket routes of every app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from assignments.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

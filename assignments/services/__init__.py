@@ -15,3 +15,9 @@ __all__ = [
     "held_leads_release", "lead_outcome_set", "lead_reroute", "lead_route", "leads_reconcile", "offer_expire", "offers_expire", "outbox_prune",
     "rep_claim", "rep_release", "rep_stats_recompute", "rep_status_set", "waiting_leads_route",
 ]
+
+from assignments.services.presence import (  # noqa: E402
+    rep_presence_connect, rep_presence_disconnect, rep_presence_touch, reps_presence_sweep,
+)
+
+__all__ += ["rep_presence_connect", "rep_presence_disconnect", "rep_presence_touch", "reps_presence_sweep"]

@@ -33,6 +33,7 @@ class Command(BaseCommand):
                     services.held_leads_release()
                     services.leads_reconcile()
                     services.waiting_leads_route()
+                    services.reps_presence_sweep()
             except Exception:  # a database hiccup must not stop the clock; the next tick retries
                 log.exception("floor clock tick failed")
                 close_old_connections()

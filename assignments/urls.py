@@ -1,0 +1,8 @@
+from django.urls import path
+
+from assignments import views
+
+urlpatterns = [
+    path("rep/", views.rep_page, name="rep"),
+    path("live/", views.live_page, name="live"),
+]
