@@ -284,6 +284,8 @@ class Assignment(models.Model):
             models.Index(fields=["rep", "status"], name="assignment_rep_status"),
             models.Index(fields=["status", "expires_at"], name="assignment_status_expires"),
             models.Index(fields=["lead", "offered_at"], name="assignment_lead_offered"),
+            # Reports: the first time a lead was shown to any rep.
+            models.Index(fields=["lead", "seen_at"], name="assignment_lead_seen"),
             models.Index(fields=["offered_at"], name="assignment_offered"),
         ]
         constraints = [

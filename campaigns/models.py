@@ -312,6 +312,8 @@ class IntakeAttempt(models.Model):
         indexes = [
             models.Index(fields=["supplier", "received_at"], name="attempt_supplier_received"),
             models.Index(fields=["campaign", "received_at"], name="attempt_campaign_received"),
+            # Reports: attempts in a date range across every supplier and campaign.
+            models.Index(fields=["received_at"], name="attempt_received"),
             # Idempotency replay lookups (the partial unique constraints below cannot serve them on SQLite).
             models.Index(fields=["supplier", "idempotency_key"], name="attempt_supplier_idem_key"),
             models.Index(fields=["supplier", "external_id"], name="attempt_supplier_external_id"),

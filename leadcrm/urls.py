@@ -17,6 +17,7 @@ api_v1 = [
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("", include("campaigns.api.urls")),
     path("", include("assignments.api.urls")),
+    path("reports/", include("reporting.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,5 +31,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("reports/", include("reporting.urls")),
     path("", include("assignments.urls")),
 ]

@@ -1,0 +1,112 @@
+"""Reps: what they were offered and did with it, how fast, what they won, and whether routing was fair.
+
+Offers are Assignment rows of the leads in scope (received in the range); "accepted" counts offers accepted
+(including ones later completed). Fairness compares, per routing rule, each rep's share of the rule's offers
+with the share the rule's strategy intends among the rule's current eligible members (active reps of its
+teams, or every active rep when it has none): an equal share for round robin, least busy and broadcast,
+weight / total weight for weighted, none for the performance-based strategies (they favour the best on
+purpose).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+
+from assignments.models import Assignment, Rep, RoutingRule
+from assignments.routing.facts import Strategy
+from reporting.queries import stats as st
+from reporting.queries.scope import ReportParams, assignments_in_scope, leads_in_scope
+from reporting.queries.speed import full_name_label, pct, secs
+from reporting.queries.sql import seconds_between
+
+EQUAL_SHARE = {Strategy.ROUND_ROBIN, Strategy.LEAST_BUSY, Strategy.BROADCAST}
+ACCEPTED = (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED)
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def rep_rows(*, params: ReportParams) -> list[dict]:
+    """One row per rep offered a lead in scope: offers by outcome, acceptance rate, median response
+    (offered -> responded, accepted offers; real time), leads won, and current load / capacity."""
+    source = assignments_in_scope(params=params).annotate(
+        key=F("rep_id"),
+        accepted=_flag(Q(status__in=ACCEPTED)), declined=_flag(Q(status=Assignment.Status.DECLINED)),
+        expired=_flag(Q(status=Assignment.Status.EXPIRED)), revoked=_flag(Q(status=Assignment.Status.REVOKED)),
+        open=_flag(Q(status=Assignment.Status.OFFERED)),
+        response=Case(When(status__in=ACCEPTED, then=seconds_between("offered_at", "responded_at"))),
+    )
+    offers = st.grouped_stats(source=source, groups=["key"], stats=[
+        st.total("accepted", "accepted"), st.total("declined", "declined"), st.total("expired", "expired"),
+        st.total("revoked", "revoked"), st.total("open", "open"), st.percentile("median_response", "response", 0.5),
+    ])
+    if not offers:
+        return []
+    reps = {pk: rest for pk, *rest in Rep.objects.filter(pk__in=[row["key"] for row in offers])
+            .annotate(label=full_name_label("user__"))
+            .values_list("pk", "user_id", "user__username", "label", "load", "capacity")}
+    won = dict(leads_in_scope(params=params).filter(owner_id__in=[user_id for user_id, *_ in reps.values()],
+                                                    outcome="won")
+               .values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
+    out = []
+    for row in offers:
+        user_id, username, label, load, capacity = reps[row["key"]]
+        out.append({
+            "key": username, "label": label, "offered": row["rows"], "accepted": row["accepted"],
+            "declined": row["declined"], "expired": row["expired"], "revoked": row["revoked"], "open": row["open"],
+            "acceptance_rate_pct": pct(row["accepted"], row["rows"]),
+            "median_response_seconds": secs(row["median_response"]),
+            "won": won.get(user_id, 0), "load": load, "capacity": capacity, "load_pct": pct(load, capacity),
+        })
+    return sorted(out, key=lambda row: row["key"])
+
+
+def _members(rule: RoutingRule) -> dict[int, tuple[str, str, int]]:
+    """rep id -> (username, label, weight) of the rule's eligible members now."""
+    reps = Rep.objects.filter(active=True)
+    team_ids = [team.pk for team in rule.teams.all()]
+    if team_ids:
+        reps = reps.filter(teams__in=team_ids)
+    return {pk: (username, label, weight) for pk, username, label, weight in
+            reps.distinct().annotate(label=full_name_label("user__"))
+            .values_list("pk", "user__username", "label", "weight")}
+
+
+def rep_fairness_rows(*, params: ReportParams) -> list[dict]:
+    """Per rule with offers in scope, per eligible or offered rep: offers, share of the rule's offers and the
+    share its strategy intends (None for performance-based strategies). The team filter picks the reps shown,
+    shares stay relative to all the rule's offers."""
+    counts = (assignments_in_scope(params=params, with_team=False).filter(rule__isnull=False)
+              .values("rule_id", "rep_id", username=F("rep__user__username"),
+                      label=full_name_label("rep__user__"))
+              .annotate(offers=Count("pk")))
+    by_rule: dict[int, dict[int, dict]] = {}
+    for item in counts:
+        by_rule.setdefault(item["rule_id"], {})[item["rep_id"]] = item
+    team_reps = set(Rep.objects.filter(teams=params.team).values_list("pk", flat=True)) if params.team else None
+    out = []
+    for rule in RoutingRule.objects.filter(pk__in=by_rule).prefetch_related("teams").order_by("order", "pk"):
+        offered = by_rule[rule.pk]
+        members = _members(rule)
+        total = sum(item["offers"] for item in offered.values())
+        weights = sum(weight for _, _, weight in members.values())
+        for rep_id in sorted(set(members) | set(offered), key=lambda r: (members.get(r) or
+                                                                        (offered[r]["username"],))[0]):
+            if team_reps is not None and rep_id not in team_reps:
+                continue
+            username, label, weight = members.get(rep_id) or (offered[rep_id]["username"], offered[rep_id]["label"],
+                                                              0)
+            if rule.strategy in EQUAL_SHARE:
+                intended = pct(1 if rep_id in members else 0, len(members)) if members else None
+            elif rule.strategy == Strategy.WEIGHTED:
+                intended = pct(weight if rep_id in members else 0, weights) if weights else None
+            else:
+                intended = None
+            share = pct(offered.get(rep_id, {}).get("offers", 0), total)
+            out.append({
+                "rule": rule.name, "rule_id": rule.pk, "strategy": rule.strategy, "key": username, "label": label,
+                "offers": offered.get(rep_id, {}).get("offers", 0), "share_pct": share, "intended_pct": intended,
+                "difference_pct": None if intended is None else round(share - intended, 2),
+            })
+    return out

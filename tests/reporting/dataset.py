@@ -1,0 +1,174 @@
+"""A hand-built sales floor with known timestamps (UTC), and the numbers every report must show for it.
+
+Solar (supplier Acme, rule "Solar RR": round robin over North, max wait 60 s), received Monday 2026-03-02
+from 10:00 one per hour. Per lead: seconds received -> first offer, first offer -> first seen,
+first offer -> accepted, received -> first contact; outcome; owner.
+  S0  2  1 10    30  won   alice      S4 10 5 50  2400  -     alice
+  S1  4  2 20    90  lost  bob        S5 12 6 60  7200  lost  bob
+  S2  6  3 30   240  won   alice      S6 100 7 (offers to alice and bob expired; never contacted)
+  S3  8  4 40   600  -     bob
+Roof (supplier Beta, rule "Roof weighted": weighted over North + South, max wait 300 s), owner carol:
+  R0 Fri 2026-03-06 16:55:00, offer +5, seen +1, accepted +20, contact Mon 09:05:00 (231000 s; 600 business)
+  R1 Tue 2026-03-10 08:00:00, offer +400, seen +10, accepted +50, contact 09:30:00 (5400 s; 1800 business)
+  R2 Wed 2026-03-11 12:00:00, offer +5 (alice, declined), seen +2, carol accepted +10, contact +45 s
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from assignments.models import Assignment
+from campaigns.models import Lead
+from tests.factories import (
+    AssignmentFactory, CampaignFactory, IntakeAttemptFactory, LeadFactory, RepFactory, RoutingRuleFactory,
+    RuleConditionFactory, SupplierFactory, TeamFactory, UserFactory,
+)
+
+UTC = dt.timezone.utc
+RANGE = {"since": "2026-03-01", "until": "2026-03-31"}
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def sec(moment: dt.datetime, seconds: float) -> dt.datetime:
+    return moment + dt.timedelta(seconds=seconds)
+
+
+class Floor:
+    """Builds the dataset; attributes give the objects to tests."""
+
+    def __init__(self):
+        self.north, self.south = TeamFactory(name="North"), TeamFactory(name="South")
+        self.alice = RepFactory(user=UserFactory(username="alice", first_name="Alice", last_name="Archer"),
+                                teams=[self.north], weight=3, capacity=4)
+        self.bob = RepFactory(user=UserFactory(username="bob", first_name="Bob", last_name="Baker"),
+                              teams=[self.north], weight=1)
+        self.carol = RepFactory(user=UserFactory(username="carol", first_name="Carol", last_name="Cole"),
+                                teams=[self.south], weight=1)
+        self.alice_rep_load(2)
+        self.solar = CampaignFactory(slug="solar", name="Solar", price_per_lead=Decimal("25"))
+        self.roof = CampaignFactory(slug="roof", name="Roof", price_per_lead=Decimal("50"))
+        self.acme = SupplierFactory(name="Acme", cost_per_lead=Decimal("10"))
+        self.beta = SupplierFactory(name="Beta", cost_per_lead=Decimal("20"))
+        self.solar_rule = RoutingRuleFactory(name="Solar RR", order=1, strategy="round_robin", max_wait_seconds=60,
+                                             offer_timeout_seconds=120)
+        self.solar_rule.teams.set([self.north])
+        RuleConditionFactory(rule=self.solar_rule, field="campaign", op="eq", value="solar")
+        self.roof_rule = RoutingRuleFactory(name="Roof weighted", order=2, strategy="weighted",
+                                            max_wait_seconds=300)
+        self.roof_rule.teams.set([self.north, self.south])
+        RuleConditionFactory(rule=self.roof_rule, field="campaign", op="eq", value="roof")
+        self.solar_leads = [self._solar(i, *spec) for i, spec in enumerate([
+            (2, 1, 10, 30, "won", self.alice), (4, 2, 20, 90, "lost", self.bob), (6, 3, 30, 240, "won", self.alice),
+            (8, 4, 40, 600, "", self.bob), (10, 5, 50, 2400, "", self.alice), (12, 6, 60, 7200, "lost", self.bob),
+        ])]
+        self.solar_leads.append(self._solar_never())
+        self.roof_leads = [
+            self._roof(at("2026-03-06 16:55:00"), 5, 1, 20, at("2026-03-09 09:05:00"), "won"),
+            self._roof(at("2026-03-10 08:00:00"), 400, 10, 50, at("2026-03-10 09:30:00"), "lost"),
+            self._roof_declined_first(),
+        ]
+        self._attempts()
+
+    def alice_rep_load(self, load: int) -> None:
+        type(self.alice).objects.filter(pk=self.alice.pk).update(load=load)
+
+    def _lead(self, campaign, supplier, received, **fields) -> Lead:
+        return LeadFactory(campaign=campaign, supplier=supplier, received_at=received, cost=supplier.cost_per_lead,
+                           revenue=campaign.price_per_lead, **fields)
+
+    def _offer(self, lead, rep, rule, offered, **fields) -> Assignment:
+        return AssignmentFactory(lead=lead, rep=rep, rule=rule, offered_at=offered,
+                                 expires_at=sec(offered, rule.offer_timeout_seconds), **fields)
+
+    def _solar(self, i, to_offer, to_seen, to_accept, speed, outcome, owner) -> Lead:
+        received = sec(at("2026-03-02 10:00:00"), 3600 * i)
+        offered = sec(received, to_offer)
+        accepted = sec(offered, to_accept)
+        lead = self._lead(self.solar, self.acme, received, assigned_at=offered, accepted_at=accepted,
+                          first_contact_at=sec(received, speed), outcome=outcome, owner=owner.user,
+                          status=outcome or "contacted", outcome_at=sec(received, speed) if outcome else None)
+        if i == 1:  # alice saw it first and declined; bob accepted
+            self._offer(lead, self.alice, self.solar_rule, offered, status="declined", seen_at=sec(offered, to_seen),
+                        responded_at=sec(offered, 4))
+            self._offer(lead, self.bob, self.solar_rule, sec(offered, 4), status="accepted", responded_at=accepted)
+        else:
+            self._offer(lead, owner, self.solar_rule, offered, status="accepted", seen_at=sec(offered, to_seen),
+                        responded_at=accepted)
+        return lead
+
+    def _solar_never(self) -> Lead:
+        received = at("2026-03-02 16:00:00")
+        offered = sec(received, 100)
+        lead = self._lead(self.solar, self.acme, received, assigned_at=offered, status="waiting")
+        self._offer(lead, self.alice, self.solar_rule, offered, status="expired", seen_at=sec(offered, 7))
+        self._offer(lead, self.bob, self.solar_rule, sec(offered, 120), status="expired")
+        return lead
+
+    def _roof(self, received, to_offer, to_seen, to_accept, contact, outcome) -> Lead:
+        offered = sec(received, to_offer)
+        accepted = sec(offered, to_accept)
+        lead = self._lead(self.roof, self.beta, received, assigned_at=offered, accepted_at=accepted,
+                          first_contact_at=contact, outcome=outcome, owner=self.carol.user, status=outcome)
+        self._offer(lead, self.carol, self.roof_rule, offered, status="accepted", seen_at=sec(offered, to_seen),
+                    responded_at=accepted)
+        return lead
+
+    def _roof_declined_first(self) -> Lead:
+        received = at("2026-03-11 12:00:00")
+        offered = sec(received, 5)
+        lead = self._lead(self.roof, self.beta, received, assigned_at=offered, accepted_at=sec(offered, 10),
+                          first_contact_at=sec(received, 45), owner=self.carol.user, status="contacted")
+        self._offer(lead, self.alice, self.roof_rule, offered, status="declined", seen_at=sec(offered, 2),
+                    responded_at=sec(offered, 3))
+        self._offer(lead, self.carol, self.roof_rule, sec(offered, 3), status="accepted",
+                    responded_at=sec(offered, 10))
+        return lead
+
+    def _attempts(self) -> None:
+        when = at("2026-03-02 09:00:00")
+        for lead in self.solar_leads:
+            IntakeAttemptFactory(supplier=self.acme, campaign=self.solar, outcome="accepted", reason="", lead=lead,
+                                 response_status=201, received_at=lead.received_at)
+        for lead in self.roof_leads:
+            IntakeAttemptFactory(supplier=self.beta, campaign=self.roof, outcome="accepted", reason="", lead=lead,
+                                 response_status=201, received_at=lead.received_at)
+        for outcome, reason, supplier, campaign in [
+            ("duplicate", "", self.acme, self.solar), ("duplicate", "", self.acme, self.solar),
+            ("rejected", "suppressed", self.acme, self.solar), ("rejected", "suppressed", self.acme, self.solar),
+            ("rejected", "invalid_contact", self.acme, self.solar), ("invalid", "", self.acme, self.solar),
+            ("rejected", "campaign_closed", self.beta, self.roof),
+        ]:
+            IntakeAttemptFactory(supplier=supplier, campaign=campaign, outcome=outcome, reason=reason,
+                                 response_status=409, received_at=when)
+
+
+SPEED_BY_CAMPAIGN = [
+    {"key": "roof", "label": "Roof", "leads": 3, "contacted": 3, "never_contacted_pct": 0.0,
+     "median_seconds": 5400.0, "p90_seconds": 185880.0, "within_1_min_pct": 33.33, "within_5_min_pct": 33.33,
+     "within_30_min_pct": 33.33, "median_received_to_offered_seconds": 5.0, "median_offered_to_seen_seconds": 2.0,
+     "median_offered_to_accepted_seconds": 20.0, "median_accepted_to_contact_seconds": 4950.0},
+    {"key": "solar", "label": "Solar", "leads": 7, "contacted": 6, "never_contacted_pct": 14.29,
+     "median_seconds": 420.0, "p90_seconds": 4800.0, "within_1_min_pct": 14.29, "within_5_min_pct": 42.86,
+     "within_30_min_pct": 57.14, "median_received_to_offered_seconds": 8.0, "median_offered_to_seen_seconds": 4.0,
+     "median_offered_to_accepted_seconds": 35.0, "median_accepted_to_contact_seconds": 378.0},
+]
+# business_hours=1 (Mon-Fri 09:00-17:00 UTC): solar lies inside Monday 10:00-17:00, so only roof changes.
+ROOF_BUSINESS = {
+    "key": "roof", "label": "Roof", "leads": 3, "contacted": 3, "never_contacted_pct": 0.0,
+    "median_seconds": 600.0, "p90_seconds": 1560.0, "within_1_min_pct": 33.33, "within_5_min_pct": 33.33,
+    "within_30_min_pct": 100.0, "median_received_to_offered_seconds": 5.0, "median_offered_to_seen_seconds": 1.0,
+    "median_offered_to_accepted_seconds": 10.0, "median_accepted_to_contact_seconds": 575.0,
+}
+CONVERSION = [
+    {"key": "under_1_min", "label": "≤ 1 min", "leads": 2, "won": 1, "won_rate_pct": 50.0},
+    {"key": "1_5_min", "label": "1–5 min", "leads": 2, "won": 1, "won_rate_pct": 50.0},
+    {"key": "5_30_min", "label": "5–30 min", "leads": 1, "won": 0, "won_rate_pct": 0.0},
+    {"key": "30_60_min", "label": "30–60 min", "leads": 1, "won": 0, "won_rate_pct": 0.0},
+    {"key": "1_24_h", "label": "1–24 h", "leads": 2, "won": 0, "won_rate_pct": 0.0},
+    {"key": "over_24_h", "label": "> 24 h", "leads": 1, "won": 1, "won_rate_pct": 100.0},
+    {"key": "never", "label": "never contacted", "leads": 1, "won": 0, "won_rate_pct": 0.0},
+]
