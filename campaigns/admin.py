@@ -340,3 +340,6 @@ class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
     @admin.display(description="attempt log")
     def log_pretty(self, obj: WebhookDelivery) -> SafeString:
         return json_pre(obj.log)
+
+
+from campaigns import admin_buyers  # noqa: F401

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
@@ -84,6 +84,35 @@ class Campaign(Caps):
         help_text="What one lead of this campaign is worth to the business (revenue).",
     )
     created_at = models.DateTimeField(default=now, editable=False)
+
+    class Distribution(models.TextChoices):
+        REPS_ONLY = "reps_only", "Reps only"
+        BUYERS_ONLY = "buyers_only", "Buyers only"
+        REPS_THEN_BUYERS = "reps_then_buyers", "Reps first, then buyers (after N minutes or outside office hours)"
+        BUYERS_THEN_REPS = "buyers_then_reps", "Buyers first, then reps for unsold leads"
+
+    class BuyerMethod(models.TextChoices):
+        PING_TREE = "ping_tree", "Ping tree (one buyer after another)"
+        AUCTION = "auction", "Ping-post auction (highest bid wins)"
+        WEIGHTED = "weighted", "Weighted split (by buyer weight)"
+
+    class PingTreeOrder(models.TextChoices):
+        PRIORITY = "priority", "Buyer priority (lowest first)"
+        PRICE = "price", "Buyer price (highest first)"
+
+    distribution_mode = models.CharField(
+        max_length=20, choices=Distribution.choices, default=Distribution.REPS_ONLY,
+        help_text="Who gets this campaign's leads: the sales floor, buyers, or one after the other.",
+    )
+    buyers_after_minutes = models.PositiveIntegerField(
+        default=10, help_text="Reps first, then buyers: leads no rep accepted within this many minutes go to buyers.",
+    )
+    buyer_method = models.CharField(max_length=12, choices=BuyerMethod.choices, default=BuyerMethod.PING_TREE)
+    ping_tree_order = models.CharField(max_length=8, choices=PingTreeOrder.choices, default=PingTreeOrder.PRIORITY)
+    floor_price = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)],
+        help_text="Auction: the lowest bid that may win.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -202,6 +231,31 @@ class Buyer(models.Model):
     weight = models.PositiveIntegerField(default=1, help_text="Share in weighted delivery.")
     priority = models.PositiveIntegerField(default=100, help_text="Lower goes first in a ping tree.")
     created_at = models.DateTimeField(default=now, editable=False)
+    ping_url = models.URLField(
+        max_length=500, blank=True,
+        help_text="Pinged (no personal data) before a post, to accept or bid. Empty: the lead is posted directly.",
+    )
+    timeout_ms = models.PositiveIntegerField(
+        default=3000, validators=[MinValueValidator(50), MaxValueValidator(60000)],
+        help_text="Per request (ping or post); a slower answer counts as a timeout.",
+    )
+    request_template = models.JSONField(
+        default=dict, blank=True,
+        help_text='Post body; "{{ field }}" is replaced by the lead\'s value, e.g. {"FirstName": "{{ first_name }}"}. '
+                  "Empty: the standard LeadCRM body.",
+    )
+    headers = models.JSONField(default=dict, blank=True,
+                               help_text='Extra request headers; values may use placeholders, e.g. {{ auth_token }}.')
+    auth_token = models.CharField(
+        max_length=500, blank=True,
+        help_text="Sent as 'Authorization: Bearer <token>' unless a header uses {{ auth_token }}.",
+    )
+    schedule = models.JSONField(
+        default=dict, blank=True,
+        help_text='When the buyer takes leads, e.g. {"timezone": "America/New_York", "windows": '
+                  '[{"days": [0, 1, 2, 3, 4], "opens": "09:00", "closes": "17:00"}]}. Empty: always.',
+    )
+    return_window_hours = models.PositiveIntegerField(default=72, help_text="A sold lead may be returned this long.")
 
     class Meta:
         ordering = ["priority", "name"]
@@ -223,6 +277,7 @@ class Lead(models.Model):
         WON = "won", "Won"
         LOST = "lost", "Lost"
         SOLD = "sold", "Sold to a buyer"
+        SELLING = "selling", "With buyers (being sold)"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="leads")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="leads")
@@ -402,3 +457,149 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} lead {self.lead_id} -> {self.supplier} ({self.state})"
+
+
+# --- Buyers: price rules, distribution runs, delivery log, returns -----------------------------------------------
+
+
+class PriceRule(models.Model):
+    """Adjusts a lead's supplier cost or a buyer's price when the lead matches the conditions."""
+
+    class Target(models.TextChoices):
+        COST = "cost", "Supplier cost"
+        PRICE = "price", "Buyer price"
+
+    class Operation(models.TextChoices):
+        MULTIPLY = "multiply", "Multiply by"
+        ADD = "add", "Add"
+        SET = "set", "Set to"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="price_rules")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, null=True, blank=True, related_name="price_rules",
+                              help_text="Buyer price only; empty: every buyer of the campaign.")
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    target = models.CharField(max_length=8, choices=Target.choices, default=Target.PRICE)
+    conditions = models.JSONField(
+        default=dict, blank=True,
+        help_text='Same form as buyer filters, e.g. {"region": ["CA"], "homeowner": true}. Empty: every lead.',
+    )
+    operation = models.CharField(max_length=8, choices=Operation.choices, default=Operation.MULTIPLY)
+    amount = models.DecimalField(max_digits=10, decimal_places=4)
+    order = models.PositiveIntegerField(default=100, help_text="Matching rules apply in this order (lowest first).")
+
+    class Meta:
+        ordering = ["campaign", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target="price") | Q(buyer__isnull=True),
+                                   name="pricerule_cost_has_no_buyer"),
+            models.CheckConstraint(condition=~Q(operation="multiply") | Q(amount__gte=0),
+                                   name="pricerule_multiply_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadDistribution(models.Model):
+    """A lead's one trip to buyers: who runs it now, how often it ran, and who bought it at what price."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Running"
+        RETRYING = "retrying", "Waiting to retry"
+        SOLD = "sold", "Sold"
+        UNSOLD = "unsold", "Unsold"
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="distribution")
+    method = models.CharField(max_length=12, choices=Campaign.BuyerMethod.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    runs = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A running run past this is presumed lost.")
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, null=True, blank=True, related_name="sales")
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    sold_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=1000, blank=True, help_text="What the last run did, buyer by buyer.")
+    created_at = models.DateTimeField(default=now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_run_at"], name="distribution_state_next")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state="sold") | Q(buyer__isnull=False, price__isnull=False),
+                                   name="distribution_sold_has_buyer_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id}: {self.state}"
+
+
+class BuyerDelivery(models.Model):
+    """One ping or post of a lead to a buyer: the masked request, the answer and how long it took."""
+
+    class Stage(models.TextChoices):
+        PING = "ping", "Ping"
+        POST = "post", "Post"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Sending"
+        ACCEPTED = "accepted", "Accepted"
+        BID = "bid", "Bid"
+        REJECTED = "rejected", "Rejected"
+        TIMEOUT = "timeout", "Timed out"
+        ERROR = "error", "Error"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="buyer_deliveries",
+                             help_text="Empty for a test lead sent from the admin.")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="deliveries")
+    stage = models.CharField(max_length=4, choices=Stage.choices)
+    test = models.BooleanField(default=False)
+    run = models.PositiveSmallIntegerField(default=1, help_text="Which distribution run of the lead.")
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="Posts: the try of this post (retries).")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    retryable = models.BooleanField(default=False, help_text="Failed before the buyer could take it: may be retried.")
+    bid = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    request = models.JSONField(default=dict, help_text="URL, headers and body sent, personal data masked.")
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="Start of the answer, personal data masked.")
+    error = models.CharField(max_length=300, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True, help_text="Earlier tries of this post: code, error, ms.")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "buyer deliveries"
+        indexes = [
+            models.Index(fields=["lead", "created_at"], name="buyerdelivery_lead_created"),
+            models.Index(fields=["buyer", "created_at"], name="buyerdelivery_buyer_created"),
+        ]
+        constraints = [
+            # A buyer never receives the same lead twice: the post row is claimed before the HTTP call.
+            models.UniqueConstraint(fields=["lead", "buyer"], condition=Q(stage="post", test=False),
+                                    name="buyerdelivery_one_post_per_lead_buyer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} lead {self.lead_id or 'test'} -> {self.buyer_id}: {self.outcome}"
+
+
+class LeadReturn(models.Model):
+    """A sold lead the buyer sent back within its return window; the sale's revenue is reversed."""
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="buyer_return")
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="returns")
+    reason = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Revenue reversed.")
+    at = models.DateTimeField(default=now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} returned by {self.buyer}"

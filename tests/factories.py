@@ -291,3 +291,54 @@ class OutboxEventFactory(factory.django.DjangoModelFactory):
     group = "floor"
     type = "assignment.updated"
     payload = factory.LazyFunction(lambda: {"type": "assignment.updated", "assignment": {"id": 1}})
+
+
+# --- Buyers (issue 8) ----------------------------------------------------------
+
+
+class PriceRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.PriceRule"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"Price rule {n}")
+    target = "price"
+    operation = "multiply"
+    amount = "1.5"
+    conditions = factory.LazyFunction(lambda: {"region": ["CA"]})
+
+
+class LeadDistributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.LeadDistribution"
+
+    lead = factory.SubFactory(LeadFactory, status="sold")
+    method = "ping_tree"
+    state = "sold"
+    runs = 1
+    buyer = factory.SubFactory(BuyerFactory)
+    price = "20.00"
+    sold_at = factory.LazyFunction(now)
+
+
+class BuyerDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.BuyerDelivery"
+
+    lead = factory.SubFactory(LeadFactory)
+    buyer = factory.SubFactory(BuyerFactory)
+    stage = "post"
+    outcome = "accepted"
+    response_code = 200
+    latency_ms = 42
+    request = factory.LazyFunction(lambda: {"url": "http://127.0.0.1:9/leads", "headers": {}, "body": {}})
+
+
+class LeadReturnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.LeadReturn"
+
+    lead = factory.SubFactory(LeadFactory, status="sold")
+    buyer = factory.SubFactory(BuyerFactory)
+    reason = "Wrong number"
+    amount = "20.00"

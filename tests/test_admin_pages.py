@@ -14,6 +14,7 @@ from tests.factories import (
     RoutingRuleFactory, RuleConditionFactory, RuleRelaxationFactory, ScoringConditionFactory, SuppressionEntryFactory,
     TeamFactory, UserFactory, WebhookDeliveryFactory, supplier_with_key,
 )
+from tests.factories import BuyerDeliveryFactory, LeadDistributionFactory, LeadReturnFactory, PriceRuleFactory
 
 APPS = ("campaigns", "assignments")
 REGISTERED = sorted(
@@ -61,6 +62,9 @@ def world(db):
     ContactAttemptFactory(assignment=assignment)
     WebhookDeliveryFactory(lead=lead)
     OutboxEventFactory()
+    PriceRuleFactory(campaign=campaign)
+    BuyerDeliveryFactory(lead=LeadReturnFactory().lead)
+    LeadDistributionFactory()
     return lead
 
 
@@ -94,7 +98,7 @@ def test_read_only_models_refuse_add(manager_web):
     no_add = {m._meta.label for m, ma in REGISTERED if not ma.has_add_permission(request)}
     assert no_add == {"campaigns.SupplierApiKey", "campaigns.Lead", "campaigns.IntakeAttempt", "campaigns.CapCounter",
                       "campaigns.WebhookDelivery", "assignments.Assignment", "assignments.ContactAttempt",
-                      "assignments.OutboxEvent"}
+                      "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

@@ -57,6 +57,18 @@ def lead_routing_enqueue(*, lead_id: int) -> None:
         async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
 
 
+def lead_distribution_dispatch(*, lead_id: int, mode: str) -> None:
+    """Hand a committed new lead to routing or to buyers by its campaign's distribution mode, then apply the cost
+    rules (call from transaction.on_commit only)."""
+    from campaigns.buyers.services import lead_cost_apply, lead_distribution_enqueue
+
+    if mode in (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS):
+        lead_distribution_enqueue(lead_id=lead_id)
+    else:
+        lead_routing_enqueue(lead_id=lead_id)
+    lead_cost_apply(lead_id=lead_id)
+
+
 def _advisory_lock(names: list[str]) -> None:
     """Serialise transactions touching the same names until commit (PostgreSQL; SQLite writers are serial)."""
     if connection.vendor != "postgresql":
@@ -182,7 +194,8 @@ def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at
         received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
     )
     if stored.status == Lead.Status.NEW:
-        transaction.on_commit(lambda: lead_routing_enqueue(lead_id=stored.pk), robust=True)
+        transaction.on_commit(lambda: lead_distribution_dispatch(lead_id=stored.pk, mode=campaign.distribution_mode),
+                              robust=True)
     lead_status_webhook_enqueue(lead=stored, event="accepted")
     return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                    outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=201, lead=stored,

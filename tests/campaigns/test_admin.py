@@ -37,6 +37,8 @@ def campaign_post(**overrides) -> dict:
         "cap_per_hour": "", "cap_per_day": "50", "cap_total": "",
         **management("office_hours", total=1),
         "office_hours-0-weekday": "0", "office_hours-0-opens": "09:00", "office_hours-0-closes": "17:00",
+        "distribution_mode": "reps_only", "buyers_after_minutes": "10", "buyer_method": "ping_tree",
+        "ping_tree_order": "priority", "floor_price": "0", **management("price_rules"),
     }
     data.update(overrides)
     return data
@@ -177,7 +179,8 @@ def test_supplier_page_shows_keys_read_only(web):
 def buyer_post(**overrides) -> dict:
     data = {"name": "Big Buyer", "active": "on", "endpoint_url": "https://buyer.example/leads",
             "filters": '{"country": ["US"]}', "price": "20", "weight": "1", "priority": "100",
-            "cap_per_hour": "", "cap_per_day": "", "cap_per_month": ""}
+            "cap_per_hour": "", "cap_per_day": "", "cap_per_month": "", "timeout_ms": "3000",
+            "return_window_hours": "72"}
     data.update(overrides)
     return data
 
@@ -217,6 +220,7 @@ def lead_post(lead: Lead, **overrides) -> dict:
         "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
         "language": lead.language, "skill": lead.skill, "fields": "{}",
         **management("assignments"), **management("contacts"),
+        **management("distribution"), **management("buyer_deliveries"), **management("buyer_return"),
     }
     data.update(overrides)
     return data

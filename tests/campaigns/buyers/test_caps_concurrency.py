@@ -1,0 +1,122 @@
+"""Buyer caps under real concurrency: many workers selling different leads at once never exceed a buyer's cap,
+and two workers running the same lead never post it twice.
+
+Runs on a SQLite file (writers serialised by BEGIN IMMEDIATE) in a child pytest, and, marked scale, on
+PostgreSQL, where the threads truly overlap.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.db import connection
+
+from campaigns.buyers.services import lead_distribute
+from campaigns.models import BuyerDelivery, CapCounter, Lead, LeadDistribution
+from tests.campaigns.buyers.buyer_server import BuyerServer, slow
+from tests.campaigns.buyers.conftest import make_buyer, selling_lead
+from tests.factories import CampaignFactory, SupplierFactory
+
+THREADS, CAP = 12, 5
+
+
+def run_threads(work, items) -> list:
+    results: list = [None] * len(items)
+    start = threading.Barrier(len(items))
+
+    def one(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = work(items[index])
+        except BaseException as error:  # surfaced by the assertion below
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(items))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    return results
+
+
+def run_cap_is_never_exceeded(server):
+    campaign, supplier = CampaignFactory(distribution_mode="buyers_only"), SupplierFactory()
+    # A generous timeout: this proves the cap, and a loaded CI machine must not turn a slow answer into "unsold".
+    capped = make_buyer(campaign, name="Capped", url=server.script("/capped", slow(0.05)), cap_per_hour=CAP,
+                        priority=1, timeout_ms=10_000)
+    make_buyer(campaign, name="Overflow", url=server.script("/overflow", slow(0.05)), priority=2, timeout_ms=10_000)
+    leads = [selling_lead(campaign, supplier, email=f"c{i}@example.com", phone=f"+1415555{i:04d}").pk
+             for i in range(THREADS)]
+
+    results = run_threads(lambda lead_id: lead_distribute(lead_id=lead_id), leads)
+
+    assert {r.action for r in results} == {"sold"}
+    assert len(server.hits("/capped")) == CAP
+    assert len(server.hits("/overflow")) == THREADS - CAP
+    assert LeadDistribution.objects.filter(buyer=capped).count() == CAP
+    assert CapCounter.objects.get(scope=f"buyer:{capped.pk}", window="hour").count == CAP
+    assert Lead.objects.filter(status="sold").count() == THREADS
+
+
+def run_same_lead_twice_posts_once(server):
+    campaign, supplier = CampaignFactory(distribution_mode="buyers_only"), SupplierFactory()
+    make_buyer(campaign, name="Slow", url=server.script("/slow", slow(0.3)))
+    lead = selling_lead(campaign, supplier)
+
+    results = run_threads(lambda lead_id: lead_distribute(lead_id=lead_id), [lead.pk] * 6)
+
+    assert sorted(r.action for r in results) == ["skipped"] * 5 + ["sold"]
+    assert len(server.hits("/slow")) == 1
+    assert BuyerDelivery.objects.filter(lead=lead, stage="post").count() == 1
+
+
+SCENARIOS = [run_cap_is_never_exceeded, run_same_lead_twice_posts_once]
+
+
+@pytest.fixture
+def live_server_buyers():
+    running = BuyerServer().start()
+    yield running
+    running.stop()
+
+
+def on_sqlite_file() -> bool:
+    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
+
+
+@pytest.mark.scale
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
+def test_on_postgresql(live_server_buyers, scenario):
+    assert connection.vendor == "postgresql"
+    scenario(live_server_buyers)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
+def test_on_a_sqlite_file(live_server_buyers, scenario):
+    if not on_sqlite_file():
+        pytest.skip("runs in the child pytest of test_sqlite_file_child_run (needs a SQLite file database)")
+    scenario(live_server_buyers)
+
+
+def test_sqlite_file_child_run(tmp_path):
+    """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
+    from django.conf import settings
+
+    if settings.DATABASE_ENGINE != "sqlite" or on_sqlite_file():
+        pytest.skip("only from an in-memory SQLite run")
+    env = {**os.environ, "LEADCRM_TEST_SQLITE_FILE": str(tmp_path / "buyers.sqlite3")}
+    env.pop("DATABASE_URL", None)
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", f"{__file__}::test_on_a_sqlite_file", "-q", "-p", "no:cacheprovider",
+         "--ds", "tests.campaigns.sqlite_file_settings"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert child.returncode == 0, child.stdout[-4000:] + child.stderr[-2000:]
+    assert f"{len(SCENARIOS)} passed" in child.stdout
