@@ -45,16 +45,9 @@ BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 def fresh_postgres_database(name: str) -> str:
     """Drop and create database `name` on the scale-out PostgreSQL; return its URL."""
-    import psycopg
+    from tests.scale_env import fresh_database_url
 
-    sys.path.insert(0, str(ROOT))
-    from tests.scale_env import database_url
-
-    base = database_url().rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
+    return fresh_database_url(name)
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.timezone import now as tz_now
@@ -131,9 +132,11 @@ def held_leads_release(*, now: dt.datetime | None = None) -> int:
     return released
 
 
-def leads_reconcile(*, now: dt.datetime | None = None, older_than_seconds: int = 30) -> int:
+def leads_reconcile(*, now: dt.datetime | None = None, older_than_seconds: int | None = None) -> int:
     """Re-enqueue routing for leads a lost task or crashed worker left behind; returns how many."""
     now = now or tz_now()
+    if older_than_seconds is None:
+        older_than_seconds = settings.RECONCILE_AFTER_SECONDS
     cutoff = now - dt.timedelta(seconds=older_than_seconds)
     open_offer = Q(assignments__status__in=Assignment.OPEN_STATUSES)
     stranded = (Lead.objects.filter(received_at__lt=cutoff)

@@ -1,5 +1,6 @@
 """Per-key intake rate limit in the Django cache (LocMem embedded, Redis across processes in scale-out)."""
 
+import logging
 import time
 
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from rest_framework.throttling import BaseThrottle
 from campaigns.models import SupplierApiKey
 
 COUNTER_PREFIX = "intake-rate"
+log = logging.getLogger(__name__)
 
 
 class SupplierKeyRateThrottle(BaseThrottle):
@@ -21,12 +23,16 @@ class SupplierKeyRateThrottle(BaseThrottle):
         self.retry_after = 1
         counter = f"{COUNTER_PREFIX}:{key.pk}:{second}"
         # add + incr are atomic on Redis and under LocMem's lock: no read-modify-write race between workers.
-        cache.add(counter, 0, timeout=5)
         try:
-            count = cache.incr(counter)
-        except ValueError:  # evicted between add and incr
-            cache.set(counter, 1, timeout=5)
-            count = 1
+            cache.add(counter, 0, timeout=5)
+            try:
+                count = cache.incr(counter)
+            except ValueError:  # evicted between add and incr
+                cache.set(counter, 1, timeout=5)
+                count = 1
+        except Exception as error:  # the cache (Redis) is down: leads are worth more than the limit
+            log.warning("intake rate limit skipped, cache unavailable: %s", type(error).__name__)
+            return True
         return count <= key.supplier.rate_limit_per_second
 
     def wait(self) -> float:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "leadcrm.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "leadcrm.urls"
@@ -135,6 +136,10 @@ if REDIS_URL and env_str("Q_BROKER", "orm") == "redis":
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# The floor clock: how often it re-offers waiting leads, and when a lead counts as stranded (lost task).
+FLOOR_QUEUE_SECONDS = float(env_int("FLOOR_QUEUE_SECONDS", 15))
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 30)
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -57,7 +57,11 @@ def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
                 os.kill(kid, signal.SIGINT)
             except ProcessLookupError:
                 pass
-        output, _ = proc.communicate(timeout=30)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError(f"`run` did not stop within 60 s of Ctrl-C:\n{proc.communicate()[0]}") from None
     assert "Demo logins" in output and "Supplier API key" in output and "lcrm_demo_" in output
     assert "LeadCRM stopped." in output
     for kid in kids:

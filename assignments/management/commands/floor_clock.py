@@ -4,6 +4,7 @@ import logging
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
@@ -13,7 +14,7 @@ from campaigns.buyers.services import leads_to_buyers_release
 log = logging.getLogger(__name__)
 
 EXPIRE_EVERY = 1.0
-QUEUE_EVERY = 15.0
+QUEUE_EVERY = settings.FLOOR_QUEUE_SECONDS
 
 
 class Command(BaseCommand):

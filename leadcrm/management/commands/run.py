@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management import call_command
@@ -15,6 +16,25 @@ from django.core.management.base import BaseCommand, CommandError
 from leadcrm.demo import demo_seed
 
 STOP_GRACE_SECONDS = 10
+MAX_RESTARTS = 5  # per minute, per child
+
+
+@dataclass
+class Child:
+    """A process `run` keeps alive."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen
+    restarts: list[float] = field(default_factory=list)
+
+    def may_restart(self) -> bool:
+        now = time.monotonic()
+        self.restarts = [at for at in self.restarts if now - at < 60]
+        if len(self.restarts) >= MAX_RESTARTS:
+            return False
+        self.restarts.append(now)
+        return True
 
 
 class Command(BaseCommand):
@@ -50,31 +70,37 @@ class Command(BaseCommand):
         code = self._supervise(children)
         sys.exit(code)
 
-    def _spawn(self, name: str, argv: list[str]) -> tuple[str, subprocess.Popen]:
-        return name, subprocess.Popen(argv, cwd=settings.BASE_DIR)
+    def _spawn(self, name: str, argv: list[str]) -> Child:
+        return Child(name=name, argv=argv, process=subprocess.Popen(argv, cwd=settings.BASE_DIR))
 
-    def _supervise(self, children: list[tuple[str, subprocess.Popen]]) -> int:
-        """Wait until Ctrl-C or a child dies, then stop every child; the exit code says which happened."""
+    def _supervise(self, children: list[Child]) -> int:
+        """Restart a child that dies (at most MAX_RESTARTS a minute) until Ctrl-C, then stop them all."""
         code = 0
         try:
             while True:
-                for name, proc in children:
-                    if proc.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit {proc.returncode}); stopping LeadCRM.")
-                        code = proc.returncode or 1
+                for child in children:
+                    if child.process.poll() is None:
+                        continue
+                    if not child.may_restart():
+                        self.stderr.write(f"The {child.name} process keeps stopping (exit {child.process.returncode});"
+                                          " stopping LeadCRM.")
+                        code = child.process.returncode or 1
                         raise StopIteration
+                    self.stderr.write(f"The {child.name} process stopped (exit {child.process.returncode}); "
+                                      "restarting it.")
+                    child.process = subprocess.Popen(child.argv, cwd=settings.BASE_DIR)
                 time.sleep(0.5)
         except (KeyboardInterrupt, StopIteration):
             pass
-        for _, proc in children:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+        for child in children:
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for _, proc in children:
+        for child in children:
             try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
+                child.process.kill()
         self.stdout.write("LeadCRM stopped.")
         return code
 
