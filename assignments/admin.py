@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.utils.safestring import SafeString
 
 from assignments import admin_history  # noqa: F401  (registers the offer/contact/outbox history)
+from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
 from assignments.admin_inlines import (
     DayOffInline, RepLanguageInline, RepSkillInline, RepTerritoryInline, RuleConditionInline, RuleRelaxationInline,
     ScoringConditionInline, WorkingHoursInline,
@@ -244,6 +245,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     readonly_fields = ("summary",)
     ordering = ("order", "id")
     list_per_page = 100
+    actions = [copy_live_rules_to_draft]
     fieldsets = (
         (None, {"fields": ("name", "order", "active", "summary")}),
         ("Who gets the lead", {"fields": ("teams", "strategy", "broadcast_count", "exploration_share")}),

@@ -202,14 +202,9 @@ class ScoringCondition(ConditionBase):
     rule = models.ForeignKey(ScoringRule, on_delete=models.CASCADE, related_name="conditions")
 
 
-class RoutingRule(models.Model):
-    """Which reps a matching lead goes to and how one is chosen; rules are tried in order."""
+class RuleSettings(models.Model):
+    """How a rule picks a rep: strategy, hard filters and SLA; shared by live rules and draft copies."""
 
-    name = models.CharField(max_length=120)
-    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first; the first match wins.")
-    active = models.BooleanField(default=True)
-    teams = models.ManyToManyField(Team, related_name="routing_rules", blank=True,
-                                   help_text="Candidate reps. Empty: every rep.")
     strategy = models.CharField(max_length=24, choices=STRATEGIES, default="round_robin")
     offer_timeout_seconds = models.PositiveIntegerField(
         default=120, validators=[MinValueValidator(5)], help_text="SLA: an offer not accepted by then moves on.")
@@ -227,6 +222,23 @@ class RoutingRule(models.Model):
     exploration_share = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)],
                                           help_text="Performance-weighted: share of leads given at random.")
 
+    SETTINGS_FIELDS = ("strategy", "offer_timeout_seconds", "max_offers", "max_wait_seconds", "require_language",
+                       "require_skill", "min_skill_level", "require_territory", "broadcast_count",
+                       "exploration_share")
+
+    class Meta:
+        abstract = True
+
+
+class RoutingRule(RuleSettings):
+    """Which reps a matching lead goes to and how one is chosen; rules are tried in order. These rows are live."""
+
+    name = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first; the first match wins.")
+    active = models.BooleanField(default=True)
+    teams = models.ManyToManyField(Team, related_name="routing_rules", blank=True,
+                                   help_text="Candidate reps. Empty: every rep.")
+
     class Meta:
         ordering = ["order", "id"]
 
@@ -238,18 +250,22 @@ class RuleCondition(ConditionBase):
     rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="conditions")
 
 
-class RuleRelaxation(models.Model):
+class RelaxationBase(models.Model):
     """After a lead has waited this long, the rule stops applying one filter, so no lead waits forever."""
 
-    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="relaxations")
     after_seconds = models.PositiveIntegerField()
     drop = models.CharField(max_length=24, choices=RELAX_DROPS)
 
     class Meta:
+        abstract = True
         ordering = ["after_seconds"]
 
     def __str__(self) -> str:
         return f"after {self.after_seconds}s: {self.get_drop_display()}"
+
+
+class RuleRelaxation(RelaxationBase):
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="relaxations")
 
 
 class Assignment(models.Model):
@@ -277,6 +293,8 @@ class Assignment(models.Model):
     decline_reason = models.CharField(max_length=200, blank=True)
     broadcast = models.BooleanField(default=False)
     explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")
+    variant = models.ForeignKey("assignments.ExperimentVariant", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="assignments", help_text="The A/B experiment arm that routed it.")
 
     class Meta:
         ordering = ["-offered_at"]
@@ -349,3 +367,10 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} -> {self.group}"
+
+
+# The routing lab's tables live in their own module to keep this one small.
+from assignments.models_lab import (  # noqa: E402,F401
+    DraftCondition, DraftRelaxation, DraftRule, Experiment, ExperimentVariant, ReplayRun, RepProfile, RoutingSnapshot,
+    Ruleset,
+)

@@ -22,6 +22,7 @@ SUITES = [
     ("bench.routing", [], False),
     ("bench.reports", [], False),
     ("bench.buyers", [], False),
+    ("bench.replay", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
     ("bench.reports", ["--postgres"], True),

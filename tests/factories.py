@@ -342,3 +342,90 @@ class LeadReturnFactory(factory.django.DjangoModelFactory):
     buyer = factory.SubFactory(BuyerFactory)
     reason = "Wrong number"
     amount = "20.00"
+
+
+# --- Routing lab (issue 11) ----------------------------------------------------
+
+
+class RulesetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.Ruleset"
+
+    name = factory.Sequence(lambda n: f"Draft {n}")
+
+
+class DraftRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.DraftRule"
+
+    ruleset = factory.SubFactory(RulesetFactory)
+    name = factory.Sequence(lambda n: f"Draft rule {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class DraftConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.DraftCondition"
+
+    rule = factory.SubFactory(DraftRuleFactory)
+    field = "country"
+    op = "eq"
+    value = "US"
+
+
+class DraftRelaxationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.DraftRelaxation"
+
+    rule = factory.SubFactory(DraftRuleFactory)
+    after_seconds = 120
+    drop = "language"
+
+
+class ReplayRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.ReplayRun"
+
+    ruleset = factory.SubFactory(RulesetFactory)
+    ruleset_name = factory.SelfAttribute("ruleset.name")
+    since = dt.date(2030, 1, 1)
+    until = dt.date(2030, 1, 31)
+    rules = factory.LazyFunction(list)
+
+
+class ExperimentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.Experiment"
+
+    name = factory.Sequence(lambda n: f"Experiment {n}")
+    rule = factory.SubFactory(RoutingRuleFactory)
+
+
+class ExperimentVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.ExperimentVariant"
+
+    experiment = factory.SubFactory(ExperimentFactory)
+    name = factory.Sequence(lambda n: f"V{n}")
+    share = 50
+
+
+class RoutingSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.RoutingSnapshot"
+
+    lead = factory.SubFactory(LeadFactory)
+    decided_at = factory.LazyFunction(now)
+    first = True
+    action = "wait"
+    reason = "no_rule"
+    lead_facts = factory.LazyAttribute(lambda s: {"id": s.lead.pk})
+
+
+class RepProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assignments.RepProfile"
+
+    digest = factory.Sequence(lambda n: f"{n:040x}")
+    data = factory.LazyFunction(lambda: {"languages": ["en"], "skills": {}, "territories": [["US", "", ""]],
+                                         "teams": [], "weight": 1})

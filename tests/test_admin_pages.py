@@ -15,6 +15,10 @@ from tests.factories import (
     TeamFactory, UserFactory, WebhookDeliveryFactory, supplier_with_key,
 )
 from tests.factories import BuyerDeliveryFactory, LeadDistributionFactory, LeadReturnFactory, PriceRuleFactory
+from tests.factories import (
+    DraftConditionFactory, DraftRelaxationFactory, ExperimentVariantFactory, RepProfileFactory, ReplayRunFactory,
+    RoutingSnapshotFactory,
+)
 
 APPS = ("campaigns", "assignments")
 REGISTERED = sorted(
@@ -65,6 +69,14 @@ def world(db):
     PriceRuleFactory(campaign=campaign)
     BuyerDeliveryFactory(lead=LeadReturnFactory().lead)
     LeadDistributionFactory()
+    DraftConditionFactory(rule__ruleset__name=XSS)
+    DraftRelaxationFactory()
+    ReplayRunFactory()
+    variant = ExperimentVariantFactory(experiment__rule=rule)
+    assignment.variant = variant
+    assignment.save()
+    RoutingSnapshotFactory(lead=lead, variant=variant)
+    RepProfileFactory()
     return lead
 
 
@@ -98,7 +110,8 @@ def test_read_only_models_refuse_add(manager_web):
     no_add = {m._meta.label for m, ma in REGISTERED if not ma.has_add_permission(request)}
     assert no_add == {"campaigns.SupplierApiKey", "campaigns.Lead", "campaigns.IntakeAttempt", "campaigns.CapCounter",
                       "campaigns.WebhookDelivery", "assignments.Assignment", "assignments.ContactAttempt",
-                      "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution"}
+                      "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution",
+                      "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

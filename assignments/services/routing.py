@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.utils.timezone import now as tz_now
 
 from assignments import events
+from assignments.lab.selectors import VariantChoice, experiment_rules
+from assignments.lab.services import routing_snapshot_record
 from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import Decision, decide, score_lead
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
@@ -44,15 +46,21 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
         if not campaign_is_open(campaign=lead.campaign, at=now):
             Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.HELD, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
-        if lead.status == Lead.Status.NEW and not lead.assignments.exists():
+        first = lead.status == Lead.Status.NEW and not lead.assignments.exists()
+        if first:
             lead.score = score_lead(lead=lead_facts(lead=lead, now=now), scoring_rules=scoring_rules_active())
             Lead.objects.filter(pk=lead.pk).update(score=lead.score)
-        decision = decide(lead=lead_facts(lead=lead, now=now), reps=rep_facts_for_routing(), rules=rule_specs_active(),
-                          now=now, rng=rng or random.Random())
-        return _act(lead=lead, decision=decision, now=now)
+        facts, reps = lead_facts(lead=lead, now=now), rep_facts_for_routing()
+        rules, variant = experiment_rules(lead=facts, rules=rule_specs_active())
+        decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())
+        if first or decision.action == "offer":
+            # Like explanations, snapshots are kept for offers and first decisions, not for each retry of a wait.
+            routing_snapshot_record(lead_id=lead.pk, facts=facts, reps=reps, decision=decision, first=first,
+                                    variant=variant, now=now)
+        return _act(lead=lead, decision=decision, now=now, variant=variant)
 
 
-def _act(*, lead: Lead, decision: Decision, now: dt.datetime) -> RouteResult:
+def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None = None) -> RouteResult:
     if decision.action != "offer":
         return _park(lead=lead, reason=decision.summary())
     rule = RoutingRule.objects.get(pk=decision.rule_id)
@@ -70,10 +78,14 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime) -> RouteResult:
     if not claimed:
         return _park(lead=lead, reason="Every eligible rep reached capacity before the offer could be made")
     explanation = {**decision.to_json(), "summary": decision.summary()}
+    if variant is not None:
+        explanation["experiment"] = variant.to_json()
+        explanation["summary"] += f" Experiment '{variant.experiment_name}': variant {variant.variant_name}."
     expires_at = now + dt.timedelta(seconds=rule.offer_timeout_seconds)
     assignments = [
         Assignment.objects.create(lead=lead, rep_id=rep_id, rule=rule, offered_at=now, expires_at=expires_at,
-                                  broadcast=len(claimed) > 1, explanation=explanation)
+                                  broadcast=len(claimed) > 1, explanation=explanation,
+                                  variant_id=variant.variant_id if variant else None)
         for rep_id in claimed
     ]
     Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.OFFERED, waiting_reason="",
