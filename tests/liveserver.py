@@ -46,6 +46,7 @@ class LiveServer:
     url: str
     env: dict[str, str]
     process: subprocess.Popen
+    log: Path
 
     def manage(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run a manage.py command against this server's database."""
@@ -68,9 +69,11 @@ def running_leadcrm(var_dir: Path, *args: str, **env_extra: str) -> Iterator[Liv
     """`manage.py run` (web + tasks + clock) until the block ends, then Ctrl-C for the whole group."""
     port = free_port()
     env = embedded_env(var_dir, PORT=str(port), **env_extra)
+    # The log goes to a file: an undrained pipe fills up and blocks the server in its next log line.
+    log = open(Path(var_dir) / "server.log", "w")
     process = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port), *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, process=process)
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, process=process, log=Path(log.name))
     try:
         wait_for(f"{server.url}/accounts/login/", 90)
         yield server
@@ -78,7 +81,8 @@ def running_leadcrm(var_dir: Path, *args: str, **env_extra: str) -> Iterator[Liv
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGINT)
         try:
-            process.communicate(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+            process.wait()
+        log.close()

@@ -43,7 +43,7 @@ def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
     proc = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port)], cwd=settings.BASE_DIR,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        login = wait_for(f"http://127.0.0.1:{port}/accounts/login/", 60)
+        login = wait_for(f"http://127.0.0.1:{port}/accounts/login/", 120)  # migrate + seed on a loaded CI machine
         assert login.status_code == 200
         assert wait_for(f"http://127.0.0.1:{port}/admin/login/", 10).status_code == 200
         assert len(children_of(proc.pid)) == 3  # the web server, the task cluster and the floor clock
