@@ -34,6 +34,7 @@ from assignments import services
 from assignments.models import Rep, RepLanguage, RoutingRule, WorkingHours
 import datetime as dt, json
 RoutingRule.objects.filter(name__startswith="German desk").update(offer_timeout_seconds=5)
+Rep.objects.filter(user__username="carla").update(capacity=50)  # several tests leave her offers open
 for name in ("diego", "felix"):
     services.rep_status_set(rep=Rep.objects.get(user__username=name), status="away")
 user = get_user_model().objects.create_user("giulia", password="leadcrm-demo", first_name="Giulia")
@@ -53,6 +54,7 @@ class Floor:
     demo: dict
     tokens: dict
     log: Path
+    pid: int = 0  # of `manage.py run`
     phones: itertools.count = field(default_factory=lambda: itertools.count(random.randint(1000, 5000)))
 
     @property
@@ -102,7 +104,7 @@ def floor(tmp_path_factory) -> Floor:
             wait_for(f"{url}/accounts/login/", 90)
         except httpx.TransportError:
             raise AssertionError(f"the server did not start:\n{log.read_text()}") from None
-        floor = Floor(url=url, env=env, demo={}, tokens={}, log=log)
+        floor = Floor(url=url, env=env, demo={}, tokens={}, log=log, pid=process.pid)
         floor.manage("seed_demo", "--json", str(var_dir / "demo.json"))
         floor.demo = json.loads((var_dir / "demo.json").read_text())
         floor.tokens = json.loads(floor.manage("shell", "-c", FLOOR_SETUP).strip().splitlines()[-1])

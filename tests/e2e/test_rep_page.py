@@ -1,8 +1,12 @@
 """A rep on /rep/ in a real browser: offers appear without reload, accept, call log, expiry, markup stays text."""
 
+import os
 import re
+import signal
 
 import pytest
+
+from tests.liveserver import children_of
 
 pytestmark = pytest.mark.e2e
 
@@ -89,3 +93,17 @@ def test_phone_sized_screen_shows_the_whole_card(signed_in, floor):
     box = offer.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_page_reconnects_and_resyncs_after_the_web_process_restarts(signed_in, floor):
+    page = signed_in("carla", "/rep/")
+    kept = floor.post_lead(language="es", first_name="Inés", last_name="Restart")
+    card(page, kept).wait_for(state="visible", timeout=5_000)
+    web = [pid for pid in children_of(floor.pid) if b"uvicorn" in open(f"/proc/{pid}/cmdline", "rb").read()]
+    assert len(web) == 1
+    os.kill(web[0], signal.SIGKILL)  # `run` starts a new web process; the page must find it by itself
+    page.locator("#conn.conn-down, #conn.conn-connecting").wait_for(timeout=10_000)
+    page.locator("#conn.conn-live").wait_for(timeout=60_000)
+    assert card(page, kept).is_visible()  # the open offer is still there after the resync
+    fresh = floor.post_lead(language="es", first_name="Nuevo", last_name="Despues")
+    card(page, fresh).wait_for(state="visible", timeout=5_000)  # and live push works again
