@@ -144,6 +144,8 @@ def _build(engine: str, count: int) -> dict:
         "campaign_id": f"{c0} + {h(9, CAMPAIGNS)}", "supplier_id": f"{s0} + {h(10, SUPPLIERS)}",
         "received_at": ts(received), "assigned_at": ts(offered),
         "accepted_at": f"CASE WHEN {accepted_if} THEN {ts(accepted)} END",
+        # What assignment_seen() stamps: the first offer's seen_at (below), the only offer ever seen.
+        "first_seen_at": ts(f"{offered} + 1 + {h(14, 3)}"),
         "first_contact_at": f"CASE WHEN {contacted_if} THEN {ts(contact)} END",
         "owner_id": f"CASE WHEN {accepted_if} THEN {u0} + {h(11, REPS)} END",
         "outcome": f"CASE WHEN NOT ({contacted_if}) THEN '' WHEN {won_if} THEN 'won' WHEN {lost_if} THEN 'lost' "
@@ -166,7 +168,7 @@ def _build(engine: str, count: int) -> dict:
         "rule_id": f"{ru0} + {h(13, RULES, ln)}",
         "status": "CASE WHEN l.accepted_at IS NULL THEN 'expired' ELSE 'accepted' END",
         "offered_at": "l.assigned_at", "expires_at": ts(f"{lead_epoch} + 120"),
-        "seen_at": ts(f"{lead_epoch} + 1 + {h(14, 3, ln)}"), "responded_at": "l.accepted_at",
+        "seen_at": "l.first_seen_at", "responded_at": "l.accepted_at",
     }
     declined = {**first, "rep_id": f"{r0} + {h(15, REPS, ln)}", "status": "'declined'", "seen_at": "NULL",
                 "responded_at": ts(f"{lead_epoch} + 5")}

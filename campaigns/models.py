@@ -303,6 +303,8 @@ class Lead(models.Model):
     received_at = models.DateTimeField(default=now)
     assigned_at = models.DateTimeField(null=True, blank=True, help_text="First offered to a rep.")
     accepted_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                         help_text="First shown in any rep's browser (earliest offer seen_at).")
     first_contact_at = models.DateTimeField(null=True, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.timezone import now as tz_now
 
 from assignments import events
@@ -107,12 +108,18 @@ def _close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bo
 
 
 def assignment_seen(*, assignment_id: int, rep: Rep, now: dt.datetime | None = None) -> bool:
-    """Stamp the first time the rep's browser showed this assignment; False when it is not theirs."""
+    """Stamp the first time the rep's browser showed this assignment, and the lead's first_seen_at (the earliest
+    seen_at of its offers) with it; False when it is not theirs."""
+    now = now or tz_now()
     with transaction.atomic():
         mine = Assignment.objects.filter(pk=assignment_id, rep=rep)
-        if not mine.exists():
+        lead_id = mine.values_list("lead_id", flat=True).first()
+        if lead_id is None:
             return False
-        mine.filter(seen_at__isnull=True).update(seen_at=now or tz_now())
+        if mine.filter(seen_at__isnull=True).update(seen_at=now):
+            # "Or later" keeps it the minimum even when an earlier stamp commits second; reports read only this.
+            Lead.objects.filter(Q(first_seen_at__isnull=True) | Q(first_seen_at__gt=now), pk=lead_id).update(
+                first_seen_at=now)
         return True
 
 

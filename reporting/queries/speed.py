@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, CharField, F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
-from assignments.models import Assignment, Team
+from assignments.models import Team
 from campaigns.models import Campaign, Lead, Supplier
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, clock_for, leads_in_scope
 from reporting.queries.sql import (
-    Clock, Epoch, LocalEpoch, LocalHour, LocalWeekday, business_epoch_sql, let, seconds_between,
+    Clock, Epoch, LocalEpoch, LocalHour, LocalWeekday, business_epoch_sql, seconds_between,
 )
 
 SPEED_GROUPS = ("campaign", "supplier", "rep", "team", "hour", "weekday")
@@ -43,12 +43,6 @@ def pct(part: int | float | None, whole: int | float | None) -> float | None:
 def secs(value: float | None) -> float | None:
     """Seconds rounded to the millisecond (SQLite's resolution), so both engines print the same number."""
     return None if value is None else round(float(value), 3)
-
-
-def first_seen_at() -> Subquery:
-    """When the lead was first shown in any rep's browser."""
-    seen = Assignment.objects.filter(lead=OuterRef("pk"), seen_at__isnull=False).order_by("seen_at")
-    return Subquery(seen.values("seen_at")[:1])
 
 
 def full_name_label(prefix: str) -> Coalesce:
@@ -99,18 +93,19 @@ def group_names(group_by: str, ids: list) -> dict:
 SPEED_STEPS = (
     ("speed", "first_contact_at", "received_at"),
     ("to_offer", "assigned_at", "received_at"),
-    ("to_seen", "seen", "assigned_at"),
+    ("to_seen", "first_seen_at", "assigned_at"),
     ("to_accept", "accepted_at", "assigned_at"),
     ("to_contact", "first_contact_at", "accepted_at"),
 )
-TIMESTAMPS = ("received_at", "assigned_at", "seen", "accepted_at", "first_contact_at")
+# All columns of Lead (first_seen_at is kept by assignment_seen), so the report reads one table.
+TIMESTAMPS = ("received_at", "assigned_at", "first_seen_at", "accepted_at", "first_contact_at")
 
 
 def speed_source(*, leads: QuerySet[Lead], params: ReportParams, clock: Clock) -> tuple[QuerySet[Lead], dict]:
     """Leads with one epoch column per timestamp of their path (local clock in business hours), and the
     durations (seconds) between them as derived SQL for grouped_stats."""
     epoch = (lambda name: LocalEpoch(name, clock=clock)) if params.business_hours else Epoch
-    source = leads.annotate(seen=first_seen_at()).annotate(**{f"t_{name}": epoch(name) for name in TIMESTAMPS})
+    source = leads.annotate(**{f"t_{name}": epoch(name) for name in TIMESTAMPS})
     q = connection.ops.quote_name
 
     def at(name: str) -> str:
@@ -182,22 +177,11 @@ def speed_to_lead_totals(*, params: ReportParams) -> dict | None:
     return _speed_row("all", "All leads", stats[0]) if stats else None
 
 
-def _bucket_sql(conn, speed_sql: str) -> str:
-    whens = " ".join(f"WHEN _s <= {limit} THEN {i}" for i, (_, _, limit) in enumerate(SPEED_BUCKETS)
+def bucket_case(speed: str) -> str:
+    """The SPEED_BUCKETS index of `speed` (SQL of seconds, repeated: pass a column), the last when NULL."""
+    whens = " ".join(f"WHEN {speed} <= {limit} THEN {i}" for i, (_, _, limit) in enumerate(SPEED_BUCKETS)
                      if limit is not None)
-    return let(conn, speed_sql,
-               f"CASE WHEN _s IS NULL THEN {len(SPEED_BUCKETS) - 1} {whens} ELSE {len(SPEED_BUCKETS) - 2} END", "_s")
-
-
-class SpeedBucket(Func):
-    """The SPEED_BUCKETS index of a speed in seconds (the last one when never contacted), speed evaluated once."""
-
-    arity = 1
-    output_field = IntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        speed_sql, params = compiler.compile(self.source_expressions[0])
-        return _bucket_sql(connection, speed_sql), params
+    return f"CASE WHEN {speed} IS NULL THEN {len(SPEED_BUCKETS) - 1} {whens} ELSE {len(SPEED_BUCKETS) - 2} END"
 
 
 def conversion_by_speed_rows(*, params: ReportParams) -> list[dict]:
@@ -206,10 +190,13 @@ def conversion_by_speed_rows(*, params: ReportParams) -> list[dict]:
     clock = clock_for(params=params, leads=leads)
     between = {"clock": clock, "business_hours": params.business_hours}
     source = leads.annotate(
-        bucket=SpeedBucket(seconds_between("received_at", "first_contact_at", **between)),
+        speed=seconds_between("received_at", "first_contact_at", **between),
         won=Case(When(outcome="won", then=Value(1)), default=Value(0), output_field=IntegerField()),
     )
-    found = {row["bucket"]: row for row in st.grouped_stats(source=source, groups=["bucket"],
+    # The bucket in grouped_stats' derived layer reads the speed computed once per row, with no sub-select.
+    bucket = bucket_case(connection.ops.quote_name("speed"))
+    found = {row["bucket"]: row for row in st.grouped_stats(source=source, groups=["bucket"], inputs=["speed"],
+                                                            derived={"bucket": bucket},
                                                             stats=[st.total("won", "won")])}
     if not found:
         return []

@@ -19,6 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 from assignments.models import Assignment
+from assignments.services import assignment_seen
 from campaigns.models import Lead
 from tests.factories import (
     AssignmentFactory, CampaignFactory, IntakeAttemptFactory, LeadFactory, RepFactory, RoutingRuleFactory,
@@ -80,9 +81,12 @@ class Floor:
         return LeadFactory(campaign=campaign, supplier=supplier, received_at=received, cost=supplier.cost_per_lead,
                            revenue=campaign.price_per_lead, **fields)
 
-    def _offer(self, lead, rep, rule, offered, **fields) -> Assignment:
-        return AssignmentFactory(lead=lead, rep=rep, rule=rule, offered_at=offered,
-                                 expires_at=sec(offered, rule.offer_timeout_seconds), **fields)
+    def _offer(self, lead, rep, rule, offered, seen_at=None, **fields) -> Assignment:
+        offer = AssignmentFactory(lead=lead, rep=rep, rule=rule, offered_at=offered,
+                                  expires_at=sec(offered, rule.offer_timeout_seconds), **fields)
+        if seen_at is not None:  # through the service, which also stamps Lead.first_seen_at
+            assignment_seen(assignment_id=offer.pk, rep=rep, now=seen_at)
+        return offer
 
     def _solar(self, i, to_offer, to_seen, to_accept, speed, outcome, owner) -> Lead:
         received = sec(at("2026-03-02 10:00:00"), 3600 * i)
