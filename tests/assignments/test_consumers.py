@@ -12,7 +12,7 @@ from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 
 from assignments import events, services
-from assignments.models import Assignment, Rep
+from assignments.models import Assignment, OutboxEvent, Rep
 from leadcrm.asgi import application
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory
 
@@ -32,6 +32,19 @@ async def isolated_layer():
     yield
     await relay_stop()
     channel_layers.backends.clear()
+
+
+async def relay_caught_up() -> None:
+    """Wait until the relay has pushed every outbox row written so far (a sleep is not enough on a loaded machine)."""
+    from assignments import relay
+
+    newest = await database_sync_to_async(lambda: OutboxEvent.objects.order_by("-id").values_list("id", flat=True)
+                                          .first())()
+    for _ in range(int(WAIT / 0.02)):
+        if relay._relay is not None and (relay._relay.last_id or 0) >= newest:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the relay did not catch up")
 
 
 def ws(*, token: str | None = None, session: str | None = None, query: str = "") -> WebsocketCommunicator:
@@ -207,7 +220,7 @@ async def test_reconnect_resyncs_offers_made_while_disconnected():
     await first.disconnect()
 
     missed = await route_new_lead(last_name="Missed")
-    await asyncio.sleep(0.3)  # the relay pushes it to a group nobody is in: only the resync can deliver it
+    await relay_caught_up()  # it pushed the offer to a group nobody is in: only the resync can deliver it
 
     second = await connected(ws(token=token))
     messages = [await second.receive_json_from(timeout=WAIT) for _ in range(3)]
