@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -37,6 +38,17 @@ class Child:
         return True
 
 
+def _start(argv: list[str]) -> subprocess.Popen:
+    # Each child leads its own process group: a terminal's Ctrl-C reaches only `run`, which then signals each child
+    # exactly once (a django-q2 cluster hit by a second signal while stopping can hang for good), and a child that
+    # does not stop in time is killed with everything under it.
+    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, as child processes."
 
@@ -56,12 +68,14 @@ class Command(BaseCommand):
                                "websockets held by another process.")
         if web_workers < 1 or clusters < 0:
             raise CommandError("--web-workers must be at least 1 and --clusters at least 0.")
+        # A SIGTERM to `run` (a service manager) stops the children like Ctrl-C instead of orphaning them.
+        signal.signal(signal.SIGTERM, _interrupt)
         call_command("migrate", interactive=False, verbosity=0)
         demo = None if no_seed else demo_seed()
         self._banner(host, port, demo)
         children = [self._spawn("web", [sys.executable, "-m", "uvicorn", "leadcrm.asgi:application",
                                          "--host", host, "--port", str(port), "--ws", "websockets",
-                                         "--lifespan", "auto", "--no-access-log",
+                                         "--lifespan", "auto", "--no-access-log", "--ws-max-size", "65536",
                                          "--workers", str(web_workers)])]
         if not web_only:
             children += [self._spawn(f"tasks-{n + 1}", [sys.executable, "manage.py", "qcluster"])
@@ -71,7 +85,7 @@ class Command(BaseCommand):
         sys.exit(code)
 
     def _spawn(self, name: str, argv: list[str]) -> Child:
-        return Child(name=name, argv=argv, process=subprocess.Popen(argv, cwd=settings.BASE_DIR))
+        return Child(name=name, argv=argv, process=_start(argv))
 
     def _supervise(self, children: list[Child]) -> int:
         """Restart a child that dies (at most MAX_RESTARTS a minute) until Ctrl-C, then stop them all."""
@@ -88,7 +102,7 @@ class Command(BaseCommand):
                         raise StopIteration
                     self.stderr.write(f"The {child.name} process stopped (exit {child.process.returncode}); "
                                       "restarting it.")
-                    child.process = subprocess.Popen(child.argv, cwd=settings.BASE_DIR)
+                    child.process = _start(child.argv)
                 time.sleep(0.5)
         except (KeyboardInterrupt, StopIteration):
             pass
@@ -100,7 +114,10 @@ class Command(BaseCommand):
             try:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.process.kill()
+                # The whole tree: killing only a qcluster's main process orphaned its workers and pusher.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait()
         self.stdout.write("LeadCRM stopped.")
         return code
 
