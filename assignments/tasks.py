@@ -19,13 +19,8 @@ def expire_offers_task() -> int:
 
 
 def floor_tick_task() -> dict:
-    """The minute's housekeeping: expire offers, release held leads, reconcile lost work, offer waiting leads."""
-    return {
-        "expired": services.offers_expire(),
-        "released": services.held_leads_release(),
-        "reconciled": services.leads_reconcile(),
-        "offered": services.waiting_leads_route(),
-    }
+    """The minute's backstop for the floor clock: expire offers, then the same queue pass the clock runs."""
+    return {"expired": services.offers_expire(), **services.floor_queue_pass()}
 
 
 def rep_stats_task() -> int:

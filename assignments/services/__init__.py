@@ -1,6 +1,7 @@
 """Every write of the sales floor; import from here, not from the submodules."""
 
 from assignments.services.contacts import contact_log, lead_outcome_set
+from assignments.services.floor import floor_queue_pass
 from assignments.services.offers import (
     OfferError, assignment_accept, assignment_decline, assignment_seen, lead_reroute, offer_expire, offers_expire,
 )
@@ -12,6 +13,7 @@ from assignments.services.routing import (
 
 __all__ = [
     "OfferError", "RouteResult", "assignment_accept", "assignment_decline", "assignment_seen", "contact_log",
+    "floor_queue_pass",
     "held_leads_release", "lead_outcome_set", "lead_reroute", "lead_route", "leads_reconcile", "offer_expire", "offers_expire", "outbox_prune",
     "rep_claim", "rep_release", "rep_stats_recompute", "rep_status_set", "waiting_leads_route",
 ]

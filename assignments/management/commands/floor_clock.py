@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from assignments import services
-from campaigns.buyers.services import leads_to_buyers_release
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +31,7 @@ class Command(BaseCommand):
                 services.offers_expire()
                 if started - last_queue >= QUEUE_EVERY:
                     last_queue = started
-                    leads_to_buyers_release()  # before held leads are released: buyer campaigns' go to buyers
-                    services.held_leads_release()
-                    services.leads_reconcile()
-                    services.waiting_leads_route()
-                    services.reps_presence_sweep()
+                    services.floor_queue_pass()
             except Exception:  # a database hiccup must not stop the clock; the next tick retries
                 log.exception("floor clock tick failed")
                 close_old_connections()

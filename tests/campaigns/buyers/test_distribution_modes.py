@@ -185,3 +185,22 @@ def test_the_sweep_is_scheduled_as_a_backstop_of_the_floor_clock():
     schedule = Schedule.objects.get(func="campaigns.tasks_buyers.buyers_release_task")
     assert (schedule.schedule_type, schedule.minutes) == ("I", 1)
     assert buyers_release_task() == 0
+
+
+def test_the_minute_backstop_task_also_hands_held_leads_to_buyers(server, campaign, posting,
+                                                                  django_capture_on_commit_callbacks):
+    """With no floor clock running, the per-minute task must not release such a lead to the reps instead."""
+    from assignments.tasks import floor_tick_task
+
+    set_mode(campaign, "reps_then_buyers")
+    closed_day = (now().weekday() + 3) % 7
+    OfficeHours.objects.create(campaign=campaign, weekday=closed_day, opens=dt.time(9), closes=dt.time(10))
+    make_buyer(campaign, name="Night buyer", url=server.script("/night", ACCEPT))
+    lead = intake(posting, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = floor_tick_task()
+
+    assert done["to_buyers"] == 1 and set(done) >= {"expired", "released", "reconciled", "offered", "set_away"}
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.SOLD

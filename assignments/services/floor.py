@@ -1,0 +1,22 @@
+"""The floor's periodic pass, shared by the floor clock (every few seconds) and the per-minute backstop task."""
+
+from __future__ import annotations
+
+from assignments.services.presence import reps_presence_sweep
+from assignments.services.routing import held_leads_release, leads_reconcile, waiting_leads_route
+
+
+def floor_queue_pass() -> dict[str, int]:
+    """Hand leads to buyers, release held leads, re-route lost work, offer waiting leads, sweep presence.
+
+    Buyers go first: held leads of buyer campaigns must reach buyers, not the reps' queue. Returns counts.
+    """
+    from campaigns.buyers.services import leads_to_buyers_release  # campaigns' buyers import the floor's services
+
+    return {
+        "to_buyers": leads_to_buyers_release(),
+        "released": held_leads_release(),
+        "reconciled": leads_reconcile(),
+        "offered": waiting_leads_route(),
+        "set_away": reps_presence_sweep(),
+    }
