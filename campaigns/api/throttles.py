@@ -3,13 +3,32 @@
 import logging
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
 
 from campaigns.models import SupplierApiKey
 
 COUNTER_PREFIX = "intake-rate"
 log = logging.getLogger(__name__)
+
+
+def _counter_incr(counter: str) -> int:
+    """Add one to the counter (kept 5 s) and return it, atomically: no read-modify-write race between workers."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # SET NX + INCR in one pipelined round trip (add + incr would take three: SET NX, EXISTS, INCR).
+        key = backend.make_and_validate_key(counter)
+        with backend._cache.get_client(key, write=True).pipeline(transaction=False) as pipe:
+            pipe.set(key, 0, ex=5, nx=True)
+            pipe.incr(key)
+            return pipe.execute()[1]
+    cache.add(counter, 0, timeout=5)
+    try:
+        return cache.incr(counter)
+    except ValueError:  # evicted between add and incr
+        cache.set(counter, 1, timeout=5)
+        return 1
 
 
 class SupplierKeyRateThrottle(BaseThrottle):
@@ -22,14 +41,8 @@ class SupplierKeyRateThrottle(BaseThrottle):
         second = int(time.time())
         self.retry_after = 1
         counter = f"{COUNTER_PREFIX}:{key.pk}:{second}"
-        # add + incr are atomic on Redis and under LocMem's lock: no read-modify-write race between workers.
         try:
-            cache.add(counter, 0, timeout=5)
-            try:
-                count = cache.incr(counter)
-            except ValueError:  # evicted between add and incr
-                cache.set(counter, 1, timeout=5)
-                count = 1
+            count = _counter_incr(counter)
         except Exception as error:  # the cache (Redis) is down: leads are worth more than the limit
             log.warning("intake rate limit skipped, cache unavailable: %s", type(error).__name__)
             return True

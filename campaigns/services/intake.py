@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
+from functools import partial
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.timezone import now
 
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.selectors import (
-    campaign_by_slug, intake_attempt_replay, lead_duplicate_of, lead_with_external_id,
-    suppression_match, supplier_may_post_to,
+    campaigns_for_intake, intake_attempt_replay, lead_duplicate_of, lead_with_external_id, suppression_match,
 )
 from campaigns.schedule import campaign_is_open
 from campaigns.services.caps import caps_claim
+from campaigns.services.intake_locks import campaign_scope, intake_lock, supplier_scope
 from campaigns.services.normalise import (
     LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
     shown, text_problem,
@@ -24,6 +24,9 @@ from campaigns.services.normalise import (
 from campaigns.services.webhooks import lead_status_webhook_enqueue
 
 ROUTE_TASK = "assignments.tasks.route_lead_task"
+ROUTE_LEADS_TASK = "campaigns.tasks.route_leads_task"
+ROUTE_CHUNK = 50  # leads per routing task from a bulk post: few queue rows, still spread over the workers
+BUYERS_FIRST = (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS)
 IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
 REASONS = {
     "invalid_contact": "The phone or email is not a reachable contact (or both are missing).",
@@ -57,27 +60,50 @@ def lead_routing_enqueue(*, lead_id: int) -> None:
         async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
 
 
-def lead_distribution_dispatch(*, lead_id: int, mode: str) -> None:
+def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
+    """Queue routing of committed leads, ROUTE_CHUNK per task; call from transaction.on_commit only.
+
+    A lead whose task is lost stays new and is re-queued by the routing app's reconcile sweep.
+    """
+    from django_q.tasks import async_task
+
+    with transaction.atomic():  # one broker transaction for every chunk (see lead_routing_enqueue)
+        for start in range(0, len(lead_ids), ROUTE_CHUNK):
+            chunk = lead_ids[start:start + ROUTE_CHUNK]
+            async_task(ROUTE_LEADS_TASK, chunk, task_name=f"route-leads-{chunk[0]}-{len(chunk)}")
+
+
+def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = True) -> None:
     """Hand a committed new lead to routing or to buyers by its campaign's distribution mode, then apply the cost
-    rules (call from transaction.on_commit only)."""
+    rules (call from transaction.on_commit only; cost_rules=False: the campaign had none at intake)."""
     from campaigns.buyers.services import lead_cost_apply, lead_distribution_enqueue
 
-    if mode in (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS):
+    if mode in BUYERS_FIRST:
         lead_distribution_enqueue(lead_id=lead_id)
     else:
         lead_routing_enqueue(lead_id=lead_id)
-    lead_cost_apply(lead_id=lead_id)
+    if cost_rules:
+        lead_cost_apply(lead_id=lead_id)
 
 
-def _advisory_lock(names: list[str]) -> None:
-    """Serialise transactions touching the same names until commit (PostgreSQL; SQLite writers are serial)."""
-    if connection.vendor != "postgresql":
-        return
-    keys = sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-                   for name in names if name})
-    with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, Campaign]]) -> None:
+    """After commit, hand these stored new leads (id, campaign from campaigns_for_intake) on as
+    lead_distribution_dispatch would, with the reps-first ones queued for routing together."""
+    from campaigns.buyers.services import lead_cost_apply
+
+    routed, costed = [], []
+    for lead_id, campaign in leads:
+        if campaign.distribution_mode in BUYERS_FIRST:
+            transaction.on_commit(partial(lead_distribution_dispatch, lead_id=lead_id, mode=campaign.distribution_mode,
+                                          cost_rules=campaign.has_cost_rules), robust=True)
+            continue
+        routed.append(lead_id)
+        if campaign.has_cost_rules:
+            costed.append(lead_id)
+    if routed:
+        transaction.on_commit(lambda: leads_routing_enqueue(lead_ids=routed), robust=True)
+    for lead_id in costed:
+        transaction.on_commit(partial(lead_cost_apply, lead_id=lead_id), robust=True)
 
 
 def _external_id_hint(payload: object) -> str:
@@ -116,9 +142,10 @@ def _replayed(attempt: IntakeAttempt) -> IntakeResult:
 @transaction.atomic
 def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_at: dt.datetime) -> IntakeResult:
     external_id = _external_id_hint(payload)
-    _advisory_lock([f"intake:{supplier.pk}:key:{idempotency_key}" if idempotency_key else "",
-                    f"intake:{supplier.pk}:external:{external_id}" if external_id else ""])
     if idempotency_key or external_id:
+        intake_lock(shared=[supplier_scope(supplier.pk)],
+                    names=[f"intake:{supplier.pk}:key:{idempotency_key}" if idempotency_key else "",
+                           f"intake:{supplier.pk}:external:{external_id}" if external_id else ""])
         replay = intake_attempt_replay(supplier=supplier, idempotency_key=idempotency_key, external_id=external_id)
         if replay is not None:
             return _replayed(replay)
@@ -129,7 +156,7 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
             raise LeadInvalid({"Idempotency-Key": [
                 f"Must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters of text."]})
         lead = lead_payload_parse(payload=payload)
-        campaign = campaign_by_slug(slug=lead.campaign)
+        campaign = campaigns_for_intake(supplier=supplier, slugs={lead.campaign}).get(lead.campaign)
         if campaign is None:
             raise LeadInvalid({"campaign": [f"Unknown campaign '{shown(lead.campaign, 64)}'."]})
         missing = required_fields_missing(lead=lead, required=campaign.required_fields or [])
@@ -142,7 +169,8 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
 
     keys = {"idempotency_key": idempotency_key, "external_id": lead.external_id}
     try:
-        return _decide(supplier, campaign, lead, received_at, keys)
+        return _decide(supplier, campaign, lead, received_at, keys,
+                       supplier_locked=bool(idempotency_key or external_id))
     except LeadRefused as refused:
         return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                        outcome=IntakeAttempt.Outcome.REJECTED, status_code=422, reason=refused.reason,
@@ -150,19 +178,34 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
                                                     "detail": refused.detail}, **keys)
 
 
-def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at: dt.datetime,
-            keys: dict[str, str]) -> IntakeResult:
-    """The business rules in order; raises LeadRefused for a 422, returns the 409 or 201 answer."""
-    if not supplier_may_post_to(supplier=supplier, campaign=campaign):
+def campaign_open_check(*, supplier: Supplier, campaign: Campaign, at: dt.datetime) -> bool:
+    """Whether the campaign takes the supplier's lead now (True) or holds it (False); LeadRefused when neither.
+
+    The campaign comes from campaigns_for_intake (annotated may_post and has_office_hours).
+    """
+    if not campaign.may_post:
         raise LeadRefused("not_allowed", f"Supplier '{supplier.name}' may not post to campaign '{campaign.slug}'.")
     if not campaign.active:
         raise LeadRefused("campaign_closed", f"Campaign '{campaign.slug}' is not active.")
-    is_open = campaign_is_open(campaign=campaign, at=received_at)
+    is_open = campaign_is_open(campaign=campaign, at=at) if campaign.has_office_hours else True
     if not is_open and campaign.outside_hours == Campaign.OutsideHours.REJECT:
         raise LeadRefused("campaign_closed", f"Campaign '{campaign.slug}' is outside its office hours.")
+    return is_open
+
+
+def lead_contact_locks(*, campaign: Campaign, phone: str, email: str) -> list[str]:
+    """The advisory lock names serialising intakes of the same phone or email into a campaign."""
+    return [f"intake:{campaign.pk}:phone:{phone}" if phone else "",
+            f"intake:{campaign.pk}:email:{email}" if email else ""]
+
+
+def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at: dt.datetime,
+            keys: dict[str, str], supplier_locked: bool) -> IntakeResult:
+    """The business rules in order; raises LeadRefused for a 422, returns the 409 or 201 answer."""
+    is_open = campaign_open_check(supplier=supplier, campaign=campaign, at=received_at)
     phone, email = lead_contacts_normalise(lead=lead)
-    _advisory_lock([f"intake:{campaign.pk}:phone:{phone}" if phone else "",
-                    f"intake:{campaign.pk}:email:{email}" if email else ""])
+    intake_lock(shared=[*([] if supplier_locked else [supplier_scope(supplier.pk)]), campaign_scope(campaign.pk)],
+                names=lead_contact_locks(campaign=campaign, phone=phone, email=email))
     entry = suppression_match(phone=phone, email=email)
     if entry is not None:
         raise LeadRefused("suppressed", f"The lead's {SUPPRESSED_WHAT[entry.kind]} is on the suppression list.")
@@ -194,8 +237,8 @@ def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at
         received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
     )
     if stored.status == Lead.Status.NEW:
-        transaction.on_commit(lambda: lead_distribution_dispatch(lead_id=stored.pk, mode=campaign.distribution_mode),
-                              robust=True)
+        transaction.on_commit(lambda: lead_distribution_dispatch(lead_id=stored.pk, mode=campaign.distribution_mode,
+                                                                 cost_rules=campaign.has_cost_rules), robust=True)
     lead_status_webhook_enqueue(lead=stored, event="accepted")
     return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                    outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=201, lead=stored,
@@ -218,42 +261,3 @@ def intake_invalid_record(*, supplier: Supplier, status_code: int, body: dict, d
     with transaction.atomic():
         return _answer(supplier=supplier, campaign=None, received_at=now(), outcome=IntakeAttempt.Outcome.INVALID,
                        status_code=status_code, body=body, detail=detail)
-
-
-@dataclass(frozen=True)
-class BulkIntakeResult:
-    """The HTTP answer to a bulk post: 200 with one result per item in order, or 400 for the whole batch."""
-
-    status_code: int
-    body: dict
-
-
-def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: str = "") -> BulkIntakeResult:
-    """Take up to BULK_MAX_ITEMS leads (a list or {"leads": [...]}), each exactly as lead_intake, in order.
-
-    Each item has its own transaction, so one bad item never sinks the others. With an Idempotency-Key,
-    item i uses "<key>:<i>", so a retried batch gets the same answers.
-    """
-    items = payload.get("leads") if isinstance(payload, dict) and set(payload) == {"leads"} else payload
-    problem = None
-    if not isinstance(items, list):
-        problem = 'Expected a JSON list of leads, or {"leads": [...]}.'
-    elif not items:
-        problem = "Send at least one lead."
-    elif len(items) > BULK_MAX_ITEMS:
-        problem = f"At most {BULK_MAX_ITEMS} leads per request, got {len(items)}."
-    elif idempotency_key and len(f"{idempotency_key.strip()}:{len(items) - 1}") > IDEMPOTENCY_KEY_MAX_LENGTH:
-        body = {"errors": {"Idempotency-Key": [
-            f"Too long for a bulk post: it must leave room for ':<index>' within {IDEMPOTENCY_KEY_MAX_LENGTH}."]}}
-        intake_invalid_record(supplier=supplier, status_code=400, body=body, detail="bulk: Idempotency-Key too long")
-        return BulkIntakeResult(status_code=400, body=body)
-    if problem:
-        body = {"errors": {"leads": [problem]}}
-        intake_invalid_record(supplier=supplier, status_code=400, body=body, detail=f"bulk: {problem}")
-        return BulkIntakeResult(status_code=400, body=body)
-    results = []
-    for index, item in enumerate(items):
-        item_key = f"{idempotency_key.strip()}:{index}" if idempotency_key.strip() else ""
-        result = lead_intake(supplier=supplier, payload=item, idempotency_key=item_key)
-        results.append({"index": index, "status_code": result.status_code, **result.body})
-    return BulkIntakeResult(status_code=200, body={"results": results})

@@ -49,13 +49,33 @@ def lead_status_webhook_enqueue(*, lead: Lead, event: str) -> WebhookDelivery | 
     Call it from any service that changes a lead's status, inside that service's transaction.
     Returns None (and writes nothing) when the supplier has no webhook URL.
     """
+    deliveries = leads_status_webhook_enqueue(leads=[lead], event=event)
+    return deliveries[0] if deliveries else None
+
+
+def leads_status_webhook_enqueue(*, leads: list[Lead], event: str) -> list[WebhookDelivery]:
+    """lead_status_webhook_enqueue for many leads at once: one insert, one after-commit hand-off to the queue."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}; expected one of {', '.join(WEBHOOK_EVENTS)}")
-    supplier = lead.supplier
-    if not supplier.webhook_url:
-        return None
     at = now()
-    payload = {
+    deliveries = [
+        WebhookDelivery(supplier=lead.supplier, lead=lead, event=event, url=lead.supplier.webhook_url,
+                        payload=_event_payload(lead=lead, event=event, at=at), next_attempt_at=at)
+        for lead in leads if lead.supplier.webhook_url
+    ]
+    if not deliveries:
+        return []
+    if len(deliveries) == 1:
+        deliveries[0].save(force_insert=True)
+    else:
+        WebhookDelivery.objects.bulk_create(deliveries)
+    delivery_ids = [delivery.pk for delivery in deliveries]
+    transaction.on_commit(lambda: webhook_deliveries_enqueue(delivery_ids=delivery_ids), robust=True)
+    return deliveries
+
+
+def _event_payload(*, lead: Lead, event: str, at: dt.datetime) -> dict:
+    return {
         "id": uuid.uuid4().hex,
         "event": event,
         "occurred_at": at.isoformat(),
@@ -66,19 +86,22 @@ def lead_status_webhook_enqueue(*, lead: Lead, event: str) -> WebhookDelivery | 
             "campaign": lead.campaign.slug,
         },
     }
-    delivery = WebhookDelivery.objects.create(
-        supplier=supplier, lead=lead, event=event, url=supplier.webhook_url, payload=payload, next_attempt_at=at,
-    )
-    transaction.on_commit(lambda: webhook_deliver_enqueue(delivery_id=delivery.pk), robust=True)
-    return delivery
 
 
 def webhook_deliver_enqueue(*, delivery_id: int) -> None:
     """Queue the next attempt of a delivery now (call after commit)."""
     from django_q.tasks import async_task
 
+    webhook_deliveries_enqueue(delivery_ids=[delivery_id])
+
+
+def webhook_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
+    """Queue an attempt of each delivery now, in one transaction of the broker (call after commit)."""
+    from django_q.tasks import async_task
+
     with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
-        async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
+        for delivery_id in delivery_ids:
+            async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
 
 
 def webhook_deliver_schedule(*, delivery_id: int, at: dt.datetime, attempt: int) -> None:

@@ -29,6 +29,7 @@ def routed(monkeypatch) -> list[int]:
     """Lead ids handed to routing (instead of queueing the routing task, which another package owns)."""
     calls: list[int] = []
     monkeypatch.setattr(intake, "lead_routing_enqueue", lambda *, lead_id: calls.append(lead_id))
+    monkeypatch.setattr(intake, "leads_routing_enqueue", lambda *, lead_ids: calls.extend(lead_ids))
     return calls
 
 

@@ -7,7 +7,6 @@ PostgreSQL (advisory locks + conditional UPDATE), where the threads truly overla
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 
 import pytest
@@ -15,6 +14,7 @@ from django.db import connection
 
 from campaigns.models import Campaign, CapCounter, IntakeAttempt, Lead
 from campaigns.services import intake, lead_intake
+from tests.concurrency import run_all
 from tests.factories import CampaignFactory, supplier_with_key
 
 THREADS = 50
@@ -22,27 +22,9 @@ THREADS = 50
 
 def post_all(supplier, payloads, keys=None) -> list:
     """Post every payload from its own thread, all released at once; returns the results in order."""
-    results: list = [None] * len(payloads)
-    start = threading.Barrier(len(payloads))
-
-    def work(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = lead_intake(supplier=supplier, payload=payloads[index],
-                                         idempotency_key=keys[index] if keys else "")
-        except BaseException as error:  # surfaced by the assertions
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(payloads))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert errors == []
-    return results
+    return run_all([lambda i=i: lead_intake(supplier=supplier, payload=payloads[i],
+                                            idempotency_key=keys[i] if keys else "")
+                    for i in range(len(payloads))])
 
 
 def lead(i: int = 0, **extra) -> dict:

@@ -8,7 +8,6 @@ PostgreSQL, where the threads truly overlap.
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from django.db import connection
@@ -17,31 +16,14 @@ from campaigns.buyers.services import lead_distribute
 from campaigns.models import BuyerDelivery, CapCounter, Lead, LeadDistribution
 from tests.campaigns.buyers.buyer_server import BuyerServer, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
+from tests.concurrency import run_all
 from tests.factories import CampaignFactory, SupplierFactory
 
 THREADS, CAP = 12, 5
 
 
 def run_threads(work, items) -> list:
-    results: list = [None] * len(items)
-    start = threading.Barrier(len(items))
-
-    def one(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = work(items[index])
-        except BaseException as error:  # surfaced by the assertion below
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(items))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert [r for r in results if isinstance(r, BaseException)] == []
-    return results
+    return run_all([lambda item=item: work(item) for item in items])
 
 
 def run_cap_is_never_exceeded(server):

@@ -1,0 +1,337 @@
+"""Bulk lead intake: each item gets exactly the answer lead_intake would give it had the items been posted one
+after another, from one transaction with a few set-based reads and bulk writes for the whole batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils.timezone import now
+
+from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
+from campaigns.selectors import (
+    campaigns_for_intake, intake_attempts_replayable, lead_duplicates_earliest, leads_with_external_ids,
+    suppression_pairs, suppression_pairs_present,
+)
+from campaigns.services import intake
+from campaigns.services.bulk_insert import rows_insert
+from campaigns.services.caps import CapLedger
+from campaigns.services.intake_locks import bulk_intake_lock
+from campaigns.services.normalise import (
+    LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
+    shown, text_problem,
+)
+from campaigns.services.webhooks import leads_status_webhook_enqueue
+
+log = logging.getLogger(__name__)
+Outcome = IntakeAttempt.Outcome
+
+
+@dataclass(frozen=True)
+class BulkIntakeResult:
+    """The HTTP answer to a bulk post: 200 with one result per item in order, or 400 for the whole batch."""
+
+    status_code: int
+    body: dict
+
+
+def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: str = "") -> BulkIntakeResult:
+    """Take up to BULK_MAX_ITEMS leads (a list or {"leads": [...]}), each answered exactly as lead_intake would
+    answer it posted after the items before it.
+
+    One bad item never sinks the others. With an Idempotency-Key, item i uses "<key>:<i>", so a retried batch
+    gets the same answers. Should the batch's transaction fail in the database, each item is taken again in
+    its own transaction by lead_intake.
+    """
+    items = payload.get("leads") if isinstance(payload, dict) and set(payload) == {"leads"} else payload
+    problem = None
+    if not isinstance(items, list):
+        problem = 'Expected a JSON list of leads, or {"leads": [...]}.'
+    elif not items:
+        problem = "Send at least one lead."
+    elif len(items) > intake.BULK_MAX_ITEMS:
+        problem = f"At most {intake.BULK_MAX_ITEMS} leads per request, got {len(items)}."
+    elif idempotency_key and len(f"{idempotency_key.strip()}:{len(items) - 1}") > intake.IDEMPOTENCY_KEY_MAX_LENGTH:
+        body = {"errors": {"Idempotency-Key": [
+            f"Too long for a bulk post: it must leave room for ':<index>' within "
+            f"{intake.IDEMPOTENCY_KEY_MAX_LENGTH}."]}}
+        intake.intake_invalid_record(supplier=supplier, status_code=400, body=body,
+                                     detail="bulk: Idempotency-Key too long")
+        return BulkIntakeResult(status_code=400, body=body)
+    if problem:
+        body = {"errors": {"leads": [problem]}}
+        intake.intake_invalid_record(supplier=supplier, status_code=400, body=body, detail=f"bulk: {problem}")
+        return BulkIntakeResult(status_code=400, body=body)
+    key = idempotency_key.strip()
+    prepared = _prepare(supplier, items, key)
+    try:
+        results = _Batch(supplier=supplier, items=prepared, received_at=now()).run()
+    except DatabaseError:
+        log.warning("bulk intake: batch transaction failed, taking its %s leads one by one", len(items),
+                    exc_info=True)
+        results = []
+        for index, item in enumerate(items):
+            result = intake.lead_intake(supplier=supplier, payload=item, idempotency_key=_item_key(key, index))
+            results.append({"index": index, "status_code": result.status_code, **result.body})
+    return BulkIntakeResult(status_code=200, body={"results": results})
+
+
+def _item_key(key: str, index: int) -> str:
+    return f"{key}:{index}" if key else ""
+
+
+class _Item:
+    """One posted item, checked as far as it can be without the database's state: parsed, campaign found,
+    contacts normalised (or why not)."""
+
+    def __init__(self, index: int, key: str, external_id: str):
+        self.index, self.key, self.external_id = index, key, external_id
+        self.lead: LeadInput | None = None
+        self.campaign: Campaign | None = None
+        self.errors: dict[str, list[str]] | None = None  # the 400
+        self.contacts: tuple[str, str] | LeadRefused | None = None
+
+
+def _prepare(supplier: Supplier, payloads: list, key: str) -> list[_Item]:
+    items = []
+    for index, payload in enumerate(payloads):
+        item = _Item(index, _item_key(key, index), intake._external_id_hint(payload))
+        try:
+            if len(item.key) > intake.IDEMPOTENCY_KEY_MAX_LENGTH or text_problem(item.key):
+                raise LeadInvalid({"Idempotency-Key": [
+                    f"Must be at most {intake.IDEMPOTENCY_KEY_MAX_LENGTH} characters of text."]})
+            item.lead = lead_payload_parse(payload=payload)
+        except LeadInvalid as invalid:
+            item.errors = invalid.errors
+        items.append(item)
+    campaigns = campaigns_for_intake(supplier=supplier, slugs={item.lead.campaign for item in items if item.lead})
+    for item in items:
+        if item.errors is not None:
+            continue
+        item.campaign = campaigns.get(item.lead.campaign)
+        if item.campaign is None:
+            item.errors = {"campaign": [f"Unknown campaign '{shown(item.lead.campaign, 64)}'."]}
+            continue
+        item.errors = required_fields_missing(lead=item.lead, required=item.campaign.required_fields or []) or None
+        if item.errors is None:
+            try:
+                item.contacts = lead_contacts_normalise(lead=item.lead)
+            except LeadRefused as refused:
+                item.contacts = refused
+    return items
+
+
+class _NewLead:
+    """A lead this batch accepts: its row, then its id once inserted."""
+
+    __slots__ = ("row", "campaign", "pk")
+
+    def __init__(self, row: dict, campaign: Campaign):
+        self.row, self.campaign, self.pk = row, campaign, None
+
+
+class _Answer:
+    """The attempt one item records; an accepted lead's id (and a duplicate's, within the batch) is known only
+    once the batch's leads are inserted, so the body is built then."""
+
+    def __init__(self, item: _Item, outcome: str, status_code: int, *, reason: str = "", detail: str = "",
+                 body: dict | None = None, lead: _NewLead | None = None, duplicate_of: int | _NewLead | None = None,
+                 same: str = "", keyed: bool = True):
+        self.item, self.outcome, self.status_code, self.reason = item, outcome, status_code, reason
+        self._detail, self._body, self.lead, self.duplicate_of, self.same = detail, body, lead, duplicate_of, same
+        self.idempotency_key = item.key if keyed else ""
+        self.external_id = item.lead.external_id if keyed and item.lead else ""
+        self.replays = 0
+
+    @property
+    def duplicate_of_id(self) -> int | None:
+        return self.duplicate_of.pk if isinstance(self.duplicate_of, _NewLead) else self.duplicate_of
+
+    def body(self) -> dict:
+        if self.outcome == Outcome.ACCEPTED:
+            return {"id": self.lead.pk, "status": "accepted"}
+        if self.outcome == Outcome.DUPLICATE:
+            return {"status": "duplicate", "duplicate_of": self.duplicate_of_id}
+        return self._body
+
+    def detail(self) -> str:
+        if self.outcome == Outcome.DUPLICATE:
+            return f"Same {self.same} as lead {self.duplicate_of_id}."
+        return self._detail
+
+
+class _Batch:
+    """The items decided in order against the database's state read once and this batch's own earlier items."""
+
+    def __init__(self, *, supplier: Supplier, items: list[_Item], received_at: dt.datetime):
+        self.supplier, self.items, self.received_at = supplier, items, received_at
+        self.answers: list[_Answer] = []
+        self.replayed: Counter[int] = Counter()  # earlier attempts (by id) replayed by this batch
+
+    @transaction.atomic
+    def run(self) -> list[dict]:
+        campaigns = {item.campaign.pk: item.campaign for item in self.items
+                     if item.errors is None and item.campaign.may_post and item.campaign.active}
+        bulk_intake_lock(supplier_id=self.supplier.pk, campaign_ids=set(campaigns))
+        self._read(list(campaigns.values()))
+        results = [self._decide(item) for item in self.items]
+        leads = [answer.lead for answer in self.answers if answer.lead is not None]
+        for lead, pk in zip(leads, rows_insert(model=Lead, rows=[lead.row for lead in leads], return_ids=True),
+                            strict=True):
+            lead.pk = pk
+        self.caps.save()
+        self._record()
+        if leads and self.supplier.webhook_url:
+            leads_status_webhook_enqueue(leads=[self._instance(lead) for lead in leads], event="accepted")
+        intake.leads_distribution_dispatch_on_commit(
+            leads=[(lead.pk, lead.campaign) for lead in leads if lead.row["status"] == Lead.Status.NEW])
+        return [{"index": item.index, "status_code": result.status_code, **result.body()}
+                if isinstance(result, _Answer) else
+                {"index": item.index, "status_code": result.response_status, **result.response_body}
+                for item, result in zip(self.items, results, strict=True)]
+
+    def _instance(self, lead: _NewLead) -> Lead:
+        instance = Lead(pk=lead.pk, **lead.row)
+        instance.campaign, instance.supplier = lead.campaign, self.supplier
+        return instance
+
+    def _read(self, campaigns: list[Campaign]) -> None:
+        """Everything the rules need from the database, in a few queries for the whole batch (under the locks)."""
+        items = self.items
+        supplier = self.supplier
+        self.by_key = intake_attempts_replayable(supplier=supplier, column="idempotency_key",
+                                                 values={item.key for item in items})
+        self.by_external_id = intake_attempts_replayable(supplier=supplier, column="external_id",
+                                                         values={item.external_id for item in items})
+        self.batch_by_external_id: dict[str, _Answer] = {}
+        usable = [item for item in items if isinstance(item.contacts, tuple)]
+        self.suppressed = suppression_pairs_present(
+            wanted=set().union(*(suppression_pairs(phone=item.contacts[0], email=item.contacts[1])
+                                 for item in usable)))
+        self.lead_by_external_id: dict[str, int | _NewLead] = leads_with_external_ids(
+            supplier=supplier, external_ids={item.lead.external_id for item in usable})
+        self.opening: dict[int, bool | LeadRefused] = {}
+        for campaign in {item.campaign.pk: item.campaign for item in items if item.errors is None}.values():
+            try:
+                self.opening[campaign.pk] = intake.campaign_open_check(supplier=supplier, campaign=campaign,
+                                                                       at=self.received_at)
+            except LeadRefused as refused:
+                self.opening[campaign.pk] = refused
+        # (campaign id, column, value) -> ((received_at, 0, id) or (received_at, 1, index), id or lead of this batch)
+        self.earliest: dict[tuple[int, str, str], tuple[tuple, int | _NewLead]] = {}
+        for campaign in campaigns:
+            if not campaign.dedup_window_hours:
+                continue
+            since = self.received_at - dt.timedelta(hours=campaign.dedup_window_hours)
+            mine = [item.contacts for item in usable if item.campaign.pk == campaign.pk]
+            for column, position in (("phone", 0), ("email", 1)):
+                values = {contacts[position] for contacts in mine if contacts[position]}
+                found = lead_duplicates_earliest(campaign=campaign, column=column, values=values, since=since)
+                for value, (received_at, pk) in found.items():
+                    self.earliest[(campaign.pk, column, value)] = ((received_at, 0, pk), pk)
+        self.caps = CapLedger(supplier=supplier, at=self.received_at)
+
+    def _replay(self, item: _Item) -> _Answer | IntakeAttempt | None:
+        earlier = [attempt for attempt in (self.by_key.get(item.key), self.by_external_id.get(item.external_id))
+                   if attempt is not None]
+        if earlier:
+            attempt = min(earlier, key=lambda attempt: attempt.pk)
+            self.replayed[attempt.pk] += 1
+            return attempt
+        answer = self.batch_by_external_id.get(item.external_id) if item.external_id else None
+        if answer is not None:
+            answer.replays += 1
+        return answer
+
+    def _decide(self, item: _Item) -> _Answer | IntakeAttempt:
+        if item.key or item.external_id:
+            replay = self._replay(item)
+            if replay is not None:
+                return replay
+        if item.errors is not None:
+            return self._answer(_Answer(
+                item, Outcome.INVALID, 400, body={"errors": item.errors}, keyed=False,
+                detail="; ".join(f"{k}: {' '.join(v)}" for k, v in item.errors.items())))
+        try:
+            return self._answer(self._rules(item))
+        except LeadRefused as refused:
+            return self._answer(_Answer(item, Outcome.REJECTED, 422, reason=refused.reason,
+                                        detail=refused.detail,
+                                        body={"status": "rejected", "reason": refused.reason,
+                                              "detail": refused.detail}))
+
+    def _answer(self, answer: _Answer) -> _Answer:
+        self.answers.append(answer)
+        if answer.external_id:  # never a 400: those claim no key
+            self.batch_by_external_id.setdefault(answer.external_id, answer)
+        return answer
+
+    def _rules(self, item: _Item) -> _Answer:
+        """lead_intake's business rules in its order; raises LeadRefused for a 422."""
+        supplier, campaign, lead = self.supplier, item.campaign, item.lead
+        is_open = self.opening[campaign.pk]
+        if isinstance(is_open, LeadRefused):
+            raise LeadRefused(is_open.reason, is_open.detail)
+        if isinstance(item.contacts, LeadRefused):
+            raise item.contacts
+        phone, email = item.contacts
+        found = suppression_pairs(phone=phone, email=email) & self.suppressed
+        if found:
+            kind = min(found)[0]
+            raise LeadRefused("suppressed", f"The lead's {intake.SUPPRESSED_WHAT[kind]} is on the suppression list.")
+        same_external_id = self.lead_by_external_id.get(lead.external_id) if lead.external_id else None
+        if same_external_id is not None:
+            return _Answer(item, Outcome.DUPLICATE, 409, reason="duplicate", duplicate_of=same_external_id,
+                           same="external_id")
+        if campaign.dedup_window_hours:
+            candidates = [self.earliest[entry] for entry in self._contact_entries(campaign, phone, email)
+                          if entry in self.earliest]
+            if candidates:
+                return _Answer(item, Outcome.DUPLICATE, 409, reason="duplicate",
+                               duplicate_of=min(candidates, key=lambda found: found[0])[1],
+                               same="phone or email")
+        cap_reached = self.caps.claim(campaign=campaign)
+        if cap_reached:
+            raise LeadRefused(cap_reached, f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
+        stored = _NewLead({
+            "campaign_id": campaign.pk, "supplier_id": supplier.pk, "external_id": lead.external_id,
+            "first_name": lead.first_name, "last_name": lead.last_name, "email": email, "phone": phone,
+            "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
+            "language": lead.language, "skill": lead.skill, "fields": lead.fields,
+            "status": Lead.Status.NEW.value if is_open else Lead.Status.HELD.value,
+            "waiting_reason": "" if is_open else "Campaign outside office hours: held until it opens.",
+            "received_at": self.received_at, "cost": supplier.cost_per_lead, "revenue": campaign.price_per_lead,
+        }, campaign)
+        if lead.external_id:
+            self.lead_by_external_id.setdefault(lead.external_id, stored)
+        if campaign.dedup_window_hours:
+            for entry in self._contact_entries(campaign, phone, email):
+                mine = ((self.received_at, 1, item.index), stored)
+                if entry not in self.earliest or mine[0] < self.earliest[entry][0]:
+                    self.earliest[entry] = mine
+        return _Answer(item, Outcome.ACCEPTED, 201, lead=stored)
+
+    @staticmethod
+    def _contact_entries(campaign: Campaign, phone: str, email: str) -> list[tuple[int, str, str]]:
+        return [(campaign.pk, column, value) for column, value in (("phone", phone), ("email", email)) if value]
+
+    def _record(self) -> None:
+        """Write every attempt of the batch, then count the replays of earlier attempts."""
+        rows_insert(model=IntakeAttempt, rows=[{
+            "supplier_id": self.supplier.pk, "campaign_id": answer.item.campaign.pk if answer.item.campaign else None,
+            "received_at": self.received_at, "outcome": answer.outcome.value, "reason": answer.reason,
+            "detail": answer.detail()[:500], "lead_id": answer.lead.pk if answer.lead else None,
+            "duplicate_of_id": answer.duplicate_of_id, "idempotency_key": answer.idempotency_key,
+            "external_id": answer.external_id, "response_status": answer.status_code, "response_body": answer.body(),
+            "replays": answer.replays,
+        } for answer in self.answers])
+        by_count: dict[int, list[int]] = {}
+        for attempt_id, count in self.replayed.items():
+            by_count.setdefault(count, []).append(attempt_id)
+        for count, attempt_ids in by_count.items():
+            IntakeAttempt.objects.filter(pk__in=attempt_ids).update(replays=F("replays") + count)
+
