@@ -36,7 +36,9 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
     """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent."""
     now = now or tz_now()
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().select_related("campaign", "supplier").filter(pk=lead_id).first()
+        # of=self: lock the lead only; locking its campaign and supplier rows too serialised all routing.
+        lead = (Lead.objects.select_for_update(of=("self",)).select_related("campaign", "supplier")
+                .filter(pk=lead_id).first())
         if lead is None:
             return RouteResult(lead_id, "skipped", reason="no such lead")
         if lead.status not in ROUTABLE:
@@ -157,7 +159,14 @@ def leads_reconcile(*, now: dt.datetime | None = None, older_than_seconds: int |
     count = 0
     for lead_id in list(stranded):
         with transaction.atomic():
-            Lead.objects.filter(pk=lead_id, status=Lead.Status.OFFERED).update(status=Lead.Status.NEW)
+            # Checked again under the lead's lock: a worker may have offered it since the list was read, and
+            # flipping such a lead back to new left it "new" with a live offer for good.
+            status = Lead.objects.select_for_update().filter(pk=lead_id).values_list("status", flat=True).first()
+            if status not in (Lead.Status.NEW, Lead.Status.OFFERED) or Assignment.objects.filter(
+                    lead_id=lead_id, status__in=Assignment.OPEN_STATUSES).exists():
+                continue
+            if status == Lead.Status.OFFERED:
+                Lead.objects.filter(pk=lead_id).update(status=Lead.Status.NEW)
             lead_route_enqueue(lead_id=lead_id)
         count += 1
     return count

@@ -231,6 +231,27 @@ def test_reconcile_routes_a_lead_whose_task_was_lost(rule, django_capture_on_com
     assert stale.status == Lead.Status.OFFERED and fresh.status == Lead.Status.NEW
 
 
+def test_reconcile_leaves_alone_a_lead_a_worker_offered_after_it_was_listed(rule, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    RepFactory()
+    lead = LeadFactory(received_at=now() - dt.timedelta(minutes=2))
+    real = Lead.objects.select_for_update
+    raced = []
+
+    def worker_wins_the_race(*args, **kwargs):
+        if not raced:  # the lead is offered after reconcile listed it as stranded, before it locks it
+            raced.append(None)
+            raced[0] = services.lead_route(lead_id=lead.pk)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(Lead.objects, "select_for_update", worker_wins_the_race)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.leads_reconcile() == 0
+    lead.refresh_from_db()
+    assert raced[0].action == "offered" and lead.status == Lead.Status.OFFERED  # not flipped back to new
+    assert lead.assignments.count() == 1
+
+
 def test_lead_of_a_closed_campaign_is_held_then_released_when_it_opens(rule, django_capture_on_commit_callbacks):
     RepFactory()
     campaign = CampaignFactory(timezone="America/New_York")
