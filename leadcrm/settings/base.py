@@ -5,6 +5,7 @@ DATABASE_URL=postgres://...: PostgreSQL. REDIS_URL: Redis for the channel layer
 and the cache (throttles, locks); Q_BROKER=redis also moves the task broker there.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -75,7 +76,12 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # The task cluster polls every 50 ms and the floor clock ticks every second: a new PostgreSQL connection each
+    # time costs a backend fork, so those long-lived single-threaded processes keep theirs (health-checked).
+    # The ASGI web process does not: its sync code runs on many executor threads, each of which would keep one.
+    _LONG_LIVED = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "floor_clock")
+    DATABASES = {"default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60) if _LONG_LIVED else 0, conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
