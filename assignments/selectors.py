@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
+from assignments.config_cache import config_cached
 from assignments.models import (
     Assignment, ConditionBase, DayOff, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, ScoringRule,
     WorkingHours,
@@ -59,10 +61,12 @@ def scoring_rules_active() -> list[EngineScoringRule]:
             for r in rules]
 
 
-def lead_facts(*, lead: Lead, now: dt.datetime) -> LeadFacts:
-    """The engine's view of a lead; reps who declined or let it expire are excluded."""
-    excluded = frozenset(lead.assignments.filter(
-        status__in=[Assignment.Status.DECLINED, Assignment.Status.EXPIRED]).values_list("rep_id", flat=True))
+def lead_facts(*, lead: Lead, now: dt.datetime, past_offers: Sequence[tuple[int, str]] | None = None) -> LeadFacts:
+    """The engine's view of a lead, without reps who declined or let it expire ((rep id, status) per offer)."""
+    if past_offers is None:
+        past_offers = lead.assignments.values_list("rep_id", "status")
+    gone = (Assignment.Status.DECLINED, Assignment.Status.EXPIRED)
+    excluded = frozenset(rep_id for rep_id, status in past_offers if status in gone)
     return LeadFacts(
         id=lead.pk, campaign=lead.campaign.slug, supplier=lead.supplier.name, country=lead.country,
         region=lead.region, postal_code=lead.postal_code, language=lead.language, skill=lead.skill,
@@ -71,42 +75,61 @@ def lead_facts(*, lead: Lead, now: dt.datetime) -> LeadFacts:
     )
 
 
-def rep_facts_for_routing(*, rep_ids: list[int] | None = None) -> list[RepFacts]:
-    """Active reps (all, or these) as the engine's RepFacts: 7 flat queries, no model instances."""
+def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: bool = False) -> list[RepFacts]:
+    """Active reps (all, or these) as the engine's RepFacts; their profiles memoised per process if asked."""
     reps = Rep.objects.filter(active=True)
     if rep_ids is not None:
         reps = reps.filter(pk__in=rep_ids)
     rows = list(reps.values_list("pk", "status", "timezone", "load", "capacity", "last_offered_at", "weight",
                                  "conversion_rate", "median_response_seconds"))
     ids = [row[0] for row in rows]
-    by_rep = {
-        "languages": _grouped(RepLanguage.objects.filter(rep_id__in=ids).values_list("rep_id", "code")),
-        "skills": _grouped(RepSkill.objects.filter(rep_id__in=ids).values_list("rep_id", "skill__slug", "level")),
-        "territories": _grouped(RepTerritory.objects.filter(rep_id__in=ids)
-                                .values_list("rep_id", "country", "region", "postal_prefix")),
-        "hours": _grouped(WorkingHours.objects.filter(rep_id__in=ids)
-                          .values_list("rep_id", "weekday", "starts", "ends")),
-        "days_off": _grouped(DayOff.objects.filter(rep_id__in=ids, date__gte=dt.date.today() - dt.timedelta(days=1))
-                             .values_list("rep_id", "date")),
-        "teams": _grouped(Rep.teams.through.objects.filter(rep_id__in=ids).values_list("rep_id", "team_id")),
-    }
+    if profiles_cached:
+        # A rep the memo has not seen (new or reactivated) makes it read again at once.
+        profiles = config_cached(key="rep_profiles", load=lambda: rep_profiles(rep_ids=None),
+                                 stale=lambda known: any(pk not in known for pk in ids))
+    else:
+        profiles = rep_profiles(rep_ids=ids)
     return [
         RepFacts(
             id=pk, active=True, status=status, timezone=timezone, load=load, capacity=capacity,
-            working_hours=tuple(WorkingWindow(weekday=day, start=starts, end=ends)
-                                for day, starts, ends in by_rep["hours"].get(pk, ())),
-            days_off=frozenset(day for (day,) in by_rep["days_off"].get(pk, ())),
-            languages=frozenset(code.lower() for (code,) in by_rep["languages"].get(pk, ())),
-            skills={slug: level for slug, level in by_rep["skills"].get(pk, ())},
-            territories=tuple(Territory(country=c, region=r, postal_prefix=p)
-                              for c, r, p in by_rep["territories"].get(pk, ())),
-            team_ids=frozenset(team for (team,) in by_rep["teams"].get(pk, ())),
             last_offered_at=last_offered_at, weight=weight, performance=conversion_rate,
-            median_response_seconds=median_response_seconds,
+            median_response_seconds=median_response_seconds, **profiles[pk],
         )
         for pk, status, timezone, load, capacity, last_offered_at, weight, conversion_rate, median_response_seconds
         in rows
     ]
+
+
+def rep_profiles(*, rep_ids: list[int] | None) -> dict[int, dict]:
+    """What rarely changes about each rep (these, or every active one) as RepFacts keyword arguments: 7 queries."""
+    if rep_ids is None:
+        rep_ids = list(Rep.objects.filter(active=True).values_list("pk", flat=True))
+    by_rep = {
+        "languages": _grouped(RepLanguage.objects.filter(rep_id__in=rep_ids).values_list("rep_id", "code")),
+        "skills": _grouped(RepSkill.objects.filter(rep_id__in=rep_ids)
+                           .values_list("rep_id", "skill__slug", "level")),
+        "territories": _grouped(RepTerritory.objects.filter(rep_id__in=rep_ids)
+                                .values_list("rep_id", "country", "region", "postal_prefix")),
+        "hours": _grouped(WorkingHours.objects.filter(rep_id__in=rep_ids)
+                          .values_list("rep_id", "weekday", "starts", "ends")),
+        "days_off": _grouped(DayOff.objects.filter(rep_id__in=rep_ids,
+                                                   date__gte=dt.date.today() - dt.timedelta(days=1))
+                             .values_list("rep_id", "date")),
+        "teams": _grouped(Rep.teams.through.objects.filter(rep_id__in=rep_ids).values_list("rep_id", "team_id")),
+    }
+    return {
+        pk: {
+            "working_hours": tuple(WorkingWindow(weekday=day, start=starts, end=ends)
+                                   for day, starts, ends in by_rep["hours"].get(pk, ())),
+            "days_off": frozenset(day for (day,) in by_rep["days_off"].get(pk, ())),
+            "languages": frozenset(code.lower() for (code,) in by_rep["languages"].get(pk, ())),
+            "skills": {slug: level for slug, level in by_rep["skills"].get(pk, ())},
+            "territories": tuple(Territory(country=c, region=r, postal_prefix=p)
+                                 for c, r, p in by_rep["territories"].get(pk, ())),
+            "team_ids": frozenset(team for (team,) in by_rep["teams"].get(pk, ())),
+        }
+        for pk in rep_ids
+    }
 
 
 def _grouped(rows) -> dict[int, list[tuple]]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
+from assignments.config_cache import config_cached
 from assignments.lab.codec import RepDecoder, lead_from_json
 from assignments.lab.experiments import rules_with_variant, variant_pick
 from assignments.lab.replay import Recorded
@@ -62,9 +63,13 @@ def experiment_running(*, rule_id: int) -> Experiment | None:
 
 
 def experiment_rules(*, lead: LeadFacts, rules: Sequence[RuleSpec]) -> tuple[list[RuleSpec], VariantChoice | None]:
-    """The rules this lead is routed by: when its rule runs an experiment, that rule as the lead's variant."""
+    """The rules this lead is routed by: when its rule runs an experiment, that rule as the lead's variant.
+
+    The running experiment is read through the routing memo (config_cache).
+    """
     rule = match_rule(lead=lead, rules=rules)
-    experiment = experiment_running(rule_id=rule.id) if rule is not None else None
+    experiment = (config_cached(key=f"experiment:{rule.id}", load=lambda: experiment_running(rule_id=rule.id))
+                  if rule is not None else None)
     variants = list(experiment.variants.all()) if experiment else []
     if not variants:
         return list(rules), None

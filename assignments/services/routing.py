@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.timezone import now as tz_now
 
 from assignments import events
+from assignments.config_cache import config_cached
 from assignments.lab.selectors import VariantChoice, experiment_rules
 from assignments.lab.services import routing_snapshot_record
 from assignments.models import Assignment, Rep, RoutingRule
@@ -33,7 +34,10 @@ class RouteResult:
 
 
 def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Random | None = None) -> RouteResult:
-    """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent."""
+    """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent.
+
+    Rules and reps' profiles come through the per-process memo (config_cache); loads and statuses are read live.
+    """
     now = now or tz_now()
     with transaction.atomic():
         # of=self: lock the lead only; locking its campaign and supplier rows too serialised all routing.
@@ -43,30 +47,34 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
             return RouteResult(lead_id, "skipped", reason="no such lead")
         if lead.status not in ROUTABLE:
             return RouteResult(lead_id, "skipped", reason=f"lead is {lead.status}")
-        if lead.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+        past_offers = list(lead.assignments.values_list("rep_id", "status"))
+        if any(status in Assignment.OPEN_STATUSES for _, status in past_offers):
             return RouteResult(lead_id, "skipped", reason="lead has an open offer")
         if not campaign_is_open(campaign=lead.campaign, at=now):
             Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.HELD, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
-        first = lead.status == Lead.Status.NEW and not lead.assignments.exists()
+        first = lead.status == Lead.Status.NEW and not past_offers
         if first:
-            lead.score = score_lead(lead=lead_facts(lead=lead, now=now), scoring_rules=scoring_rules_active())
+            scoring_rules = config_cached(key="scoring_rules", load=scoring_rules_active)
+            lead.score = score_lead(lead=lead_facts(lead=lead, now=now, past_offers=past_offers),
+                                    scoring_rules=scoring_rules)
             Lead.objects.filter(pk=lead.pk).update(score=lead.score)
-        facts, reps = lead_facts(lead=lead, now=now), rep_facts_for_routing()
-        rules, variant = experiment_rules(lead=facts, rules=rule_specs_active())
+        facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
+        reps = rep_facts_for_routing(profiles_cached=True)
+        rules, variant = experiment_rules(lead=facts, rules=config_cached(key="rule_specs", load=rule_specs_active))
         decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())
         if first or decision.action == "offer":
             # Like explanations, snapshots are kept for offers and first decisions, not for each retry of a wait.
             routing_snapshot_record(lead_id=lead.pk, facts=facts, reps=reps, decision=decision, first=first,
                                     variant=variant, now=now)
-        return _act(lead=lead, decision=decision, now=now, variant=variant)
+        return _act(lead=lead, decision=decision, now=now, variant=variant, offers_made=len(past_offers))
 
 
-def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None = None) -> RouteResult:
+def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None,
+         offers_made: int) -> RouteResult:
     if decision.action != "offer":
         return _park(lead=lead, reason=decision.summary())
     rule = RoutingRule.objects.get(pk=decision.rule_id)
-    offers_made = lead.assignments.count()
     if offers_made >= rule.max_offers:
         return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
                                        "waiting for a rep to become available")
@@ -84,15 +92,16 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
         explanation["experiment"] = variant.to_json()
         explanation["summary"] += f" Experiment '{variant.experiment_name}': variant {variant.variant_name}."
     expires_at = now + dt.timedelta(seconds=rule.offer_timeout_seconds)
+    reps = Rep.objects.select_related("user").in_bulk(claimed)  # the offer's payload names each rep
     assignments = [
-        Assignment.objects.create(lead=lead, rep_id=rep_id, rule=rule, offered_at=now, expires_at=expires_at,
+        Assignment.objects.create(lead=lead, rep=reps[rep_id], rule=rule, offered_at=now, expires_at=expires_at,
                                   broadcast=len(claimed) > 1, explanation=explanation,
                                   variant_id=variant.variant_id if variant else None)
         for rep_id in claimed
     ]
     Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.OFFERED, waiting_reason="",
                                            assigned_at=F("assigned_at") if lead.assigned_at else now)
-    lead.refresh_from_db()
+    lead.status, lead.waiting_reason, lead.assigned_at = Lead.Status.OFFERED, "", lead.assigned_at or now
     for assignment in assignments:
         events.assignment_event_send(assignment=assignment, type=events.OFFERED)
     return RouteResult(lead.pk, "offered", tuple(a.pk for a in assignments))

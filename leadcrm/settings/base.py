@@ -134,7 +134,9 @@ Q_CLUSTER = {
     "max_attempts": 5,
     "catch_up": False,
     "ack_failures": True,
-    "save_limit": 1000,
+    # Successful results are not kept: to prune them django-q2 locks and loads every stored row for each task,
+    # which cost more than routing the lead. Failures are always kept (admin: Background tasks > Failed tasks).
+    "save_limit": -1,
     "poll": 0.05,
     "label": "Background tasks",
 }
@@ -146,6 +148,8 @@ else:
 # The floor clock: how often it re-offers waiting leads, and when a lead counts as stranded (lost task).
 FLOOR_QUEUE_SECONDS = float(env_int("FLOOR_QUEUE_SECONDS", 15))
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 30)
+# Routing re-reads rules and reps' languages, skills, territories and hours at most this often per process.
+ROUTING_CONFIG_CACHE_SECONDS = float(env_str("ROUTING_CONFIG_CACHE_SECONDS", "1"))
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

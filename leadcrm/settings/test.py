@@ -6,6 +6,8 @@ from leadcrm.settings.base import DATABASE_ENGINE, DATABASES, Q_CLUSTER, REST_FR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run inline so a test sees the whole path post -> task -> assignment.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# A test changes the configuration and routes at once; the memo has its own tests.
+ROUTING_CONFIG_CACHE_SECONDS = 0
 if DATABASE_ENGINE == "sqlite":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}

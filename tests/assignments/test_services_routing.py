@@ -89,7 +89,7 @@ def test_claim_falls_through_to_the_next_rep_when_the_first_filled_up_meanwhile(
     Rep.objects.filter(pk=second.pk).update(last_offered_at=now())
     stale_facts = services.routing.rep_facts_for_routing()  # read while first still had room
     assert services.rep_claim(rep_id=first.pk, now=now())  # another worker takes first's only slot
-    monkeypatch.setattr(services.routing, "rep_facts_for_routing", lambda: stale_facts)
+    monkeypatch.setattr(services.routing, "rep_facts_for_routing", lambda **_: stale_facts)
     result = services.lead_route(lead_id=LeadFactory().pk)
     assert Assignment.objects.get(pk=result.assignment_ids[0]).rep == second
     assert Rep.objects.get(pk=first.pk).load == 1
