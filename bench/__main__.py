@@ -25,6 +25,7 @@ SUITES = [
     ("bench.replay", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
+    ("bench.latency", ["--scale-out", "--redis-broker"], True),
     ("bench.reports", ["--postgres"], True),
 ]
 

@@ -9,7 +9,7 @@ offer names. The floor is the round trip of a `ping` on the same app socket (the
 Embedded: SQLite, in-memory layer, one web process and one cluster. --scale-out: a fresh PostgreSQL database,
 Redis (a private redis-server when installed, else REDIS_URL db 13), 2 web workers and 2 clusters.
 
-Run: .venv/bin/python -m bench.latency [--scale-out] [--rates 10,50] [--seconds 10] [--reps 30]
+Run: .venv/bin/python -m bench.latency [--scale-out [--redis-broker]] [--rates 10,50] [--seconds 10] [--reps 30]
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ def percentile(values: list[float], share: float) -> float:
 class Product:
     """`manage.py run` on a fresh database with the latency floor; stopped with Ctrl-C (SIGINT to its group)."""
 
-    def __init__(self, *, scale_out: bool, reps: int, capacity: int):
+    def __init__(self, *, scale_out: bool, reps: int, capacity: int, redis_broker: bool = False):
         self.tmp = Path(tempfile.mkdtemp(prefix="leadcrm-bench-latency-"))
-        self.scale_out, self.reps, self.capacity = scale_out, reps, capacity
+        self.scale_out, self.reps, self.capacity, self.redis_broker = scale_out, reps, capacity, redis_broker
         self.redis = None
         self.process: subprocess.Popen | None = None
 
@@ -58,6 +58,7 @@ class Product:
             from tests.scale_env import fresh_database_url, redis_url
 
             extra["DATABASE_URL"] = fresh_database_url("leadcrm_bench_latency")
+            extra["Q_BROKER"] = "redis" if self.redis_broker else "orm"
             if shutil.which("redis-server"):
                 from tests.faultkit import PrivateRedis
 
@@ -183,16 +184,22 @@ def measure(hub: SocketHub, product: Product, *, rate: float, seconds: float, fi
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale-out", action="store_true", help="PostgreSQL + Redis, 2 web workers, 2 clusters")
+    parser.add_argument("--redis-broker", action="store_true", help="with --scale-out: Q_BROKER=redis")
     parser.add_argument("--rates", default="10,50", help="leads per second, comma-separated (default 10,50)")
     parser.add_argument("--seconds", type=float, default=10, help="seconds per rate (default 10)")
     parser.add_argument("--reps", type=int, default=30, help="reps holding a socket (default 30)")
     args = parser.parse_args()
     mode = "scale-out" if args.scale_out else "embedded"
+    if args.redis_broker and not args.scale_out:
+        parser.error("--redis-broker needs --scale-out")
     rates = [float(r) for r in args.rates.split(",")]
+    broker = "Redis broker" if args.redis_broker else "database broker"
+    mode_label = f"{mode}, Redis broker" if args.redis_broker else mode
     total = int(sum(rates) * args.seconds) + 20
     rows: list[Row] = []
 
-    with Product(scale_out=args.scale_out, reps=args.reps, capacity=min(30000, total)) as product:
+    with Product(scale_out=args.scale_out, reps=args.reps, capacity=min(30000, total),
+                 redis_broker=args.redis_broker) as product:
         hub = SocketHub()
         try:
             hub.connect({rep_id: (product.url, token) for rep_id, token in product.floor.tokens.items()}, 60)
@@ -216,7 +223,7 @@ def main() -> int:
     for rate, result in results.items():
         ms = result["latencies"]
         if not ms:
-            rows.append(Row(metric=f"POST -> rep websocket offer, {rate:g} leads/s", mode=mode, value="FAILED",
+            rows.append(Row(metric=f"POST -> rep websocket offer, {rate:g} leads/s", mode=mode_label, value="FAILED",
                             note=f"no offer arrived; {result['failures'][:2]}"))
             continue
         p50, p95, p99 = statistics.median(ms), percentile(ms, 0.95), percentile(ms, 0.99)
@@ -228,15 +235,15 @@ def main() -> int:
         if result["wrong"]:
             problems.append(f"{result['wrong']} offers on another rep's socket")
         rows.append(Row(
-            metric=f"POST -> rep websocket offer, {rate:g} leads/s", mode=mode,
+            metric=f"POST -> rep websocket offer, {rate:g} leads/s", mode=mode_label,
             value=f"p50 {p50:.0f} / p95 {p95:.0f} / p99 {p99:.0f} ms", floor=floor_text,
             ratio=f"{floor_p50 / p50:.3f}x floor",
-            note="; ".join([f"n={len(ms)}, POST p50 {result['post_p50']:.0f} ms", TARGETS[mode], *problems])))
-    rows.append(Row(metric="websocket ping -> pong round trip (floor)", mode=mode,
+            note="; ".join([f"n={len(ms)}, POST p50 {result['post_p50']:.0f} ms", broker, TARGETS[mode], *problems])))
+    rows.append(Row(metric="websocket ping -> pong round trip (floor)", mode=mode_label,
                     value=f"p50 {floor_p50:.1f} / p99 {percentile(pings, 0.99):.1f} ms",
                     note="same server, same /ws/notifications/ socket, idle"))
     for label, mib in sorted(rss.items()):
-        rows.append(Row(metric=f"peak RSS (VmHWM), {label}", mode=mode,
+        rows.append(Row(metric=f"peak RSS (VmHWM), {label}", mode=mode_label,
                         value=f"{max(mib):.0f} MiB max of {len(mib)} proc(s), {sum(mib):.0f} MiB total",
                         note="read before stopping; web = uvicorn (+ workers), tasks = qcluster tree"))
     emit(rows)
