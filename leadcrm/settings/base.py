@@ -75,19 +75,22 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
+# The task cluster polls every 50 ms and the floor clock ticks every second: a new connection each time costs a
+# PostgreSQL backend fork, or a SQLite open with its PRAGMAs, so those long-lived single-threaded processes keep
+# theirs (health-checked). The ASGI web process does not: its sync code runs on many executor threads, each of
+# which would keep one.
+_LONG_LIVED = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "floor_clock")
+_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60) if _LONG_LIVED else 0
 if DATABASE_URL:
-    # The task cluster polls every 50 ms and the floor clock ticks every second: a new PostgreSQL connection each
-    # time costs a backend fork, so those long-lived single-threaded processes keep theirs (health-checked).
-    # The ASGI web process does not: its sync code runs on many executor threads, each of which would keep one.
-    _LONG_LIVED = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "floor_clock")
-    DATABASES = {"default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60) if _LONG_LIVED else 0, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=_CONN_MAX_AGE, conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "leadcrm.sqlite3")),
+            "CONN_MAX_AGE": _CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # Writers queue on BEGIN IMMEDIATE instead of failing mid-transaction.
                 "transaction_mode": "IMMEDIATE",

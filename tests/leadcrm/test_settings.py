@@ -13,14 +13,15 @@ PROBE = (
     "db = settings.DATABASES['default'];"
     "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}),"
     "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'cache': settings.CACHES['default']['BACKEND'],"
-    "'q_broker': 'redis' if 'redis' in settings.Q_CLUSTER else 'orm'}))"
+    "'q_broker': 'redis' if 'redis' in settings.Q_CLUSTER else 'orm', 'conn_max_age': db['CONN_MAX_AGE'],"
+    "'save_limit': settings.Q_CLUSTER['save_limit']}))"
 )
 
 
-def settings_with(env: dict[str, str]) -> dict:
+def settings_with(env: dict[str, str], *, command: str = "") -> dict:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "Q_BROKER"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
-    out = subprocess.run([sys.executable, "-c", PROBE], env=clean, cwd=settings.BASE_DIR,
+    out = subprocess.run([sys.executable, "-c", PROBE, *([command] if command else [])], env=clean, cwd=settings.BASE_DIR,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -49,6 +50,18 @@ def test_redis_url_switches_channel_layer_and_cache_and_optionally_the_broker():
     assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert conf["q_broker"] == "orm"
     assert settings_with({"REDIS_URL": "redis://127.0.0.1:6379/3", "Q_BROKER": "redis"})["q_broker"] == "redis"
+
+
+@pytest.mark.parametrize("database_url", ["", "postgres://someone@db.example:5433/leadcrm"])
+def test_only_the_task_cluster_and_floor_clock_keep_their_connection(tmp_path, database_url):
+    env = {"SQLITE_PATH": str(tmp_path / "x.sqlite3"), **({"DATABASE_URL": database_url} if database_url else {})}
+    assert settings_with(env)["conn_max_age"] == 0  # web: executor threads, one connection per request
+    assert settings_with(env, command="qcluster")["conn_max_age"] == 60
+    assert settings_with(env, command="floor_clock")["conn_max_age"] == 60
+
+
+def test_task_cluster_keeps_failures_only(tmp_path):
+    assert settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})["save_limit"] == -1
 
 
 @pytest.mark.django_db
