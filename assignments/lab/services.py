@@ -21,6 +21,7 @@ from assignments.models import (
     RoutingRule, RoutingSnapshot, RuleCondition, RuleRelaxation, Ruleset,
 )
 from assignments.routing.facts import Decision, LeadFacts, RepFacts
+from leadcrm.task_queue import task_enqueue
 
 REPLAY_CHUNK = 20_000  # leads per task call: well inside the django-q2 timeout, and the progress step
 REPLAY_MAX_DAYS = 366
@@ -189,9 +190,7 @@ def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bo
 
 def _replay_enqueue(run_id: int) -> None:
     def send() -> None:
-        from django_q.tasks import async_task
-
-        async_task("assignments.lab.tasks.replay_run_task", run_id)
+        task_enqueue("assignments.lab.tasks.replay_run_task", run_id)
 
     transaction.on_commit(send)
 

@@ -2,11 +2,11 @@
 
 from django.db import transaction
 
+from leadcrm.task_queue import task_enqueue
+
 
 def _enqueue(func: str, *args) -> None:
-    from django_q.tasks import async_task
-
-    async_task(func, *args)
+    task_enqueue(func, *args)
 
 
 def lead_route_enqueue(*, lead_id: int) -> None:

@@ -1,8 +1,11 @@
 """Per-key intake rate limit in the Django cache (LocMem embedded, Redis across processes in scale-out)."""
 
 import logging
+import re
 import time
 
+import redis
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
@@ -11,6 +14,26 @@ from campaigns.models import SupplierApiKey
 
 COUNTER_PREFIX = "intake-rate"
 log = logging.getLogger(__name__)
+_redis_clients: dict[str, redis.Redis] = {}
+
+
+def _redis_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per process and URL.
+
+    Django's cache objects live per request context under ASGI, so going through them opened a new Redis
+    connection for each post.
+    """
+    client = _redis_clients.get(url)
+    if client is None:
+        client = _redis_clients.setdefault(url, redis.Redis.from_url(url, socket_connect_timeout=2,
+                                                                     socket_timeout=2))
+    return client
+
+
+def _write_server() -> str:
+    """The default cache's first server: the one RedisCache writes to."""
+    location = settings.CACHES["default"]["LOCATION"]
+    return (re.split("[;,]", location) if isinstance(location, str) else list(location))[0]
 
 
 def _counter_incr(counter: str) -> int:
@@ -19,7 +42,7 @@ def _counter_incr(counter: str) -> int:
     if isinstance(backend, RedisCache):
         # SET NX + INCR in one pipelined round trip (add + incr would take three: SET NX, EXISTS, INCR).
         key = backend.make_and_validate_key(counter)
-        with backend._cache.get_client(key, write=True).pipeline(transaction=False) as pipe:
+        with _redis_client(_write_server()).pipeline(transaction=False) as pipe:
             pipe.set(key, 0, ex=5, nx=True)
             pipe.incr(key)
             return pipe.execute()[1]

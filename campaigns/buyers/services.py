@@ -21,6 +21,7 @@ from campaigns.buyers.methods import RunOutcome, auction_run, buyer_ping_tree_ru
 from campaigns.buyers.returns import BuyerReturnRefused, lead_return
 from campaigns.buyers.selectors import Candidate, buyers_eligible, lead_cost_quote
 from campaigns.models import Buyer, BuyerDelivery, Campaign, Lead, LeadDistribution, PriceRule
+from leadcrm.task_queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +53,12 @@ class DistributionResult:
 
 def _task_enqueue(lead_id: int) -> None:
     from django_q.conf import Conf
-    from django_q.tasks import async_task
 
     if Conf.SYNC:  # the run happens inline then, and its HTTP calls must not sit inside a transaction
-        async_task(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
+        task_enqueue(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
         return
     with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
-        async_task(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
+        task_enqueue(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
 
 
 def _retry_schedule(*, lead_id: int, at: dt.datetime, run: int) -> None:

@@ -22,6 +22,7 @@ from campaigns.services.normalise import (
     shown, text_problem,
 )
 from campaigns.services.webhooks import lead_status_webhook_enqueue
+from leadcrm.task_queue import task_enqueue
 
 ROUTE_TASK = "assignments.tasks.route_lead_task"
 ROUTE_LEADS_TASK = "campaigns.tasks.route_leads_task"
@@ -53,11 +54,9 @@ class IntakeResult:
 
 def lead_routing_enqueue(*, lead_id: int) -> None:
     """Queue routing of a committed lead (the routing app's task); call from transaction.on_commit only."""
-    from django_q.tasks import async_task
-
     # Inside a (tiny) transaction the ORM broker keeps this connection instead of closing it to reconnect.
     with transaction.atomic():
-        async_task(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
+        task_enqueue(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
 
 
 def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
@@ -65,12 +64,10 @@ def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
 
     A lead whose task is lost stays new and is re-queued by the routing app's reconcile sweep.
     """
-    from django_q.tasks import async_task
-
     with transaction.atomic():  # one broker transaction for every chunk (see lead_routing_enqueue)
         for start in range(0, len(lead_ids), ROUTE_CHUNK):
             chunk = lead_ids[start:start + ROUTE_CHUNK]
-            async_task(ROUTE_LEADS_TASK, chunk, task_name=f"route-leads-{chunk[0]}-{len(chunk)}")
+            task_enqueue(ROUTE_LEADS_TASK, chunk, task_name=f"route-leads-{chunk[0]}-{len(chunk)}")
 
 
 def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = True) -> None:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from campaigns.models import Lead, WebhookDelivery
+from leadcrm.task_queue import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -90,18 +91,14 @@ def _event_payload(*, lead: Lead, event: str, at: dt.datetime) -> dict:
 
 def webhook_deliver_enqueue(*, delivery_id: int) -> None:
     """Queue the next attempt of a delivery now (call after commit)."""
-    from django_q.tasks import async_task
-
     webhook_deliveries_enqueue(delivery_ids=[delivery_id])
 
 
 def webhook_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
     """Queue an attempt of each delivery now, in one transaction of the broker (call after commit)."""
-    from django_q.tasks import async_task
-
     with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
         for delivery_id in delivery_ids:
-            async_task(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
+            task_enqueue(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
 
 
 def webhook_deliver_schedule(*, delivery_id: int, at: dt.datetime, attempt: int) -> None:

@@ -1,5 +1,7 @@
 """Scale-out: the per-key rate counter lives in Redis, so every web process counts against the same limit."""
 
+import threading
+
 import pytest
 import redis
 from django.conf import settings
@@ -23,3 +25,16 @@ def test_rate_counter_is_shared_through_redis(supplier_client, supplier, monkeyp
     client = redis.Redis.from_url(settings.REDIS_URL)
     keys = client.keys(f"*{throttles.COUNTER_PREFIX}:*:1900000000")
     assert len(keys) == 1 and int(client.get(keys[0])) == 3
+
+
+
+def test_rate_counter_reuses_one_redis_connection_across_requests():
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    before = server.info("stats")["total_connections_received"]
+    for i in range(8):
+        # Each request under ASGI runs in a fresh context, where Django hands out a fresh cache object: a new
+        # thread gets one the same way.
+        worker = threading.Thread(target=throttles._counter_incr, args=(f"{throttles.COUNTER_PREFIX}:test:{i}",))
+        worker.start()
+        worker.join()
+    assert server.info("stats")["total_connections_received"] - before <= 2
