@@ -6,11 +6,14 @@ import datetime as dt
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils.timezone import now
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from leadcrm.middleware import connection_pools_reset
 
 # The floor tick is scheduled every minute; a cluster that has not run it for this long is not working.
 CLUSTER_STALE_AFTER = dt.timedelta(minutes=3)
@@ -28,8 +31,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when every dependency answers, else 503 naming what failed (no secrets in the output)."""
-    checks = {"database": _database(), "broker": _broker(), "channel_layer": _channel_layer(),
-              "task_cluster": _task_cluster()}
+    database = _database()
+    if not database["ok"]:
+        connection_pools_reset()  # so the first probe after the outage connects afresh
+    # With the database down, what lives in it is not probed again (each probe would wait out the pool timeout).
+    skipped = {"ok": False, "detail": "not checked: the database is unavailable"}
+    broker_in_database = "orm" in settings.Q_CLUSTER
+    checks = {"database": database, "broker": _broker() if database["ok"] or not broker_in_database else skipped,
+              "channel_layer": _channel_layer(), "task_cluster": _task_cluster() if database["ok"] else skipped}
     ready = all(check["ok"] for check in checks.values())
     response = JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                             status=200 if ready else 503)

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, JsonResponse
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,23 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         log.warning("database unavailable for %s %s: %s: %s", request.method, request.path, type(exception).__name__, exception)
+        connection_pools_reset()
         response = JsonResponse({"detail": "The database is briefly unavailable; retry shortly.",
                                  "code": "database_unavailable"}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+def connection_pools_reset() -> None:
+    """Drop the PostgreSQL connection pools: the next request builds a fresh one and connects at once.
+
+    A pool whose connections died retries with back-off (1, 2, 4, 8 s...), which kept answering 503 for
+    seconds after the database was back.
+    """
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) is None:
+            continue
+        try:
+            connection.close_pool()
+        except (KeyError, OperationalError, InterfaceError):  # another thread reset it first
+            pass

@@ -77,12 +77,17 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 # The task cluster polls every 50 ms and the floor clock ticks every second: a new connection each time costs a
 # PostgreSQL backend fork, or a SQLite open with its PRAGMAs, so those long-lived single-threaded processes keep
-# theirs (health-checked). The ASGI web process does not: its sync code runs on many executor threads, each of
-# which would keep one.
+# theirs (health-checked). The ASGI web process runs sync code on a new executor thread per request, each of
+# which would keep one: on PostgreSQL it borrows from a bounded pool instead (psycopg_pool).
 _LONG_LIVED = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "floor_clock")
 _CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60) if _LONG_LIVED else 0
+DB_POOL_MAX = 0 if _LONG_LIVED else env_int("DB_POOL_MAX", 8)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=_CONN_MAX_AGE, conn_health_checks=True)}
+    if DB_POOL_MAX > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # timeout: how long a request waits for a free connection before answering 503 (Retry-After).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": DB_POOL_MAX, "timeout": env_int("DB_POOL_TIMEOUT", 5)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -44,3 +44,21 @@ def test_readyz_reports_an_unreachable_channel_layer(client, settings):
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert not checks["channel_layer"]["ok"] and checks["database"]["ok"]
+
+
+def test_readyz_with_the_database_down_does_not_probe_what_lives_in_it(client, monkeypatch):
+    from leadcrm import health
+
+    def unreachable() -> dict:
+        return {"ok": False, "detail": "OperationalError: connection refused"}
+
+    probed = []
+    monkeypatch.setattr(health, "_database", unreachable)
+    monkeypatch.setattr(health, "_task_cluster", lambda: probed.append("task_cluster"))
+    monkeypatch.setattr(health, "_broker", lambda: probed.append("broker"))
+    response = client.get("/readyz")
+    assert response.status_code == 503 and probed == []  # the embedded broker is the database (ORM)
+    checks = response.json()["checks"]
+    assert checks["broker"] == checks["task_cluster"] == {"ok": False,
+                                                          "detail": "not checked: the database is unavailable"}
+    assert checks["channel_layer"]["ok"]

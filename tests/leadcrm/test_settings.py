@@ -60,6 +60,15 @@ def test_only_the_task_cluster_and_floor_clock_keep_their_connection(tmp_path, d
     assert settings_with(env, command="floor_clock")["conn_max_age"] == 60
 
 
+def test_web_processes_borrow_postgresql_connections_from_a_bounded_pool(tmp_path):
+    postgres = {"DATABASE_URL": "postgres://someone@db.example:5433/leadcrm"}
+    assert settings_with(postgres)["options"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 5}
+    assert settings_with({**postgres, "DB_POOL_MAX": "20"})["options"]["pool"]["max_size"] == 20
+    assert "pool" not in settings_with({**postgres, "DB_POOL_MAX": "0"})["options"]
+    assert "pool" not in settings_with(postgres, command="qcluster")["options"]  # keeps one connection instead
+    assert "pool" not in settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})["options"]
+
+
 def test_task_cluster_keeps_failures_only(tmp_path):
     assert settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})["save_limit"] == -1
 
