@@ -266,6 +266,8 @@ def _cleanup(engine: str) -> None:
     from django.db import connection
 
     connection.close()
+    if getattr(connection, "pool", None) is not None:
+        connection.close_pool()  # a pooled connection stays open after close() and would block DROP DATABASE
     if engine == "sqlite":
         import shutil
 
