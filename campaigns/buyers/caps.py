@@ -10,7 +10,7 @@ from django.db.models import F
 
 from campaigns.buyers.filters import schedule_timezone
 from campaigns.models import Buyer, CapCounter
-from campaigns.services.caps import CapWindow
+from campaigns.services.caps import CapWindow, cap_window_claim
 
 
 def buyer_scope(buyer_id: int) -> str:
@@ -37,15 +37,7 @@ def buyer_caps_claim(*, buyer: Buyer, at: dt.datetime) -> list[CapWindow] | None
     which must roll back on None (earlier windows were counted)."""
     windows = buyer_cap_windows(buyer=buyer, at=at)
     for window in windows:
-        CapCounter.objects.bulk_create(
-            [CapCounter(scope=window.scope, window=window.window, window_start=window.start, count=0)],
-            ignore_conflicts=True,
-        )
-        # The row lock of the UPDATE serialises concurrent claims; each re-reads count before adding one.
-        claimed = (CapCounter.objects
-                   .filter(scope=window.scope, window=window.window, window_start=window.start, count__lt=window.cap)
-                   .update(count=F("count") + 1))
-        if not claimed:
+        if not cap_window_claim(window):
             return None
     return windows
 

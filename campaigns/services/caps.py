@@ -41,7 +41,8 @@ def cap_windows(*, owner: Caps, scope: str, tz_name: str, at: dt.datetime) -> li
     return windows
 
 
-def _claim(window: CapWindow) -> bool:
+def cap_window_claim(window: CapWindow) -> bool:
+    """Count one lead in the window if it is under its cap (the UPDATE's row lock serialises claimers)."""
     CapCounter.objects.bulk_create(
         [CapCounter(scope=window.scope, window=window.window, window_start=window.start, count=0)],
         ignore_conflicts=True,
@@ -66,7 +67,7 @@ def caps_claim(*, campaign: Campaign, supplier: Supplier, at: dt.datetime) -> st
         with transaction.atomic():
             for reason, windows in plan:
                 for window in windows:
-                    if not _claim(window):
+                    if not cap_window_claim(window):
                         raise _CapReached(reason)
     except _CapReached as reached:
         return reached.reason
