@@ -75,7 +75,10 @@ def running_leadcrm(var_dir: Path, *args: str, **env_extra: str) -> Iterator[Liv
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, process=process, log=Path(log.name))
     try:
-        wait_for(f"{server.url}/accounts/login/", 90)
+        try:
+            wait_for(f"{server.url}/accounts/login/", 90)
+        except httpx.TransportError:
+            raise AssertionError(f"the server did not start:\n{server.log.read_text()}") from None
         yield server
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -7,21 +7,19 @@ erika (felix is away) with 5-second offers, Italian leads to a rep made here (gi
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-import os
 import random
-import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.liveserver import ROOT, embedded_env, free_port, wait_for
+from tests.liveserver import ROOT, running_leadcrm
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -90,33 +88,14 @@ class Floor:
 
 
 @pytest.fixture(scope="session")
-def floor(tmp_path_factory) -> Floor:
+def floor(tmp_path_factory) -> Iterator[Floor]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
-    port = free_port()
-    env = embedded_env(var_dir, PORT=str(port))
-    log = var_dir / "server.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port), "--no-seed"], cwd=ROOT,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{url}/accounts/login/", 90)
-        except httpx.TransportError:
-            raise AssertionError(f"the server did not start:\n{log.read_text()}") from None
-        floor = Floor(url=url, env=env, demo={}, tokens={}, log=log, pid=process.pid)
+    with running_leadcrm(var_dir, "--no-seed") as server:
+        floor = Floor(url=server.url, env=server.env, demo={}, tokens={}, log=server.log, pid=server.process.pid)
         floor.manage("seed_demo", "--json", str(var_dir / "demo.json"))
         floor.demo = json.loads((var_dir / "demo.json").read_text())
         floor.tokens = json.loads(floor.manage("shell", "-c", FLOOR_SETUP).strip().splitlines()[-1])
         yield floor
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="session")
