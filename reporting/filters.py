@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from assignments.models import Team
 from campaigns.models import Campaign, Lead, Supplier, validate_timezone
-from reporting.queries.scope import ReportParams, leads_in_scope
+from reporting.queries.scope import ReportParams
 from reporting.queries.sla import SLA_GROUPS
 from reporting.queries.speed import SPEED_GROUPS
 
@@ -111,9 +111,6 @@ class ReportFilter(django_filters.FilterSet):
         model = Lead
         fields: list[str] = []
         form = ReportForm
-
-    def filter_queryset(self, queryset):
-        return leads_in_scope(params=self.params(), queryset=queryset)
 
     def params(self) -> ReportParams:
         """The validated request; call after is_valid()."""

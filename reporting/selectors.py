@@ -14,7 +14,7 @@ from reporting.queries.scope import ReportParams
 from reporting.queries.sla import SLA_GROUPS, sla_rows
 from reporting.queries.sources import campaign_rows, reason_codes, supplier_rows
 from reporting.queries.speed import (
-    SPEED_BUCKETS, SPEED_GROUPS, conversion_by_speed_rows, speed_to_lead_rows, speed_to_lead_totals,
+    SPEED_BUCKETS, SPEED_GROUPS, conversion_by_speed_rows, pct, speed_to_lead_rows, speed_to_lead_totals,
 )
 
 __all__ = [
@@ -37,7 +37,7 @@ def report_headlines(*, params: ReportParams) -> dict:
         "speed": speed,
         "leads": leads,
         "won": won,
-        "won_rate_pct": round(100.0 * won / leads, 2) if leads else None,
+        "won_rate_pct": pct(won, leads),
         "attempts": sum(row["attempts"] for row in suppliers),
         "expired_offers": sum(row["expired_offers"] for row in sla),
         "late_leads": sum(row["late_leads"] for row in sla),

@@ -62,15 +62,24 @@ def rep_rows(*, params: ReportParams) -> list[dict]:
     return sorted(out, key=lambda row: row["key"])
 
 
-def _members(rule: RoutingRule) -> dict[int, tuple[str, str, int]]:
-    """rep id -> (username, label, weight) of the rule's eligible members now."""
-    reps = Rep.objects.filter(active=True)
-    team_ids = [team.pk for team in rule.teams.all()]
-    if team_ids:
-        reps = reps.filter(teams__in=team_ids)
-    return {pk: (username, label, weight) for pk, username, label, weight in
-            reps.distinct().annotate(label=full_name_label("user__"))
+def _active_reps() -> tuple[dict[int, tuple[str, str, int]], dict[int, set[int]]]:
+    """Active reps as rep id -> (username, label, weight), and rep id -> team ids (2 queries)."""
+    reps = {pk: (username, label, weight) for pk, username, label, weight in
+            Rep.objects.filter(active=True).annotate(label=full_name_label("user__"))
             .values_list("pk", "user__username", "label", "weight")}
+    teams: dict[int, set[int]] = {}
+    for rep_id, team_id in Rep.teams.through.objects.filter(rep_id__in=reps).values_list("rep_id", "team_id"):
+        teams.setdefault(rep_id, set()).add(team_id)
+    return reps, teams
+
+
+def _members(rule: RoutingRule, *, reps: dict[int, tuple[str, str, int]],
+             teams: dict[int, set[int]]) -> dict[int, tuple[str, str, int]]:
+    """rep id -> (username, label, weight) of the rule's eligible members now (rule teams prefetched)."""
+    team_ids = {team.pk for team in rule.teams.all()}
+    if not team_ids:
+        return reps
+    return {pk: rep for pk, rep in reps.items() if teams.get(pk, set()) & team_ids}
 
 
 def rep_fairness_rows(*, params: ReportParams) -> list[dict]:
@@ -86,9 +95,10 @@ def rep_fairness_rows(*, params: ReportParams) -> list[dict]:
         by_rule.setdefault(item["rule_id"], {})[item["rep_id"]] = item
     team_reps = set(Rep.objects.filter(teams=params.team).values_list("pk", flat=True)) if params.team else None
     out = []
+    reps, teams = _active_reps()
     for rule in RoutingRule.objects.filter(pk__in=by_rule).prefetch_related("teams").order_by("order", "pk"):
         offered = by_rule[rule.pk]
-        members = _members(rule)
+        members = _members(rule, reps=reps, teams=teams)
         total = sum(item["offers"] for item in offered.values())
         weights = sum(weight for _, _, weight in members.values())
         for rep_id in sorted(set(members) | set(offered), key=lambda r: (members.get(r) or

@@ -17,8 +17,7 @@ from django.utils.timezone import now as tz_now
 
 from assignments.models import Assignment, RoutingRule
 from assignments.routing.conditions import match_rule
-from assignments.routing.facts import LeadFacts
-from assignments.selectors import rule_specs_active
+from assignments.selectors import lead_facts, rule_specs_active
 from campaigns.models import Lead
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, assignments_in_scope, leads_in_scope
@@ -67,22 +66,17 @@ def _unoffered_by_rule(*, params: ReportParams, at) -> dict[int | str, dict]:
     waits = {spec.id: spec for spec in specs}
     max_waits = dict(RoutingRule.objects.filter(pk__in=waits).values_list("pk", "max_wait_seconds"))
     out: dict[int | str, dict] = {}
-    rows = pending.values("pk", "campaign__slug", "supplier__name", "country", "region", "postal_code", "language",
-                          "skill", "fields", "score", "received_at")[:UNOFFERED_LIMIT]
+    leads = pending.select_related("campaign", "supplier")[:UNOFFERED_LIMIT]
     seen = 0
-    for row in rows:
+    for lead in leads:
         seen += 1
-        facts = LeadFacts(id=row["pk"], campaign=row["campaign__slug"], supplier=row["supplier__name"],
-                          country=row["country"], region=row["region"], postal_code=row["postal_code"],
-                          language=row["language"], skill=row["skill"],
-                          fields=row["fields"] if isinstance(row["fields"], dict) else {}, score=row["score"],
-                          waiting_since=row["received_at"])
-        rule = match_rule(lead=facts, rules=specs)
+        # Never offered, so no rep to exclude: the routing engine's own view of the lead, without a query.
+        rule = match_rule(lead=lead_facts(lead=lead, now=at, past_offers=()), rules=specs)
         key = rule.id if rule else NO_RULE
         max_wait = max_waits.get(rule.id, default_max_wait()) if rule else default_max_wait()
         bucket = out.setdefault(key, {"waiting": 0, "late": 0})
         bucket["waiting"] += 1
-        bucket["late"] += (at - row["received_at"]).total_seconds() > max_wait
+        bucket["late"] += (at - lead.received_at).total_seconds() > max_wait
     if seen == UNOFFERED_LIMIT:
         rest = pending.count() - UNOFFERED_LIMIT
         if rest > 0:
