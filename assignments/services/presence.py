@@ -10,6 +10,7 @@ from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.models import Rep
+from assignments.selectors_live import rep_with_user
 from assignments.services.reps import rep_status_set
 
 # A tab pings every 25 s; silence this long means its socket died with its web process.
@@ -31,7 +32,7 @@ def rep_presence_connect(*, rep_id: int, now: dt.datetime | None = None) -> Rep 
             connections=Case(When(fresh, then=F("connections") + 1), default=1), last_seen_at=now)
         if not updated:
             return None
-        rep = Rep.objects.select_related("user").get(pk=rep_id)
+        rep = rep_with_user(rep_id=rep_id)
         if rep.auto_away:
             Rep.objects.filter(pk=rep_id).update(auto_away=False)
             rep.auto_away = False
@@ -48,7 +49,7 @@ def rep_presence_disconnect(*, rep_id: int, now: dt.datetime | None = None) -> R
         Rep.objects.filter(pk=rep_id, connections__gt=0).update(connections=F("connections") - 1)
         if not Rep.objects.filter(pk=rep_id).update(last_seen_at=now):
             return None
-        rep = Rep.objects.select_related("user").get(pk=rep_id)
+        rep = rep_with_user(rep_id=rep_id)
         events.rep_presence_event_send(rep=rep)
         return rep
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -54,12 +55,12 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
             Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.HELD, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
         first = lead.status == Lead.Status.NEW and not past_offers
-        if first:
-            scoring_rules = config_cached(key="scoring_rules", load=scoring_rules_active)
-            lead.score = score_lead(lead=lead_facts(lead=lead, now=now, past_offers=past_offers),
-                                    scoring_rules=scoring_rules)
-            Lead.objects.filter(pk=lead.pk).update(score=lead.score)
         facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
+        if first:
+            lead.score = score_lead(lead=facts, scoring_rules=config_cached(key="scoring_rules",
+                                                                            load=scoring_rules_active))
+            Lead.objects.filter(pk=lead.pk).update(score=lead.score)
+            facts = dataclasses.replace(facts, score=lead.score)
         reps = rep_facts_for_routing(profiles_cached=True)
         rules, variant = experiment_rules(lead=facts, rules=config_cached(key="rule_specs", load=rule_specs_active))
         decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())
