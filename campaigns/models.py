@@ -91,6 +91,9 @@ class Campaign(Caps):
         REPS_THEN_BUYERS = "reps_then_buyers", "Reps first, then buyers (after N minutes or outside office hours)"
         BUYERS_THEN_REPS = "buyers_then_reps", "Buyers first, then reps for unsold leads"
 
+    # Modes whose new leads go to buyers before any rep sees them.
+    BUYERS_FIRST = (Distribution.BUYERS_ONLY, Distribution.BUYERS_THEN_REPS)
+
     class BuyerMethod(models.TextChoices):
         PING_TREE = "ping_tree", "Ping tree (one buyer after another)"
         AUCTION = "auction", "Ping-post auction (highest bid wins)"

@@ -86,11 +86,6 @@ def buyer_weighted_choose(*, lead: Lead, rng: random.Random, at: dt.datetime | N
     return weighted_pick(items=[(c, c.buyer.weight) for c in candidates], rng=rng)
 
 
-def lead_distribution_trail(*, lead_id: int) -> list[BuyerDelivery]:
-    """Every ping and post of the lead, oldest first."""
-    return list(BuyerDelivery.objects.filter(lead_id=lead_id).select_related("buyer").order_by("created_at", "id"))
-
-
 def lead_return_problem(*, lead: Lead, at: dt.datetime) -> str:
     """Why the lead cannot be returned now (empty when it can): it must be sold, not returned, inside the window."""
     sale = LeadDistribution.objects.select_related("buyer").filter(lead_id=lead.pk).first()

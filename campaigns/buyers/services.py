@@ -32,7 +32,6 @@ STALE_AFTER = dt.timedelta(minutes=2)
 MOVABLE = (Lead.Status.NEW, Lead.Status.HELD, Lead.Status.WAITING, Lead.Status.OFFERED)
 BUYER_MODES = (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS,
                Campaign.Distribution.REPS_THEN_BUYERS)
-BUYERS_FIRST = (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS)
 LOST_HANDOVER_AFTER = dt.timedelta(seconds=10)
 State = LeadDistribution.State
 
@@ -214,7 +213,7 @@ def leads_to_buyers_release(*, now: dt.datetime | None = None, limit: int = 200)
     moved = sum(lead_distribution_enqueue(lead_id=lead_id, now=now) for lead_id in list(held))
     # New leads of buyers-first campaigns whose hand-over after intake was lost (routing reconciles after 30 s).
     lost = (Lead.objects.filter(never_sold, status=Lead.Status.NEW, received_at__lte=now - LOST_HANDOVER_AFTER,
-                                campaign__distribution_mode__in=BUYERS_FIRST)
+                                campaign__distribution_mode__in=Campaign.BUYERS_FIRST)
             .order_by("received_at").values_list("pk", flat=True)[:limit])
     moved += sum(lead_distribution_enqueue(lead_id=lead_id, now=now) for lead_id in list(lost))
     for campaign in Campaign.objects.filter(distribution_mode=Campaign.Distribution.REPS_THEN_BUYERS):

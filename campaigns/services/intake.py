@@ -27,7 +27,6 @@ from leadcrm.task_queue import task_enqueue
 ROUTE_TASK = "assignments.tasks.route_lead_task"
 ROUTE_LEADS_TASK = "campaigns.tasks.route_leads_task"
 ROUTE_CHUNK = 50  # leads per routing task from a bulk post: few queue rows, still spread over the workers
-BUYERS_FIRST = (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS)
 IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
 REASONS = {
     "invalid_contact": "The phone or email is not a reachable contact (or both are missing).",
@@ -75,7 +74,7 @@ def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = Tr
     rules (call from transaction.on_commit only; cost_rules=False: the campaign had none at intake)."""
     from campaigns.buyers.services import lead_cost_apply, lead_distribution_enqueue
 
-    if mode in BUYERS_FIRST:
+    if mode in Campaign.BUYERS_FIRST:
         lead_distribution_enqueue(lead_id=lead_id)
     else:
         lead_routing_enqueue(lead_id=lead_id)
@@ -90,7 +89,7 @@ def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, Campaign]]) 
 
     routed, costed = [], []
     for lead_id, campaign in leads:
-        if campaign.distribution_mode in BUYERS_FIRST:
+        if campaign.distribution_mode in Campaign.BUYERS_FIRST:
             transaction.on_commit(partial(lead_distribution_dispatch, lead_id=lead_id, mode=campaign.distribution_mode,
                                           cost_rules=campaign.has_cost_rules), robust=True)
             continue
