@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.utils.safestring import SafeString
 
 from assignments import admin_history  # noqa: F401  (registers the offer/contact/outbox history)
+from assignments import admin_leads  # noqa: F401  (registers the lead, with its offers and routing actions)
 from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
 from assignments.admin_inlines import (
     DayOffInline, RepLanguageInline, RepSkillInline, RepTerritoryInline, RuleConditionInline, RuleRelaxationInline,

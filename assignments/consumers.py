@@ -18,6 +18,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.timezone import now as tz_now
 
 from assignments import events, services
+from assignments.messages import (
+    AssignmentMessage, FloorSnapshotMessage, OutboxLayerMessage, ServerMessage, SyncDoneMessage,
+)
 from assignments.relay import relay_ensure_started
 from assignments.selectors import open_assignments_for_rep
 from assignments.selectors_live import floor_assignments, leads_waiting, rep_for_user, rep_with_user, reps_on_floor
@@ -46,7 +49,7 @@ def _membership(user, wanted: str) -> tuple[str | None, int | None]:
 
 
 @database_sync_to_async
-def _rep_resync(rep_id: int) -> list[dict]:
+def _rep_resync(rep_id: int) -> list[AssignmentMessage | SyncDoneMessage]:
     try:
         rep = services.rep_presence_connect(rep_id=rep_id)
     except Exception:  # presence is secondary: the rep still gets their offers
@@ -58,7 +61,7 @@ def _rep_resync(rep_id: int) -> list[dict]:
 
 
 @database_sync_to_async
-def _floor_snapshot() -> dict:
+def _floor_snapshot() -> FloorSnapshotMessage:
     waiting_count, waiting = leads_waiting()
     return events.floor_snapshot_message(assignments=floor_assignments(), waiting_leads=waiting,
                                          waiting_count=waiting_count, reps=reps_on_floor(), now=tz_now())
@@ -148,7 +151,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 self.last_snapshot = time.monotonic()
                 await self.send_json(await _floor_snapshot())
 
-    async def outbox_message(self, event: dict) -> None:
+    async def outbox_message(self, event: OutboxLayerMessage) -> None:
         """Forward one outbox message to the browser, once per outbox id."""
         outbox_id = event.get("outbox_id")
         if self.closing or outbox_id in self.seen:
@@ -159,6 +162,6 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self.seen.discard(self.seen_order.popleft())
         await self.send_json(event["message"])
 
-    async def send_json(self, content, close=False) -> None:
+    async def send_json(self, content: ServerMessage, close=False) -> None:
         if not self.closing:
             await super().send_json(content, close=close)

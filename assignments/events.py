@@ -3,20 +3,34 @@
 Embedded mode (in-memory channel layer): a django-q2 worker's group_send would vanish, so nothing is pushed
 from here; the relay inside the web process reads new outbox rows and pushes them (assignments/relay.py).
 Scale-out (Redis layer): rows are pushed right after commit from whichever process wrote them.
+Every message sent to browsers is one of the TypedDicts in assignments/messages.py (the websocket contract).
 """
 
 from __future__ import annotations
 
+from typing import Final, cast
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
 
+from assignments.messages import (
+    AssignmentMessage, AssignmentMessageType, AssignmentPayload, FloorSnapshotMessage, FloorUpdatedMessage,
+    OutboxLayerMessage, RepPayload, ServerMessage, SyncDoneMessage, WaitingLead,
+)
 from assignments.models import Assignment, OutboxEvent
+from leadcrm.after_commit import after_commit
 
 FLOOR_GROUP = "floor"
-OFFERED, REVOKED, UPDATED = "assignment.offered", "assignment.revoked", "assignment.updated"
-FLOOR_UPDATED = "floor.updated"
+OFFERED: Final = "assignment.offered"
+REVOKED: Final = "assignment.revoked"
+UPDATED: Final = "assignment.updated"
+FLOOR_UPDATED: Final = "floor.updated"
+# Declared by the contract (CONTRACT.md 6.2-6.4, assignments/messages.py); nothing sends them yet.
+ASSIGNED: Final = "assignment.assigned"
+CALLBACK_DUE: Final = "callback.due"
+POOL_ADDED: Final = "pool.added"
+POOL_REMOVED: Final = "pool.removed"
 
 
 def rep_group(rep_id: int) -> str:
@@ -29,7 +43,7 @@ def relay_enabled() -> bool:
     return settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
 
 
-def assignment_payload(assignment: Assignment) -> dict:
+def assignment_payload(assignment: Assignment) -> AssignmentPayload:
     """The contract's assignment object: id, status, lead {id, ...}, offered_at, expires_at, plus card details."""
     lead = assignment.lead
     return {
@@ -48,55 +62,64 @@ def assignment_payload(assignment: Assignment) -> dict:
     }
 
 
-def assignment_event_send(*, assignment: Assignment, type: str) -> None:
+def assignment_message(*, assignment: Assignment, type: AssignmentMessageType) -> AssignmentMessage:
+    """`assignment.offered`, `.updated` or `.revoked` about this assignment."""
+    return cast(AssignmentMessage, {"type": type, "assignment": assignment_payload(assignment)})
+
+
+def assignment_event_send(*, assignment: Assignment, type: AssignmentMessageType) -> None:
     """Queue `type` about this assignment for its rep and the floor; delivered only if the transaction commits."""
-    message = {"type": type, "assignment": assignment_payload(assignment)}
+    message = assignment_message(assignment=assignment, type=type)
     _outbox_send(groups=[rep_group(assignment.rep_id), FLOOR_GROUP], message=message)
 
 
 def floor_event_send(*, type: str, data: dict) -> None:
-    """Queue a floor-only message (waiting queue, rep status) for managers' live boards."""
-    _outbox_send(groups=[FLOOR_GROUP], message={"type": type, **data})
+    """Queue a floor-only message (waiting queue, rep status) for managers' live boards.
+
+    `{"type": type, **data}` must be one of the messages of assignments/messages.py; prefer the typed senders
+    (lead_waiting_event_send, rep_presence_event_send), which build the whole payload.
+    """
+    _outbox_send(groups=[FLOOR_GROUP], message=cast(ServerMessage, {"type": type, **data}))
 
 
-def _outbox_send(*, groups: list[str], message: dict) -> None:
+def _outbox_send(*, groups: list[str], message: ServerMessage) -> None:
     rows = OutboxEvent.objects.bulk_create(
         OutboxEvent(group=group, type=message["type"], payload=message) for group in groups
     )
     if not relay_enabled():
         pushes = [(row.pk, row.group) for row in rows]
-        transaction.on_commit(lambda: outbox_push(rows=pushes, message=message), robust=True)
+        after_commit(lambda: outbox_push(rows=pushes, message=message))
 
 
-def outbox_push(*, rows: list[tuple[int, str]], message: dict) -> None:
+def outbox_push(*, rows: list[tuple[int, str]], message: ServerMessage) -> None:
     """Push one committed message to each (outbox id, group) through the channel layer."""
     layer = get_channel_layer()
     for pk, group in rows:
         async_to_sync(layer.group_send)(group, layer_message(outbox_id=pk, message=message))
 
 
-def layer_message(*, outbox_id: int, message: dict) -> dict:
+def layer_message(*, outbox_id: int, message: ServerMessage) -> OutboxLayerMessage:
     """The channel-layer message the consumer forwards: the payload plus the outbox id for de-duplication."""
     return {"type": "outbox.message", "outbox_id": outbox_id, "message": message}
 
 
 # --- Live pages: resync, floor snapshot, presence (the consumer and relay send these) -------------------------
 
-REP_UPDATED = "rep.updated"
-SYNC_DONE = "sync.done"
-FLOOR_SNAPSHOT = "floor.snapshot"
-PONG = "pong"
+REP_UPDATED: Final = "rep.updated"
+SYNC_DONE: Final = "sync.done"
+FLOOR_SNAPSHOT: Final = "floor.snapshot"
+PONG: Final = "pong"
 
 
-def assignment_sync_messages(assignments: list[Assignment]) -> list[dict]:
+def assignment_sync_messages(assignments: list[Assignment]) -> list[AssignmentMessage]:
     """What a (re)connecting rep's page needs: each open assignment, offered ones as `assignment.offered`."""
     return [
-        {"type": OFFERED if a.status == Assignment.Status.OFFERED else UPDATED, "assignment": assignment_payload(a)}
+        assignment_message(assignment=a, type=OFFERED if a.status == Assignment.Status.OFFERED else UPDATED)
         for a in assignments
     ]
 
 
-def rep_payload(rep) -> dict:
+def rep_payload(rep) -> RepPayload:
     """A rep as the live pages show them: status, load, capacity and presence."""
     return {
         "id": rep.pk, "username": rep.user.username, "name": rep.user.get_full_name() or rep.user.username,
@@ -106,12 +129,12 @@ def rep_payload(rep) -> dict:
     }
 
 
-def sync_done_message(*, rep, now) -> dict:
+def sync_done_message(*, rep, now) -> SyncDoneMessage:
     """Ends a rep's resync: the rep's own status now, and the server clock for the countdowns."""
     return {"type": SYNC_DONE, "rep": rep_payload(rep), "now": now.isoformat()}
 
 
-def waiting_lead_payload(lead) -> dict:
+def waiting_lead_payload(lead) -> WaitingLead:
     """A lead waiting for a rep, for the managers' board."""
     return {
         "id": lead.pk, "status": lead.status, "name": lead.full_name, "campaign": lead.campaign.slug,
@@ -121,7 +144,7 @@ def waiting_lead_payload(lead) -> dict:
 
 
 def floor_snapshot_message(*, assignments: list[Assignment], waiting_leads: list, waiting_count: int,
-                           reps: list, now) -> dict:
+                           reps: list, now) -> FloorSnapshotMessage:
     """The whole floor for a manager's board that just (re)connected."""
     return {
         "type": FLOOR_SNAPSHOT, "now": now.isoformat(),
@@ -134,3 +157,13 @@ def floor_snapshot_message(*, assignments: list[Assignment], waiting_leads: list
 def rep_presence_event_send(*, rep) -> None:
     """Queue the rep's presence and status for the managers' boards."""
     floor_event_send(type=REP_UPDATED, data={"rep": rep_payload(rep)})
+
+
+def floor_updated_message(*, lead) -> FloorUpdatedMessage:
+    """`floor.updated`: the lead as it waits now (its status and waiting_reason already set on `lead`)."""
+    return {"type": FLOOR_UPDATED, "lead": waiting_lead_payload(lead)}
+
+
+def lead_waiting_event_send(*, lead) -> None:
+    """Queue the waiting lead for the managers' boards (`lead` with its campaign, status and waiting_reason)."""
+    _outbox_send(groups=[FLOOR_GROUP], message=floor_updated_message(lead=lead))

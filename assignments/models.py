@@ -268,6 +268,12 @@ class RuleRelaxation(RelaxationBase):
     rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="relaxations")
 
 
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def with_payload(self) -> AssignmentQuerySet:
+        """Joined with what a websocket payload of the assignment reads (events.assignment_payload)."""
+        return self.select_related("lead__campaign", "rep__user")
+
+
 class Assignment(models.Model):
     """One offer of a lead to a rep and what became of it."""
 
@@ -295,6 +301,8 @@ class Assignment(models.Model):
     explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")
     variant = models.ForeignKey("assignments.ExperimentVariant", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="assignments", help_text="The A/B experiment arm that routed it.")
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-offered_at"]

@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 
 from assignments import events
+from assignments.messages import ServerMessage
 from assignments.selectors_live import outbox_max_id, outbox_rows
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ class OutboxRelay:
 
     async def poll_once(self) -> bool:
         """Push every new row (and late rows filling earlier gaps); True when a whole batch came back."""
-        rows = await self._db(outbox_rows, after_id=self.last_id, also_ids=tuple(self.missing), limit=BATCH)
+        rows: list[tuple[int, str, ServerMessage]] = await self._db(
+            outbox_rows, after_id=self.last_id, also_ids=tuple(self.missing), limit=BATCH)
         now = time.monotonic()
         for pk, group, payload in rows:
             if pk > self.last_id:

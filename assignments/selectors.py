@@ -142,7 +142,7 @@ def _grouped(rows) -> dict[int, list[tuple]]:
 
 def assignments_visible_to(*, user) -> QuerySet[Assignment]:
     """A rep's own assignments; every assignment for a manager; nothing for anyone else."""
-    qs = Assignment.objects.select_related("lead__campaign", "rep__user").order_by("-offered_at")
+    qs = Assignment.objects.with_payload().order_by("-offered_at")
     if is_manager(user):
         return qs
     if is_rep(user):
@@ -152,7 +152,7 @@ def assignments_visible_to(*, user) -> QuerySet[Assignment]:
 
 def open_assignments_for_rep(*, rep_id: int) -> list[Assignment]:
     """The rep's offers and accepted leads still open, oldest first (for a reconnecting browser)."""
-    return list(Assignment.objects.select_related("lead__campaign", "rep__user")
+    return list(Assignment.objects.with_payload()
                 .filter(rep_id=rep_id, status__in=Assignment.OPEN_STATUSES).order_by("offered_at"))
 
 

@@ -11,7 +11,7 @@ FLOOR_WAITING_LEADS = 200
 
 def floor_assignments(*, recent: int = FLOOR_RECENT_ASSIGNMENTS) -> list[Assignment]:
     """Every open assignment plus the most recent others, newest first."""
-    base = Assignment.objects.select_related("lead__campaign", "rep__user")
+    base = Assignment.objects.with_payload()
     rows = {a.pk: a for a in base.order_by("-offered_at")[:recent]}
     rows.update((a.pk, a) for a in base.filter(status__in=Assignment.OPEN_STATUSES))
     return sorted(rows.values(), key=lambda a: (a.offered_at, a.pk), reverse=True)

@@ -1,11 +1,28 @@
 """django-q2 entry points: each loads ids and calls one service; all idempotent."""
 
+import logging
+from collections import Counter
+
 from assignments import services
+
+log = logging.getLogger(__name__)
 
 
 def route_lead_task(lead_id: int) -> str:
     """Route one lead (a no-op when it is already offered or owned)."""
     return services.lead_route(lead_id=lead_id).action
+
+
+def route_leads_task(lead_ids: list[int]) -> dict[str, int]:
+    """Route each lead of a bulk post on its own; one that fails stays new for the reconcile sweep."""
+    actions: Counter[str] = Counter()
+    for lead_id in lead_ids:
+        try:
+            actions[services.lead_route(lead_id=lead_id).action] += 1
+        except Exception:
+            log.exception("routing lead %s failed; the reconcile sweep will retry it", lead_id)
+            actions["failed"] += 1
+    return dict(actions)
 
 
 def route_waiting_task() -> int:
@@ -18,7 +35,7 @@ def expire_offers_task() -> int:
     return services.offers_expire()
 
 
-def floor_tick_task() -> dict:
+def floor_tick_task() -> dict[str, int]:
     """The minute's backstop for the floor clock: expire offers, then the same queue pass the clock runs."""
     return {"expired": services.offers_expire(), **services.floor_queue_pass()}
 

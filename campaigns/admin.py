@@ -8,8 +8,6 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetc
 from django.utils.safestring import SafeString
 from import_export.admin import ExportMixin, ImportMixin
 
-from assignments.admin_actions import reroute_now, simulate_routing
-from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
 from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre, seconds_humanised
 from campaigns.forms import BuyerAdminForm, CampaignAdminForm, LeadAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
@@ -211,59 +209,6 @@ class BuyerAdmin(admin.ModelAdmin):
         parts = [f"{n}/{unit}" for n, unit in ((obj.cap_per_hour, "h"), (obj.cap_per_day, "day"),
                                                (obj.cap_per_month, "month")) if n is not None]
         return ", ".join(parts) or "none"
-
-
-SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
-
-
-@admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
-    """Leads arrive through intake (no add here); contact details may be corrected, history is read-only."""
-
-    form = LeadAdminForm
-    inlines = [LeadAssignmentInline, LeadContactInline]
-    actions = [reroute_now, simulate_routing]
-    list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
-                    "first_contact_at", "speed_to_lead")
-    list_display_links = ("id", "name")
-    list_filter = ("status", "campaign", "supplier", "country", "language")
-    search_fields = ("first_name", "last_name", "email", "phone", "external_id")
-    list_select_related = ("campaign", "supplier", "owner")
-    date_hierarchy = "received_at"
-    ordering = ("-received_at", "-id")
-    list_per_page = 50
-    show_full_result_count = False
-    readonly_fields = ("campaign", "supplier", "external_id", "score", "status_badge", "waiting_reason", "owner",
-                       "outcome", "cost", "revenue", "received_at", "assigned_at", "accepted_at",
-                       "first_contact_at", "outcome_at", "speed_to_lead")
-    fieldsets = (
-        ("Contact", {"fields": ("first_name", "last_name", "email", "phone", "country", "region", "postal_code",
-                                "language", "skill", "fields")}),
-        ("Source", {"fields": ("campaign", "supplier", "external_id", "score", "cost", "revenue")}),
-        ("State", {"fields": ("status_badge", "waiting_reason", "owner", "outcome")}),
-        ("Timeline", {"fields": ("received_at", "assigned_at", "accepted_at", "first_contact_at", "outcome_at",
-                                 "speed_to_lead")}),
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("campaign", "supplier", "owner")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.display(description="name", ordering="last_name")
-    def name(self, obj: Lead) -> str:
-        return obj.full_name or "(no name)"
-
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: Lead) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
-
-    @admin.display(description="speed to lead", ordering=SPEED_TO_LEAD)
-    def speed_to_lead(self, obj: Lead) -> str:
-        if obj.first_contact_at is None:
-            return EMPTY
-        return seconds_humanised((obj.first_contact_at - obj.received_at).total_seconds())
 
 
 @admin.register(IntakeAttempt)

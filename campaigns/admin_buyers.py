@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.safestring import SafeString
 
-from campaigns.admin import BuyerAdmin, CampaignAdmin, LeadAdmin
+from campaigns.admin import BuyerAdmin, CampaignAdmin
 from campaigns.admin_common import ReadOnlyLogAdmin, badge, filters_compact, json_pre
 from campaigns.buyers.forms import BuyerSetupForm, LeadReturnForm, PriceRuleForm
 from campaigns.buyers.services import BuyerReturnRefused, buyer_test_send, lead_distribution_enqueue, lead_return
@@ -237,5 +237,3 @@ def send_to_buyers(modeladmin, request, queryset) -> None:
                      f"{', '.join(f'#{pk}' for pk in refused[:20])}.", messages.WARNING)
 
 
-LeadAdmin.inlines = [*LeadAdmin.inlines, LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
-LeadAdmin.actions = [*LeadAdmin.actions, send_to_buyers]

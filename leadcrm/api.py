@@ -5,9 +5,24 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from leadcrm.errors import ServiceError
+
+# The HTTP status of each service error code; any other code is a conflict with the object's state (409).
+SERVICE_ERROR_STATUS = {
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "invalid_channel": status.HTTP_400_BAD_REQUEST,
+    "invalid_outcome": status.HTTP_400_BAD_REQUEST,
+    "not_allowed": status.HTTP_403_FORBIDDEN,
+}
+
 
 def exception_handler(exc, context):
-    """DRF's handler, with validation errors under "errors" and oversized bodies as 413 JSON."""
+    """DRF's handler, with validation errors under "errors", oversized bodies as 413 JSON, and a service's
+    refusal as {"detail", "code"} with the code's status."""
+    if isinstance(exc, ServiceError):
+        return Response({"detail": str(exc), "code": exc.code},
+                        status=SERVICE_ERROR_STATUS.get(exc.code, status.HTTP_409_CONFLICT))
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)

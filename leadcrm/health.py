@@ -13,11 +13,13 @@ from django.utils.timezone import now
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from assignments.tasks import floor_tick_task
+from leadcrm.after_commit import task_path
 from leadcrm.middleware import connection_pools_reset
 
 # The floor tick is scheduled every minute; a cluster that has not run it for this long is not working.
 CLUSTER_STALE_AFTER = dt.timedelta(minutes=3)
-TICK_FUNC = "assignments.tasks.floor_tick_task"
+TICK_FUNC = task_path(floor_tick_task)
 
 
 @never_cache

@@ -18,8 +18,6 @@ from assignments.models import Assignment, Rep
 from assignments.selectors import assignments_visible_to
 from leadcrm.roles import is_rep
 
-OFFER_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND, "invalid_channel": status.HTTP_400_BAD_REQUEST,
-                      "invalid_outcome": status.HTTP_400_BAD_REQUEST}
 
 
 class IsRep(permissions.BasePermission):
@@ -27,11 +25,6 @@ class IsRep(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_rep(request.user)
-
-
-def offer_error_response(error: services.OfferError) -> Response:
-    code = OFFER_ERROR_STATUS.get(error.code, status.HTTP_409_CONFLICT)
-    return Response({"detail": str(error), "code": error.code}, status=code)
 
 
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -57,10 +50,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """Take the offered lead; 409 when it expired or another rep took it first."""
-        try:
-            services.assignment_accept(assignment_id=int(pk), rep=self._rep())
-        except services.OfferError as error:
-            return offer_error_response(error)
+        services.assignment_accept(assignment_id=int(pk), rep=self._rep())
         return self._respond(int(pk))
 
     @extend_schema(request=DeclineSerializer, responses=AssignmentSerializer)
@@ -69,10 +59,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         """Hand the offer back, optionally with a reason; the lead goes to the next rep."""
         body = DeclineSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=body.validated_data["reason"])
-        except services.OfferError as error:
-            return offer_error_response(error)
+        services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=body.validated_data["reason"])
         return self._respond(int(pk))
 
     @extend_schema(request=ContactSerializer, responses={201: ContactAttemptSerializer})
@@ -81,10 +68,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         """Log a call, email or SMS with its outcome; the first sets the lead's first_contact_at."""
         body = ContactSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            contact = services.contact_log(assignment_id=int(pk), rep=self._rep(), **body.validated_data)
-        except services.OfferError as error:
-            return offer_error_response(error)
+        contact = services.contact_log(assignment_id=int(pk), rep=self._rep(), **body.validated_data)
         return Response(ContactAttemptSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OutcomeSerializer, responses=AssignmentSerializer)
@@ -93,10 +77,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         """Close the lead as won or lost."""
         body = OutcomeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=body.validated_data["outcome"])
-        except services.OfferError as error:
-            return offer_error_response(error)
+        services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=body.validated_data["outcome"])
         return self._respond(int(pk))
 
     @extend_schema(request=None, responses=AssignmentSerializer)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.timezone import now as tz_now
 
+from assignments.lab import tasks
 from assignments.lab.codec import lead_to_json, rep_profile, rep_rows, rule_from_json, rule_to_json
 from assignments.lab.replay import Tally, replay_tally
 from assignments.lab.selectors import (
@@ -21,15 +22,19 @@ from assignments.models import (
     RoutingRule, RoutingSnapshot, RuleCondition, RuleRelaxation, Ruleset,
 )
 from assignments.routing.facts import Decision, LeadFacts, RepFacts
-from leadcrm.task_queue import task_enqueue
+from leadcrm.after_commit import enqueue_on_commit
+from leadcrm.errors import ServiceError
 
 REPLAY_CHUNK = 20_000  # leads per task call: well inside the django-q2 timeout, and the progress step
 REPLAY_MAX_DAYS = 366
 _IN_CHUNK = 500
 
 
-class LabError(Exception):
+class LabError(ServiceError):
     """The lab cannot do this; the message is for the manager."""
+
+    def __init__(self, message: str):
+        super().__init__("lab_refused", message)
 
 
 # --- snapshots -------------------------------------------------------------------------------------------------
@@ -189,10 +194,7 @@ def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bo
 # --- replay -----------------------------------------------------------------------------------------------------
 
 def _replay_enqueue(run_id: int) -> None:
-    def send() -> None:
-        task_enqueue("assignments.lab.tasks.replay_run_task", run_id)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(tasks.replay_run_task, run_id)
 
 
 def replay_run_start(*, ruleset: Ruleset, since: dt.date, until: dt.date, user=None, seed: int = 0) -> ReplayRun:

@@ -5,27 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.models import Assignment, ContactAttempt, Rep
-from assignments.services.offers import OfferError
+from assignments.services.offers import OfferError, assignment_locked
 from assignments.services.routing import rep_release
+from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.services import lead_status_webhook_enqueue
 
 FINAL_OUTCOMES = {ContactAttempt.Outcome.WON: Lead.Status.WON, ContactAttempt.Outcome.LOST: Lead.Status.LOST}
-
-
-def _owned(*, assignment_id: int, rep: Rep) -> Assignment:
-    assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
-                  .filter(pk=assignment_id, rep=rep).first())
-    if assignment is None:
-        raise OfferError("not_found", "No such assignment for you.")
-    if assignment.status != Assignment.Status.ACCEPTED:
-        raise OfferError("not_accepted", f"Accept the lead first (this assignment is {assignment.status}).")
-    return assignment
 
 
 def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, notes: str = "",
@@ -37,12 +27,12 @@ def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, not
     if outcome not in ContactAttempt.Outcome.values:
         raise OfferError("invalid_outcome", f"outcome must be one of {', '.join(ContactAttempt.Outcome.values)}.")
     with transaction.atomic():
-        assignment = _owned(assignment_id=assignment_id, rep=rep)
+        assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.ACCEPTED)
         contact = ContactAttempt.objects.create(assignment=assignment, lead_id=assignment.lead_id, rep=rep,
                                                 channel=channel, outcome=outcome, notes=notes[:1000], at=now)
         lead = Lead.objects.filter(pk=assignment.lead_id)
         first = lead.filter(first_contact_at__isnull=True).update(first_contact_at=now)
-        lead.filter(status=Lead.Status.ASSIGNED).update(status=Lead.Status.CONTACTED)
+        lead_transition(lead_id=assignment.lead_id, to=Lead.Status.CONTACTED)
         assignment.lead.refresh_from_db()
         if first:
             lead_status_webhook_enqueue(lead=assignment.lead, event="contacted")
@@ -59,7 +49,7 @@ def lead_outcome_set(*, assignment_id: int, rep: Rep, outcome: str, now: dt.date
     if outcome not in FINAL_OUTCOMES:
         raise OfferError("invalid_outcome", "outcome must be won or lost.")
     with transaction.atomic():
-        assignment = _owned(assignment_id=assignment_id, rep=rep)
+        assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.ACCEPTED)
         _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
         assignment.refresh_from_db()
         events.assignment_event_send(assignment=assignment, type=events.UPDATED)
@@ -67,8 +57,7 @@ def lead_outcome_set(*, assignment_id: int, rep: Rep, outcome: str, now: dt.date
 
 
 def _finish(*, assignment: Assignment, status: str, outcome: str, now: dt.datetime) -> None:
-    closed = Lead.objects.filter(pk=assignment.lead_id).filter(~Q(status__in=FINAL_OUTCOMES.values())).update(
-        status=status, outcome=outcome, outcome_at=now)
+    closed = lead_transition(lead_id=assignment.lead_id, to=status, outcome=outcome, outcome_at=now)
     if closed and status == Lead.Status.WON:
         lead_status_webhook_enqueue(lead=Lead.objects.select_related("supplier").get(pk=assignment.lead_id),
                                     event="converted")

@@ -12,25 +12,31 @@ from assignments import events
 from assignments.models import Assignment, Rep
 from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
+from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
+from leadcrm.errors import ServiceError
 from campaigns.services import lead_status_webhook_enqueue
 
 
-class OfferError(Exception):
-    """The offer cannot take this action; `code` is stable for API clients, the message is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+class OfferError(ServiceError):
+    """The offer or the rep's lead cannot take this action."""
 
 
-def _open_offer(*, assignment_id: int, rep: Rep) -> Assignment:
-    assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
-                  .filter(pk=assignment_id, rep=rep).first())
+# What a rep is told when their assignment is not in the status an action needs: (code, message).
+_WRONG_STATUS = {
+    Assignment.Status.OFFERED: ("not_offered", "This offer is already {status}."),
+    Assignment.Status.ACCEPTED: ("not_accepted", "Accept the lead first (this assignment is {status})."),
+}
+
+
+def assignment_locked(*, assignment_id: int, rep: Rep, status: str) -> Assignment:
+    """The rep's own assignment, locked and joined for its payload; OfferError unless it is in `status`."""
+    assignment = Assignment.objects.select_for_update().with_payload().filter(pk=assignment_id, rep=rep).first()
     if assignment is None:
         raise OfferError("not_found", "No such assignment for you.")
-    if assignment.status != Assignment.Status.OFFERED:
-        raise OfferError("not_offered", f"This offer is already {assignment.status}.")
+    if assignment.status != status:
+        code, message = _WRONG_STATUS[status]
+        raise OfferError(code, message.format(status=assignment.status))
     return assignment
 
 
@@ -38,24 +44,21 @@ def assignment_accept(*, assignment_id: int, rep: Rep, now: dt.datetime | None =
     """Make the rep the lead's owner; other open offers of the lead (broadcast) are revoked."""
     now = now or tz_now()
     with transaction.atomic():
-        assignment = _open_offer(assignment_id=assignment_id, rep=rep)
+        assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.OFFERED)
         if assignment.expires_at <= now:
             _close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
             raise_after = OfferError("expired", "This offer expired before it was accepted.")
         else:
             raise_after = None
-            taken = Lead.objects.filter(pk=assignment.lead_id, status=Lead.Status.OFFERED).update(
-                status=Lead.Status.ASSIGNED, owner=rep.user, accepted_at=now)
-            if not taken:
+            if not lead_transition(lead_id=assignment.lead_id, to=Lead.Status.ASSIGNED, owner=rep.user,
+                                   accepted_at=now):
                 raise OfferError("taken", "Another rep accepted this lead first.")
             Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.ACCEPTED, responded_at=now)
             assignment.refresh_from_db()
             assignment.lead.refresh_from_db()
             lead_status_webhook_enqueue(lead=assignment.lead, event="assigned")
             events.assignment_event_send(assignment=assignment, type=events.UPDATED)
-            for other in (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
-                          .filter(lead_id=assignment.lead_id, status=Assignment.Status.OFFERED)):
-                _close(assignment=other, status=Assignment.Status.REVOKED, now=now, reroute=False)
+            lead_offers_revoke(lead_id=assignment.lead_id, now=now)
     if raise_after:
         raise raise_after
     return assignment
@@ -65,7 +68,7 @@ def assignment_decline(*, assignment_id: int, rep: Rep, reason: str = "", now: d
     """Hand the offer back; the lead is routed again without this rep."""
     now = now or tz_now()
     with transaction.atomic():
-        assignment = _open_offer(assignment_id=assignment_id, rep=rep)
+        assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.OFFERED)
         Assignment.objects.filter(pk=assignment.pk).update(decline_reason=reason[:200])
         return _close(assignment=assignment, status=Assignment.Status.DECLINED, now=now)
 
@@ -74,7 +77,7 @@ def offer_expire(*, assignment_id: int, now: dt.datetime | None = None) -> bool:
     """Expire one offer whose time is up; False when it was already answered or is not due."""
     now = now or tz_now()
     with transaction.atomic():
-        assignment = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
+        assignment = (Assignment.objects.select_for_update().with_payload()
                       .filter(pk=assignment_id, status=Assignment.Status.OFFERED, expires_at__lte=now).first())
         if assignment is None:
             return False
@@ -102,9 +105,22 @@ def _close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bo
     events.assignment_event_send(assignment=assignment, type=kind)
     still_open = Assignment.objects.filter(lead_id=assignment.lead_id, status__in=Assignment.OPEN_STATUSES).exists()
     if reroute and not still_open:
-        if Lead.objects.filter(pk=assignment.lead_id, status=Lead.Status.OFFERED).update(status=Lead.Status.NEW):
+        if lead_transition(lead_id=assignment.lead_id, to=Lead.Status.NEW, sources=[Lead.Status.OFFERED]):
             lead_route_enqueue(lead_id=assignment.lead_id)
     return assignment
+
+
+def lead_offers_revoke(*, lead_id: int, now: dt.datetime | None = None) -> int:
+    """Revoke the lead's open offers (each rep is told, and gets the capacity back) without re-routing it;
+    inside the caller's transaction. Returns how many were revoked."""
+    now = now or tz_now()
+    offers = Assignment.objects.select_for_update().with_payload().filter(lead_id=lead_id,
+                                                                         status=Assignment.Status.OFFERED)
+    revoked = 0
+    for offer in offers:
+        _close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
+        revoked += offer.status == Assignment.Status.REVOKED
+    return revoked
 
 
 def assignment_seen(*, assignment_id: int, rep: Rep, now: dt.datetime | None = None) -> bool:
@@ -132,10 +148,7 @@ def lead_reroute(*, lead_id: int, now: dt.datetime | None = None) -> str:
             return "no such lead"
         if lead.status not in (Lead.Status.NEW, Lead.Status.WAITING, Lead.Status.OFFERED):
             return f"not re-routed: the lead is {lead.get_status_display().lower()}"
-        offers = (Assignment.objects.select_for_update().select_related("lead__campaign", "rep__user")
-                  .filter(lead_id=lead_id, status=Assignment.Status.OFFERED))
-        for offer in offers:
-            _close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
-        Lead.objects.filter(pk=lead_id).update(status=Lead.Status.NEW)
+        lead_offers_revoke(lead_id=lead_id, now=now)
+        lead_transition(lead_id=lead_id, to=Lead.Status.NEW, sources=[Lead.Status.WAITING, Lead.Status.OFFERED])
         lead_route_enqueue(lead_id=lead_id)
         return "re-routing"

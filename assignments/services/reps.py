@@ -26,10 +26,10 @@ def rep_status_set(*, rep: Rep, status: str) -> Rep:
     if status not in Rep.Status.values:
         raise ValidationError({"status": [f"{status!r} is not one of {', '.join(Rep.Status.values)}."]})
     changed = Rep.objects.filter(pk=rep.pk).exclude(status=status).update(status=status, status_changed_at=tz_now())
-    rep.refresh_from_db(fields=["status", "status_changed_at"])
+    rep.refresh_from_db(fields=["status", "status_changed_at", "active", "load", "capacity", "connections",
+                                "last_seen_at", "auto_away"])
     if changed:
-        events.floor_event_send(type="rep.updated", data={"rep": {"id": rep.pk, "status": status,
-                                                                    "username": rep.user.username}})
+        events.rep_presence_event_send(rep=rep)
         if status == Rep.Status.AVAILABLE:
             waiting_leads_route_enqueue()
     return rep

@@ -20,6 +20,7 @@ from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import Decision, decide, score_lead
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
 from assignments.services.queue import lead_route_enqueue, waiting_leads_route_enqueue
+from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.schedule import campaign_is_open
 
@@ -52,7 +53,7 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
         if any(status in Assignment.OPEN_STATUSES for _, status in past_offers):
             return RouteResult(lead_id, "skipped", reason="lead has an open offer")
         if not campaign_is_open(campaign=lead.campaign, at=now):
-            Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.HELD, waiting_reason="Campaign closed")
+            lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
         first = lead.status == Lead.Status.NEW and not past_offers
         facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
@@ -100,8 +101,8 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
                                   variant_id=variant.variant_id if variant else None)
         for rep_id in claimed
     ]
-    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.OFFERED, waiting_reason="",
-                                           assigned_at=F("assigned_at") if lead.assigned_at else now)
+    lead_transition(lead_id=lead.pk, to=Lead.Status.OFFERED, sources=ROUTABLE, waiting_reason="",
+                    assigned_at=F("assigned_at") if lead.assigned_at else now)
     lead.status, lead.waiting_reason, lead.assigned_at = Lead.Status.OFFERED, "", lead.assigned_at or now
     for assignment in assignments:
         events.assignment_event_send(assignment=assignment, type=events.OFFERED)
@@ -109,9 +110,9 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
 
 
 def _park(*, lead: Lead, reason: str) -> RouteResult:
-    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.WAITING, waiting_reason=reason[:200])
-    events.floor_event_send(type=events.FLOOR_UPDATED, data={"lead": {"id": lead.pk, "status": "waiting",
-                                                                        "reason": reason[:200]}})
+    lead_transition(lead_id=lead.pk, to=Lead.Status.WAITING, sources=ROUTABLE, waiting_reason=reason[:200])
+    lead.status, lead.waiting_reason = Lead.Status.WAITING, reason[:200]
+    events.lead_waiting_event_send(lead=lead)
     return RouteResult(lead.pk, "waiting", reason=reason)
 
 
@@ -149,8 +150,8 @@ def held_leads_release(*, now: dt.datetime | None = None) -> int:
     for lead in Lead.objects.filter(status=Lead.Status.HELD).select_related("campaign").order_by("received_at"):
         if campaign_is_open(campaign=lead.campaign, at=now):
             with transaction.atomic():
-                if Lead.objects.filter(pk=lead.pk, status=Lead.Status.HELD).update(status=Lead.Status.NEW,
-                                                                                  waiting_reason=""):
+                if lead_transition(lead_id=lead.pk, to=Lead.Status.NEW, sources=[Lead.Status.HELD],
+                                   waiting_reason=""):
                     lead_route_enqueue(lead_id=lead.pk)
                     released += 1
     return released
@@ -175,8 +176,7 @@ def leads_reconcile(*, now: dt.datetime | None = None, older_than_seconds: int |
             if status not in (Lead.Status.NEW, Lead.Status.OFFERED) or Assignment.objects.filter(
                     lead_id=lead_id, status__in=Assignment.OPEN_STATUSES).exists():
                 continue
-            if status == Lead.Status.OFFERED:
-                Lead.objects.filter(pk=lead_id).update(status=Lead.Status.NEW)
+            lead_transition(lead_id=lead_id, to=Lead.Status.NEW, sources=[Lead.Status.OFFERED])
             lead_route_enqueue(lead_id=lead_id)
         count += 1
     return count

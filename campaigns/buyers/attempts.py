@@ -20,8 +20,9 @@ from campaigns.buyers.requests import (
     lead_context, lead_view, personal_values, pii_mask, ping_body, ping_request, post_request, request_masked,
 )
 from campaigns.buyers.selectors import Candidate
+from campaigns.lifecycle import lead_transition
 from campaigns.models import BuyerDelivery, Lead, LeadDistribution
-from campaigns.services.caps import CapWindow
+from campaigns.services.caps import CapReached, CapWindow
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,6 @@ class PostResult:
     retryable: bool = False
     reason: str = ""
 
-
-class _CapReached(Exception):
-    pass
 
 
 def _row_fields(result: HttpResult, answer: Answer, secrets: list[str]) -> dict:
@@ -127,10 +125,10 @@ def _post_claim(*, lead: Lead, candidate: Candidate, price: Decimal, run: int, r
                 return PostResult("skipped", reason=f"already posted ({existing.outcome})")
             windows = buyer_caps_claim(buyer=buyer, at=at)
             if windows is None:
-                raise _CapReached
+                raise CapReached
     except IntegrityError:
         return PostResult("skipped", reason="another worker claimed this post")
-    except _CapReached:
+    except CapReached:
         return PostResult("capped", reason="cap reached")
     return delivery, windows
 
@@ -144,8 +142,7 @@ def _post_record(*, delivery: BuyerDelivery, windows: list[CapWindow], lead: Lea
     if answer.outcome != "accepted":
         buyer_caps_release(windows=windows)
         return PostResult(answer.outcome, retryable=answer.retryable, reason=answer.reason)
-    if not Lead.objects.filter(pk=lead.pk, status=Lead.Status.SELLING).update(
-            status=Lead.Status.SOLD, revenue=price, waiting_reason=""):
+    if not lead_transition(lead_id=lead.pk, to=Lead.Status.SOLD, revenue=price, waiting_reason=""):
         logger.warning("lead %s accepted by buyer %s but was no longer with buyers", lead.pk, candidate.buyer.pk)
     LeadDistribution.objects.filter(lead_id=lead.pk).update(
         state=LeadDistribution.State.SOLD, buyer=candidate.buyer, price=price, sold_at=at, finished_at=at,

@@ -11,12 +11,16 @@ from django.utils.timezone import now as tz_now
 from campaigns.buyers.selectors import lead_return_problem
 from campaigns.models import Lead, LeadDistribution, LeadReturn
 from campaigns.services.webhooks import lead_status_webhook_enqueue
+from leadcrm.errors import ServiceError
 
 REASON_MAX = LeadReturn._meta.get_field("reason").max_length
 
 
-class BuyerReturnRefused(Exception):
+class BuyerReturnRefused(ServiceError):
     """The lead cannot be returned; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__("return_refused", message)
 
 
 def lead_return(*, lead_id: int, reason: str, at: dt.datetime | None = None, user=None) -> LeadReturn:

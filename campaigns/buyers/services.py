@@ -20,16 +20,18 @@ from campaigns.buyers.attempts import LEASE, buyer_test_post, buyers_ping
 from campaigns.buyers.methods import RunOutcome, auction_run, buyer_ping_tree_run, weighted_deliver
 from campaigns.buyers.returns import BuyerReturnRefused, lead_return
 from campaigns.buyers.selectors import Candidate, buyers_eligible, lead_cost_quote
+from campaigns import tasks_buyers
+from campaigns.floor_hooks import floor
+from campaigns.lifecycle import OPEN_TO_FLOOR, lead_transition
 from campaigns.models import Buyer, BuyerDelivery, Campaign, Lead, LeadDistribution, PriceRule
-from leadcrm.task_queue import task_enqueue
+from leadcrm.after_commit import enqueue_now, enqueue_on_commit, schedule_at
 
 logger = logging.getLogger(__name__)
 
-DISTRIBUTE_TASK = "campaigns.tasks_buyers.distribute_lead_task"
 MAX_RUNS = 3
 BACKOFF_FIRST_SECONDS = 30  # then 60 s before the third and last run
 STALE_AFTER = dt.timedelta(minutes=2)
-MOVABLE = (Lead.Status.NEW, Lead.Status.HELD, Lead.Status.WAITING, Lead.Status.OFFERED)
+MOVABLE = OPEN_TO_FLOOR
 BUYER_MODES = (Campaign.Distribution.BUYERS_ONLY, Campaign.Distribution.BUYERS_THEN_REPS,
                Campaign.Distribution.REPS_THEN_BUYERS)
 LOST_HANDOVER_AFTER = dt.timedelta(seconds=10)
@@ -50,22 +52,8 @@ class DistributionResult:
     reason: str = ""
 
 
-def _task_enqueue(lead_id: int) -> None:
-    from django_q.conf import Conf
-
-    if Conf.SYNC:  # the run happens inline then, and its HTTP calls must not sit inside a transaction
-        task_enqueue(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
-        return
-    with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
-        task_enqueue(DISTRIBUTE_TASK, lead_id, task_name=f"buyers-lead-{lead_id}")
-
-
-def _retry_schedule(*, lead_id: int, at: dt.datetime, run: int) -> None:
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    schedule(DISTRIBUTE_TASK, lead_id, schedule_type=Schedule.ONCE, next_run=at, repeats=-1,
-             name=f"buyers-lead-{lead_id}-run-{run}")
+def _distribution_enqueue(lead_id: int) -> None:
+    enqueue_on_commit(tasks_buyers.distribute_lead_task, lead_id, key=f"buyers-lead-{lead_id}")
 
 
 def lead_cost_apply(*, lead_id: int) -> Decimal | None:
@@ -85,20 +73,6 @@ def lead_cost_apply(*, lead_id: int) -> Decimal | None:
     return quote.amount
 
 
-def _offers_revoke(*, lead: Lead) -> None:
-    from assignments import events
-    from assignments.models import Assignment
-    from assignments.services.routing import rep_release
-
-    for offer in Assignment.objects.select_related("lead__campaign", "rep__user").filter(
-            lead=lead, status=Assignment.Status.OFFERED):
-        if Assignment.objects.filter(pk=offer.pk, status=Assignment.Status.OFFERED).update(
-                status=Assignment.Status.REVOKED):
-            offer.status = Assignment.Status.REVOKED
-            rep_release(rep_id=offer.rep_id)
-            events.assignment_event_send(assignment=offer, type=events.REVOKED)
-
-
 def lead_distribution_enqueue(*, lead_id: int, now: dt.datetime | None = None, force: bool = False) -> bool:
     """Hand a lead no rep holds to buyers: status "selling", open offers revoked, a run queued after commit.
 
@@ -113,15 +87,15 @@ def lead_distribution_enqueue(*, lead_id: int, now: dt.datetime | None = None, f
         movable = lead.status in MOVABLE or (force and lead.status == Lead.Status.SELLING)
         if not movable or (trip is not None and (not force or trip.state != State.UNSOLD)):
             return False
-        _offers_revoke(lead=lead)
-        Lead.objects.filter(pk=lead_id).update(status=Lead.Status.SELLING, waiting_reason="With buyers")
+        floor().lead_offers_revoke(lead_id=lead_id)
+        lead_transition(lead_id=lead_id, to=Lead.Status.SELLING, waiting_reason="With buyers")
         if trip is None:
             LeadDistribution.objects.create(lead=lead, method=lead.campaign.buyer_method, created_at=now)
         else:
             LeadDistribution.objects.filter(pk=trip.pk).update(
                 state=State.PENDING, method=lead.campaign.buyer_method, runs=0, lease_until=None, next_run_at=None,
                 finished_at=None, created_at=now)
-        transaction.on_commit(lambda: _task_enqueue(lead_id), robust=True)
+        _distribution_enqueue(lead_id)
         return True
 
 
@@ -186,19 +160,16 @@ def _run_finish(*, trip: LeadDistribution, outcome: RunOutcome, now: dt.datetime
             mine.update(state=State.RETRYING, next_run_at=next_at, lease_until=None, summary=summary[:1000])
             Lead.objects.filter(pk=lead.pk, status=Lead.Status.SELLING).update(
                 waiting_reason=f"With buyers: retry at {next_at:%H:%M:%S} UTC"[:200])
-            lead_id, run = lead.pk, trip.runs + 1
-            transaction.on_commit(lambda: _retry_schedule(lead_id=lead_id, at=next_at, run=run), robust=True)
+            schedule_at(tasks_buyers.distribute_lead_task, lead.pk, at=next_at,
+                        key=f"buyers-lead-{lead.pk}-run-{trip.runs + 1}")
             return DistributionResult(lead.pk, "retrying", reason=summary)
         mine.update(state=State.UNSOLD, finished_at=now, lease_until=None, summary=summary[:1000])
         if lead.campaign.distribution_mode == Campaign.Distribution.BUYERS_ONLY:
             Lead.objects.filter(pk=lead.pk, status=Lead.Status.SELLING).update(
                 waiting_reason=f"No buyer took it ({summary})"[:200])
             return DistributionResult(lead.pk, "unsold", reason=summary)
-        from assignments.services.queue import lead_route_enqueue
-
-        if Lead.objects.filter(pk=lead.pk, status=Lead.Status.SELLING).update(status=Lead.Status.NEW,
-                                                                               waiting_reason=""):
-            lead_route_enqueue(lead_id=lead.pk)
+        if lead_transition(lead_id=lead.pk, to=Lead.Status.NEW, sources=[Lead.Status.SELLING], waiting_reason=""):
+            floor().leads_route_on_commit(lead_ids=[lead.pk])
         return DistributionResult(lead.pk, "unsold", reason=f"back to reps; {summary}")
 
 
@@ -227,8 +198,8 @@ def leads_to_buyers_release(*, now: dt.datetime | None = None, limit: int = 200)
                      | Q(state=State.RUNNING, lease_until__lt=now)
                      | Q(state=State.RETRYING, next_run_at__lt=now - STALE_AFTER))
              .values_list("lead_id", flat=True)[:limit])
-    for lead_id in list(stale):
-        _task_enqueue(lead_id)
+    for lead_id in list(stale):  # committed runs whose task was lost: queue again now
+        enqueue_now(tasks_buyers.distribute_lead_task, lead_id, key=f"buyers-lead-{lead_id}")
     return moved
 
 

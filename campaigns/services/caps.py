@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from campaigns.models import Campaign, CapCounter, Caps, Supplier
+from leadcrm.errors import ServiceError
 
 TOTAL_WINDOW_START = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -23,9 +24,11 @@ class CapWindow:
     cap: int
 
 
-class _CapReached(Exception):
-    def __init__(self, reason: str):
-        self.reason = reason
+class CapReached(ServiceError):
+    """A cap window is full; `code` names which cap (campaign_cap_reached, supplier_cap_reached, cap_reached)."""
+
+    def __init__(self, code: str = "cap_reached"):
+        super().__init__(code, "The lead cap is reached.")
 
 
 def cap_windows(*, owner: Caps, scope: str, tz_name: str, at: dt.datetime) -> list[CapWindow]:
@@ -68,9 +71,9 @@ def caps_claim(*, campaign: Campaign, supplier: Supplier, at: dt.datetime) -> st
             for reason, windows in plan:
                 for window in windows:
                     if not cap_window_claim(window):
-                        raise _CapReached(reason)
-    except _CapReached as reached:
-        return reached.reason
+                        raise CapReached(reason)
+    except CapReached as reached:
+        return reached.code
     return None
 
 

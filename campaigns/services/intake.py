@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.timezone import now
 
+from campaigns.floor_hooks import floor
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.selectors import (
     campaigns_for_intake, intake_attempt_replay, lead_duplicate_of, lead_with_external_id, suppression_match,
@@ -22,11 +23,8 @@ from campaigns.services.normalise import (
     shown, text_problem,
 )
 from campaigns.services.webhooks import lead_status_webhook_enqueue
-from leadcrm.task_queue import task_enqueue
+from leadcrm.after_commit import after_commit
 
-ROUTE_TASK = "assignments.tasks.route_lead_task"
-ROUTE_LEADS_TASK = "campaigns.tasks.route_leads_task"
-ROUTE_CHUNK = 50  # leads per routing task from a bulk post: few queue rows, still spread over the workers
 IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
 REASONS = {
     "invalid_contact": "The phone or email is not a reachable contact (or both are missing).",
@@ -52,26 +50,21 @@ class IntakeResult:
 
 
 def lead_routing_enqueue(*, lead_id: int) -> None:
-    """Queue routing of a committed lead (the routing app's task); call from transaction.on_commit only."""
-    # Inside a (tiny) transaction the ORM broker keeps this connection instead of closing it to reconnect.
-    with transaction.atomic():
-        task_enqueue(ROUTE_TASK, lead_id, task_name=f"route-lead-{lead_id}")
+    """Route a stored lead on the sales floor once the current transaction commits."""
+    floor().leads_route_on_commit(lead_ids=[lead_id])
 
 
 def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
-    """Queue routing of committed leads, ROUTE_CHUNK per task; call from transaction.on_commit only.
+    """Route stored leads on the sales floor once the current transaction commits (in chunks, on the floor's side).
 
-    A lead whose task is lost stays new and is re-queued by the routing app's reconcile sweep.
+    A lead whose task is lost stays new and is re-queued by the floor's reconcile sweep.
     """
-    with transaction.atomic():  # one broker transaction for every chunk (see lead_routing_enqueue)
-        for start in range(0, len(lead_ids), ROUTE_CHUNK):
-            chunk = lead_ids[start:start + ROUTE_CHUNK]
-            task_enqueue(ROUTE_LEADS_TASK, chunk, task_name=f"route-leads-{chunk[0]}-{len(chunk)}")
+    floor().leads_route_on_commit(lead_ids=lead_ids)
 
 
 def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = True) -> None:
     """Hand a committed new lead to routing or to buyers by its campaign's distribution mode, then apply the cost
-    rules (call from transaction.on_commit only; cost_rules=False: the campaign had none at intake)."""
+    rules (run after the commit; cost_rules=False: the campaign had none at intake)."""
     from campaigns.buyers.services import lead_cost_apply, lead_distribution_enqueue
 
     if mode in Campaign.BUYERS_FIRST:
@@ -90,16 +83,16 @@ def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, Campaign]]) 
     routed, costed = [], []
     for lead_id, campaign in leads:
         if campaign.distribution_mode in Campaign.BUYERS_FIRST:
-            transaction.on_commit(partial(lead_distribution_dispatch, lead_id=lead_id, mode=campaign.distribution_mode,
-                                          cost_rules=campaign.has_cost_rules), robust=True)
+            after_commit(partial(lead_distribution_dispatch, lead_id=lead_id, mode=campaign.distribution_mode,
+                                 cost_rules=campaign.has_cost_rules))
             continue
         routed.append(lead_id)
         if campaign.has_cost_rules:
             costed.append(lead_id)
     if routed:
-        transaction.on_commit(lambda: leads_routing_enqueue(lead_ids=routed), robust=True)
+        after_commit(lambda: leads_routing_enqueue(lead_ids=routed))
     for lead_id in costed:
-        transaction.on_commit(partial(lead_cost_apply, lead_id=lead_id), robust=True)
+        after_commit(partial(lead_cost_apply, lead_id=lead_id))
 
 
 def _external_id_hint(payload: object) -> str:
@@ -233,8 +226,8 @@ def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at
         received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
     )
     if stored.status == Lead.Status.NEW:
-        transaction.on_commit(lambda: lead_distribution_dispatch(lead_id=stored.pk, mode=campaign.distribution_mode,
-                                                                 cost_rules=campaign.has_cost_rules), robust=True)
+        after_commit(partial(lead_distribution_dispatch, lead_id=stored.pk, mode=campaign.distribution_mode,
+                             cost_rules=campaign.has_cost_rules))
     lead_status_webhook_enqueue(lead=stored, event="accepted")
     return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                    outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=201, lead=stored,

@@ -12,6 +12,7 @@ from django.core.validators import EmailValidator, validate_slug
 
 from campaigns.models import Lead, SuppressionEntry
 from campaigns.services.iso639 import ISO_639_1
+from leadcrm.errors import ServiceError
 
 # ISO 3166-1 alpha-2 (249 codes): phonenumbers' regions without its three non-ISO ones (Ascension, Tristan da
 # Cunha, Kosovo), plus the seven ISO territories that have no phone numbering plan of their own.
@@ -46,19 +47,19 @@ def max_length_of(name: str) -> int:
     return Lead._meta.get_field(name).max_length
 
 
-class LeadInvalid(Exception):
-    """The post is malformed (HTTP 400); errors maps each field to its messages."""
+class LeadInvalid(ServiceError):
+    """The post is malformed (the API's 400); errors maps each field to its messages."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
+        super().__init__("invalid", str(errors))
         self.errors = errors
 
 
-class LeadRefused(Exception):
-    """A well-formed lead a business rule refuses (HTTP 422)."""
+class LeadRefused(ServiceError):
+    """A well-formed lead a business rule refuses (the API's 422); `reason` is the code."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
+        super().__init__(reason, f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
 

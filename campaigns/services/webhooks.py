@@ -14,8 +14,9 @@ import httpx
 from django.db import transaction
 from django.utils.timezone import now
 
+from campaigns import tasks
 from campaigns.models import Lead, WebhookDelivery
-from leadcrm.task_queue import task_enqueue
+from leadcrm.after_commit import enqueue_now, enqueue_on_commit, schedule_at
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ MAX_ATTEMPTS = 8
 BACKOFF_FIRST_SECONDS = 30  # then doubles: 30 s, 1, 2, 4, 8, 16, 32 min (about an hour in all)
 # A claimed attempt that has not finished by then is presumed lost with its worker and becomes due again.
 LEASE_SECONDS = 60
-DELIVER_TASK = "campaigns.tasks.webhook_deliver_task"
 
 
 def webhook_body(payload: dict) -> bytes:
@@ -71,7 +71,7 @@ def leads_status_webhook_enqueue(*, leads: list[Lead], event: str) -> list[Webho
     else:
         WebhookDelivery.objects.bulk_create(deliveries)
     delivery_ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: webhook_deliveries_enqueue(delivery_ids=delivery_ids), robust=True)
+    webhook_deliveries_enqueue(delivery_ids=delivery_ids)
     return deliveries
 
 
@@ -90,24 +90,14 @@ def _event_payload(*, lead: Lead, event: str, at: dt.datetime) -> dict:
 
 
 def webhook_deliver_enqueue(*, delivery_id: int) -> None:
-    """Queue the next attempt of a delivery now (call after commit)."""
+    """Queue the next attempt of a delivery once the current transaction commits (at once outside one)."""
     webhook_deliveries_enqueue(delivery_ids=[delivery_id])
 
 
 def webhook_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
-    """Queue an attempt of each delivery now, in one transaction of the broker (call after commit)."""
-    with transaction.atomic():  # keeps the ORM broker from closing this connection (see lead_routing_enqueue)
-        for delivery_id in delivery_ids:
-            task_enqueue(DELIVER_TASK, delivery_id, task_name=f"webhook-{delivery_id}")
-
-
-def webhook_deliver_schedule(*, delivery_id: int, at: dt.datetime, attempt: int) -> None:
-    """Queue the next attempt for `at`; a database Schedule row, so any cluster process picks it up."""
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    schedule(DELIVER_TASK, delivery_id, schedule_type=Schedule.ONCE, next_run=at, repeats=-1,
-             name=f"webhook-{delivery_id}-retry-{attempt}")
+    """Queue an attempt of each delivery once the current transaction commits (at once outside one)."""
+    for delivery_id in delivery_ids:
+        enqueue_on_commit(tasks.webhook_deliver_task, delivery_id, key=f"webhook-{delivery_id}")
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:
@@ -171,9 +161,8 @@ def _record(*, delivery: WebhookDelivery, status: int | None, error: str, elapse
         delivery.next_attempt_at = None
     elif retry and delivery.attempts < MAX_ATTEMPTS:
         delivery.next_attempt_at = at + webhook_backoff(attempts=delivery.attempts)
-        next_at, attempt = delivery.next_attempt_at, delivery.attempts + 1
-        transaction.on_commit(
-            lambda: webhook_deliver_schedule(delivery_id=delivery.pk, at=next_at, attempt=attempt), robust=True)
+        schedule_at(tasks.webhook_deliver_task, delivery.pk, at=delivery.next_attempt_at,
+                    key=f"webhook-{delivery.pk}-retry-{delivery.attempts + 1}")
     else:
         delivery.state = WebhookDelivery.State.FAILED
         delivery.next_attempt_at = None
@@ -185,7 +174,7 @@ def _record(*, delivery: WebhookDelivery, status: int | None, error: str, elapse
 
 
 def webhook_deliveries_due_enqueue(*, deliveries: list[WebhookDelivery]) -> int:
-    """Queue an attempt for each given (due) delivery: the sweep behind lost tasks; returns how many."""
+    """Queue an attempt for each given (due, committed) delivery now: the sweep behind lost tasks; returns how many."""
     for delivery in deliveries:
-        webhook_deliver_enqueue(delivery_id=delivery.pk)
+        enqueue_now(tasks.webhook_deliver_task, delivery.pk, key=f"webhook-{delivery.pk}")
     return len(deliveries)

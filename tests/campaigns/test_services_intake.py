@@ -312,12 +312,13 @@ def test_routing_is_enqueued_on_commit_for_accepted_leads_only(supplier, routed,
     assert routed == [accepted.body["id"]]
 
 
-def test_lead_routing_enqueue_queues_the_routing_task(db, monkeypatch):
+def test_lead_routing_enqueue_queues_the_routing_task(db, monkeypatch, django_capture_on_commit_callbacks):
     import django_q.tasks
 
     from campaigns.services.intake import lead_routing_enqueue
 
     calls = []
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: calls.append(args))
-    lead_routing_enqueue(lead_id=42)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_routing_enqueue(lead_id=42)
     assert calls == [("assignments.tasks.route_lead_task", 42)]

@@ -13,6 +13,7 @@ from campaigns.buyers.selectors import Candidate
 from campaigns.buyers.services import lead_distribute
 from campaigns.models import Buyer, BuyerDelivery, Lead, LeadDistribution
 from campaigns.tasks_buyers import distribute_lead_task
+from leadcrm.after_commit import task_path
 from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REFUSED_400, REJECT, slow
 from tests.campaigns.buyers.buyer_server import refused_url
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
@@ -37,7 +38,7 @@ def test_connection_refused_is_retried_later_and_then_delivered_once(
     assert (trip.state, trip.runs) == ("retrying", 1)
     assert trip.next_run_at == t0 + dt.timedelta(seconds=services.BACKOFF_FIRST_SECONDS)
     scheduled = Schedule.objects.get(name=f"buyers-lead-{lead.pk}-run-2")
-    assert (scheduled.func, scheduled.args, scheduled.next_run) == (services.DISTRIBUTE_TASK, f"({lead.pk},)",
+    assert (scheduled.func, scheduled.args, scheduled.next_run) == (task_path(distribute_lead_task), f"({lead.pk},)",
                                                                    trip.next_run_at)
     row = BuyerDelivery.objects.get(lead=lead, stage="post")
     assert (row.outcome, row.retryable, row.response_code) == ("error", True, None)

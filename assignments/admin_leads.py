@@ -1,0 +1,92 @@
+"""The lead in the admin, assembled where both apps are visible: the market's lead with the floor's offers,
+contacts and routing actions. Actions call services and selectors only."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import DurationField, ExpressionWrapper, F
+from django.template.response import TemplateResponse
+from django.utils.safestring import SafeString
+from django.utils.timezone import now
+
+from assignments import services
+from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
+from assignments.selectors import lead_route_simulate
+from campaigns.admin_buyers import BuyerDeliveryInline, LeadDistributionInline, LeadReturnInline, send_to_buyers
+from campaigns.admin_common import EMPTY, badge, seconds_humanised
+from campaigns.forms import LeadAdminForm
+from campaigns.models import Lead
+
+
+@admin.action(description="Re-route now (take back open offers and route again)")
+def reroute_now(modeladmin, request, queryset):
+    outcomes = {lead.pk: services.lead_reroute(lead_id=lead.pk) for lead in queryset}
+    rerouted = [pk for pk, outcome in outcomes.items() if outcome == "re-routing"]
+    if rerouted:
+        modeladmin.message_user(request, f"Re-routing {len(rerouted)} lead(s).", messages.SUCCESS)
+    for pk, outcome in outcomes.items():
+        if outcome != "re-routing":
+            modeladmin.message_user(request, f"Lead #{pk}: {outcome}.", messages.WARNING)
+
+
+@admin.action(description="Simulate routing (show who would get them and why; changes nothing)")
+def simulate_routing(modeladmin, request, queryset):
+    at = now()
+    rows = [{"lead": lead, "decision": lead_route_simulate(lead=lead, now=at)}
+            for lead in queryset.select_related("campaign", "supplier")[:50]]
+    context = {**modeladmin.admin_site.each_context(request), "title": "Routing simulation", "rows": rows,
+               "at": at, "opts": modeladmin.model._meta}
+    return TemplateResponse(request, "admin/assignments/simulate.html", context)
+
+
+SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Leads arrive through intake (no add here); contact details may be corrected, history is read-only."""
+
+    form = LeadAdminForm
+    inlines = [LeadAssignmentInline, LeadContactInline, LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
+    actions = [reroute_now, simulate_routing, send_to_buyers]
+    list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
+                    "first_contact_at", "speed_to_lead")
+    list_display_links = ("id", "name")
+    list_filter = ("status", "campaign", "supplier", "country", "language")
+    search_fields = ("first_name", "last_name", "email", "phone", "external_id")
+    list_select_related = ("campaign", "supplier", "owner")
+    date_hierarchy = "received_at"
+    ordering = ("-received_at", "-id")
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = ("campaign", "supplier", "external_id", "score", "status_badge", "waiting_reason", "owner",
+                       "outcome", "cost", "revenue", "received_at", "assigned_at", "accepted_at",
+                       "first_contact_at", "outcome_at", "speed_to_lead")
+    fieldsets = (
+        ("Contact", {"fields": ("first_name", "last_name", "email", "phone", "country", "region", "postal_code",
+                                "language", "skill", "fields")}),
+        ("Source", {"fields": ("campaign", "supplier", "external_id", "score", "cost", "revenue")}),
+        ("State", {"fields": ("status_badge", "waiting_reason", "owner", "outcome")}),
+        ("Timeline", {"fields": ("received_at", "assigned_at", "accepted_at", "first_contact_at", "outcome_at",
+                                 "speed_to_lead")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("campaign", "supplier", "owner")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, obj: Lead) -> str:
+        return obj.full_name or "(no name)"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Lead) -> SafeString:
+        return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="speed to lead", ordering=SPEED_TO_LEAD)
+    def speed_to_lead(self, obj: Lead) -> str:
+        if obj.first_contact_at is None:
+            return EMPTY
+        return seconds_humanised((obj.first_contact_at - obj.received_at).total_seconds())

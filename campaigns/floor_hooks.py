@@ -1,0 +1,38 @@
+"""The lead market's hand-offs to the sales floor, which campaigns may not import (assignments imports campaigns).
+
+The floor registers its implementation once, in `AssignmentsConfig.ready()`; campaigns calls it through
+`floor()`. The hand-offs: routing after intake, leads coming back to reps after buyers pass, and offers revoked
+when a lead goes to buyers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class Floor(Protocol):
+    """What the floor does for the lead market."""
+
+    def leads_route_on_commit(self, *, lead_ids: list[int]) -> None:
+        """Route these leads in the background once the current transaction commits."""
+
+    def lead_offers_revoke(self, *, lead_id: int) -> int:
+        """Revoke the lead's open offers inside the caller's transaction; returns how many."""
+
+
+_floor: Floor | None = None
+
+
+def floor_register(floor: Floor) -> None:
+    """Install the sales floor (AppConfig.ready of the floor's app; a second call replaces the first)."""
+    global _floor
+    _floor = floor
+
+
+def floor() -> Floor:
+    """The registered sales floor; ImproperlyConfigured when no app registered one."""
+    if _floor is None:
+        raise ImproperlyConfigured("No sales floor registered: add 'assignments' to INSTALLED_APPS.")
+    return _floor

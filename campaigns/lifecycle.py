@@ -1,0 +1,95 @@
+"""A lead's lifecycle: its states, the moves allowed between them, and the one function that moves a lead.
+
+No other code writes `Lead.status`. A lead is created `new` (or `held` when it arrives outside office hours);
+from then on `lead_transition` moves it with one compare-and-set UPDATE, so two workers racing for the same
+lead cannot both move it. The README's state diagram is `lifecycle_mermaid()`, checked by a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from campaigns.models import Lead
+
+Status = Lead.Status
+
+INITIAL: frozenset[str] = frozenset({Status.NEW, Status.HELD})
+
+# state -> the states it may move to. A state that may move to itself does so to update its reason.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.HELD, Status.WAITING, Status.OFFERED, Status.SELLING}),
+    Status.HELD: frozenset({Status.NEW, Status.SELLING}),
+    Status.WAITING: frozenset({Status.WAITING, Status.HELD, Status.OFFERED, Status.NEW, Status.SELLING}),
+    Status.OFFERED: frozenset({Status.ASSIGNED, Status.NEW, Status.SELLING}),
+    Status.ASSIGNED: frozenset({Status.CONTACTED, Status.WON, Status.LOST}),
+    Status.CONTACTED: frozenset({Status.WON, Status.LOST}),
+    Status.SELLING: frozenset({Status.SELLING, Status.SOLD, Status.NEW}),
+    Status.WON: frozenset(),
+    Status.LOST: frozenset(),
+    Status.SOLD: frozenset(),
+}
+
+# Why a move happens, for the diagram: (from, to) -> the event that causes it.
+REASONS: dict[tuple[str, str], str] = {
+    (Status.NEW, Status.HELD): "campaign closed",
+    (Status.NEW, Status.WAITING): "no eligible rep",
+    (Status.NEW, Status.OFFERED): "offered",
+    (Status.NEW, Status.SELLING): "to buyers",
+    (Status.HELD, Status.NEW): "campaign opens",
+    (Status.HELD, Status.SELLING): "to buyers",
+    (Status.WAITING, Status.WAITING): "still no rep",
+    (Status.WAITING, Status.HELD): "campaign closed",
+    (Status.WAITING, Status.OFFERED): "a rep has room",
+    (Status.WAITING, Status.NEW): "re-route",
+    (Status.WAITING, Status.SELLING): "to buyers",
+    (Status.OFFERED, Status.ASSIGNED): "accepted",
+    (Status.OFFERED, Status.NEW): "declined, expired or re-routed",
+    (Status.OFFERED, Status.SELLING): "to buyers",
+    (Status.ASSIGNED, Status.CONTACTED): "first contact",
+    (Status.ASSIGNED, Status.WON): "won",
+    (Status.ASSIGNED, Status.LOST): "lost",
+    (Status.CONTACTED, Status.WON): "won",
+    (Status.CONTACTED, Status.LOST): "lost",
+    (Status.SELLING, Status.SELLING): "sent to buyers again",
+    (Status.SELLING, Status.SOLD): "a buyer accepted",
+    (Status.SELLING, Status.NEW): "unsold, back to reps",
+}
+
+OPEN_TO_FLOOR: frozenset[str] = frozenset({Status.NEW, Status.HELD, Status.WAITING, Status.OFFERED})
+FINAL: frozenset[str] = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+
+
+def sources_into(to: str) -> frozenset[str]:
+    """Every state the table allows to move to `to`."""
+    return frozenset(state for state, moves in TRANSITIONS.items() if to in moves)
+
+
+def lead_transition(*, lead_id: int, to: str, sources: Collection[str] | None = None, **changes: Any) -> bool:
+    """Move the lead to `to` if its status is now one of `sources` (default: every state allowed into `to`),
+    writing `changes` (other Lead fields) in the same UPDATE; True when it moved.
+
+    Precondition: each of `sources` may move to `to` by the table; anything else is a bug (ValueError).
+    """
+    if to not in TRANSITIONS:
+        raise ValueError(f"unknown lead status {to!r}")
+    if "status" in changes:
+        raise ValueError("pass the new status as `to`")
+    allowed = sources_into(to)
+    if sources is None:
+        sources = allowed
+    forbidden = set(sources) - allowed
+    if forbidden:
+        raise ValueError(f"a lead may not move from {', '.join(sorted(forbidden))} to {to}")
+    return bool(Lead.objects.filter(pk=lead_id, status__in=list(sources)).update(status=to, **changes))
+
+
+def lifecycle_mermaid() -> str:
+    """The state diagram as a Mermaid block body, in the table's order (the README shows it)."""
+    lines = ["stateDiagram-v2"]
+    lines += [f"    [*] --> {state}" for state in TRANSITIONS if state in INITIAL]
+    for state, moves in TRANSITIONS.items():
+        for target in (t for t in TRANSITIONS if t in moves):
+            lines.append(f"    {state} --> {target}: {REASONS[(state, target)]}")
+    lines += [f"    {state} --> [*]" for state in TRANSITIONS if state in FINAL]
+    return "\n".join(lines)
