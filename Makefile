@@ -1,16 +1,23 @@
-# LeadCRM: `make run` starts the product, `make test` runs the whole suite.
+# LeadCRM: `make run` starts the product, `make test` runs the whole suite, `make lint` checks the code.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run scale-out test test-fast bench clean
+.PHONY: run scale-out test test-fast lint bench clean
 
+# The runtime only: what `make run` needs.
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LeadCRM needs Python 3.11 or newer (set PYTHON=python3.11)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
+
+# The runtime plus tests, lint and benchmarks.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(DEV_STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py run
@@ -23,7 +30,7 @@ scale-out: $(STAMP)
 	$(PY) manage.py run --web-workers $(WEB_WORKERS) --clusters $(CLUSTERS)
 
 # The suite on the embedded default; then the scale-out tests against PostgreSQL + Redis when they are reachable.
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(PY) -m pytest
 	@if $(PY) -m tests.scale_env --explain; then \
 	  DATABASE_URL="$$($(PY) -m tests.scale_env --database-url)" REDIS_URL="$$($(PY) -m tests.scale_env --redis-url)" \
@@ -31,11 +38,17 @@ test: $(STAMP)
 	  if [ $$code -ne 0 ] && [ $$code -ne 5 ]; then exit $$code; fi; \
 	fi
 
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	$(PY) -m pytest -x -q -m "not e2e"
 
-bench: $(STAMP)
+# Style and import order (ruff), types (mypy + django-stubs), the import contracts between apps (import-linter).
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+
+bench: $(DEV_STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
