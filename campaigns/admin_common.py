@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 EMPTY = "—"
-
-# Colours (background) per choice value; anything unknown falls back to grey.
-BADGE_COLORS = {
-    # lead status
-    "new": "#6b7280", "held": "#a16207", "waiting": "#c2410c", "offered": "#2563eb", "assigned": "#4f46e5",
-    "contacted": "#0f766e", "won": "#15803d", "lost": "#b91c1c", "sold": "#7c3aed",
-    # assignment status
-    "accepted": "#15803d", "declined": "#b91c1c", "expired": "#a16207", "revoked": "#6b7280", "completed": "#0f766e",
-    # rep status
-    "available": "#15803d", "away": "#a16207", "offline": "#6b7280",
-    # intake outcome
-    "duplicate": "#a16207", "rejected": "#b91c1c", "invalid": "#6b7280",
-    # webhook delivery state
-    "pending": "#2563eb", "delivered": "#15803d", "failed": "#b91c1c",
-}
-_BADGE_STYLE = ("display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;"
-                "font-size:11px;font-weight:600;white-space:nowrap;background:{}")
+# Django 6 switches a scheme-less URL to https; say so now (and silence the transition warning).
+URL_OVERRIDES: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 def badge(*, value: str, label: str) -> SafeString:
-    """A coloured pill showing the (escaped) label, coloured by the choice value."""
-    return format_html('<span class="badge badge-{}" style="' + _BADGE_STYLE + '">{}</span>',
-                       value, BADGE_COLORS.get(value, "#6b7280"), label)
+    """A pill showing the (escaped) label, coloured by the choice value through the shared palette.
+
+    The colours live in leadcrm/static/leadcrm/palette.css (`.badge-<value>`), loaded by the admin's base_site.html
+    and by the pages; an unknown value gets the plain grey `.badge`.
+    """
+    return format_html('<span class="badge badge-{}">{}</span>', value, label)
 
 
 def seconds_humanised(seconds: float | None) -> str:

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from assignments.lab.selectors import experiment_variant_data, rep_names
 from assignments.lab.stats import experiment_report
 from assignments.models import Experiment, ReplayRun
-from leadcrm.roles import is_manager
+from leadcrm.roles import manager_required
 
 EMPTY = "—"
 
 
-def manager_only(view):
-    """Anonymous: to the sign-in page; signed in but not a sales manager: a 403 page."""
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_manager(request.user):
-            return render(request, "assignments/forbidden.html",
-                          {"page": request.path, "message": "The routing lab is for sales managers."}, status=403)
-        return view(request, *args, **kwargs)
-    return wrapper
+# Anonymous: to the sign-in page; signed in but not a sales manager: the 403 page saying so.
+manager_only = manager_required(message="The routing lab is for sales managers.")
 
 
 def _pct(value: float | None) -> str:
@@ -73,6 +61,17 @@ def replay_page(request: HttpRequest, pk: int) -> HttpResponse:
                             for d in result["diffs"]]
         context["changed_pct"] = _pct(result["changed_share"])
     return render(request, "assignments/lab/replay.html", context)
+
+
+@manager_only
+def replay_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """A replay's progress as JSON, polled by its page while it runs (lab_replay.js)."""
+    run = get_object_or_404(ReplayRun, pk=pk)
+    finished = run.status in (ReplayRun.Status.DONE, ReplayRun.Status.FAILED)
+    return JsonResponse({"id": run.pk, "status": run.status, "status_display": run.get_status_display(),
+                         "done": run.done, "total": run.total, "percent": run.percent, "finished": finished,
+                         "error": run.error if run.status == ReplayRun.Status.FAILED else ""},
+                        headers={"Cache-Control": "no-store"})
 
 
 @manager_only

@@ -5,7 +5,7 @@
 
   var MAX_FEED = 200;
   var OPEN = { offered: true, accepted: true };
-  var floor = { assignments: {}, waiting: {}, reps: {}, unlistedWaiting: 0, skewMs: 0 };
+  var floor = { assignments: {}, waiting: {}, reps: {}, unlistedWaiting: 0 };
   var feed = document.getElementById("feed");
   var waitingBody = document.getElementById("waiting");
   var repsBody = document.getElementById("reps");
@@ -27,13 +27,14 @@
     parent.appendChild(holder);
     return span;
   }
-  function setBadge(span, value) {
-    span.textContent = value;
+  function setBadge(span, value, label) {
+    // The class comes from the status value alone (palette.css); the label may say more.
+    span.textContent = label || value;
     span.className = "badge badge-" + String(value).replace(/[^a-z_]/g, "");
   }
 
   function age(iso) {
-    var seconds = Math.max(0, Math.round((Date.now() + floor.skewMs - Date.parse(iso)) / 1000));
+    var seconds = Math.max(0, Math.round((sock.now() - Date.parse(iso)) / 1000));
     if (seconds < 60) { return seconds + " s"; }
     if (seconds < 3600) { return Math.floor(seconds / 60) + " min " + ("0" + (seconds % 60)).slice(-2) + " s"; }
     return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
@@ -112,7 +113,8 @@
     user.className = "muted";
     user.textContent = rep.username || "";
     nameCell.appendChild(user);
-    setBadge(cell(row, "status"), rep.status + (rep.auto_away && rep.status === "away" ? " (no tab)" : ""));
+    setBadge(cell(row, "status"), rep.status,
+             rep.status + (rep.auto_away && rep.status === "away" ? " (no tab)" : ""));
     cell(row, "load").textContent = loadOf(rep.id) + " / " + (rep.capacity || 0);
     cell(row, "tabs").textContent = String(rep.connections || 0);
   }
@@ -157,7 +159,7 @@
 
   // ---- Messages ------------------------------------------------------------------------------------------
   function snapshot(message) {
-    floor.skewMs = Date.parse(message.now) - Date.now();
+    sock.syncClock(message.now);
     floor.assignments = {}; floor.waiting = {}; floor.reps = {};
     feed.textContent = ""; waitingBody.textContent = ""; repsBody.textContent = "";
     message.assignments.slice().reverse().forEach(function (a) {
@@ -177,7 +179,7 @@
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
-      if (socket && socket.readyState === 1) { socket.send(JSON.stringify({ type: "snapshot" })); }
+      sock.send({ type: "snapshot" });
     }, 1200);
   }
 
@@ -225,56 +227,12 @@
     tickAges();
   }
 
-  // ---- Websocket ---------------------------------------------------------------------------------------
-  var socket = null, attempt = 0, retryTimer = null, pingTimer = null, pongTimer = null;
-
-  function setConn(kind, text) {
-    connEl.className = "conn conn-" + kind;
-    connEl.textContent = text;
-  }
-
-  function connect() {
-    clearTimeout(retryTimer);
-    if (socket && socket.readyState <= 1) { return; }
-    setConn("connecting", "Connecting…");
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/notifications/?role=floor";
-    socket = new WebSocket(url);
-    socket.onopen = function () {
-      attempt = 0;
-      setConn("live", "Live");
-      clearInterval(pingTimer);
-      pingTimer = setInterval(ping, 25000);
-    };
-    socket.onmessage = function (event) {
-      clearTimeout(pongTimer);
-      var message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      handle(message);
-    };
-    socket.onclose = function () {
-      clearInterval(pingTimer);
-      clearTimeout(pongTimer);
-      var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
-      attempt += 1;
-      setConn("down", "Reconnecting in " + Math.ceil(delay / 1000) + " s…");
-      retryTimer = setTimeout(connect, delay);
-    };
-  }
-
-  function ping() {
-    if (!socket || socket.readyState !== 1) { return; }
-    socket.send(JSON.stringify({ type: "ping" }));
-    clearTimeout(pongTimer);
-    pongTimer = setTimeout(function () { socket.close(); }, 10000);
-  }
+  // ---- Websocket (socket.js: reconnect with back-off, ping/pong, clock skew) ------------------------------
+  var sock = LeadSocket.create({ path: "/ws/notifications/?role=floor", status: connEl, onmessage: handle });
 
   setInterval(tickAges, 1000);
   // A fresh snapshot now and then corrects anything a dropped message left behind.
-  setInterval(function () { if (socket && socket.readyState === 1) { socket.send(JSON.stringify({ type: "snapshot" })); } },
-              60000);
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && (!socket || socket.readyState > 1)) { attempt = 0; connect(); }
-  });
+  setInterval(function () { sock.send({ type: "snapshot" }); }, 60000);
   tickAges();
-  connect();
+  sock.connect();
 })();

@@ -8,7 +8,6 @@
   var state = {
     cards: {},          // assignment id -> {a: payload, el: element, details: {...}|null}
     seen: {},           // assignment ids already POSTed as seen
-    skewMs: 0,          // server clock minus browser clock
     syncing: null,      // ids confirmed by the current resync, or null outside one
     status: null,
   };
@@ -147,7 +146,7 @@
       el.classList.remove("urgent");
       return;
     }
-    var left = Math.round((Date.parse(card.a.expires_at) - (Date.now() + state.skewMs)) / 1000);
+    var left = Math.round((Date.parse(card.a.expires_at) - sock.now()) / 1000);
     var accept = card.el.querySelector('[data-action="accept"]');
     if (left <= 0) {
       el.textContent = "Expired";
@@ -313,51 +312,14 @@
     });
   });
 
-  // ---- Websocket ---------------------------------------------------------------------------------------
-  var socket = null, attempt = 0, retryTimer = null, pingTimer = null, pongTimer = null;
-
-  function setConn(kind, text) {
-    connEl.className = "conn conn-" + kind;
-    connEl.textContent = text;
-  }
-
-  function connect() {
-    clearTimeout(retryTimer);
-    if (socket && socket.readyState <= 1) { return; }
-    setConn("connecting", "Connecting…");
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/notifications/";
-    socket = new WebSocket(url);
-    socket.onopen = function () {
-      attempt = 0;
-      state.syncing = {};
-      setConn("live", "Live");
-      clearInterval(pingTimer);
-      pingTimer = setInterval(ping, 25000);
-    };
-    socket.onmessage = function (event) {
-      clearTimeout(pongTimer);
-      var message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      handle(message);
-    };
-    socket.onclose = function () {
-      clearInterval(pingTimer);
-      clearTimeout(pongTimer);
-      state.syncing = null;
-      var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
-      attempt += 1;
-      setConn("down", "Reconnecting in " + Math.ceil(delay / 1000) + " s…");
-      retryTimer = setTimeout(connect, delay);
-    };
-  }
-
-  function ping() {
-    if (!socket || socket.readyState !== 1) { return; }
-    socket.send(JSON.stringify({ type: "ping" }));
-    clearTimeout(pongTimer);
-    // A socket that stays silent after a ping is half-open: drop it and reconnect.
-    pongTimer = setTimeout(function () { socket.close(); }, 10000);
-  }
+  // ---- Websocket (socket.js: reconnect with back-off, ping/pong, clock skew) ------------------------------
+  var sock = LeadSocket.create({
+    path: "/ws/notifications/",
+    status: connEl,
+    onopen: function () { state.syncing = {}; },
+    onmessage: handle,
+    onclose: function () { state.syncing = null; },
+  });
 
   function handle(message) {
     var a = message.assignment;
@@ -376,7 +338,7 @@
         }
         break;
       case "sync.done":
-        if (message.now) { state.skewMs = Date.parse(message.now) - Date.now(); }
+        sock.syncClock(message.now);
         if (message.rep) { showStatus(message.rep.status); }
         if (state.syncing) {
           // Anything shown but not resent is no longer open (answered elsewhere, or expired while away).
@@ -393,7 +355,7 @@
 
   // ---- Start ---------------------------------------------------------------------------------------------
   var initial = JSON.parse(document.getElementById("initial-state").textContent);
-  if (initial.now) { state.skewMs = Date.parse(initial.now) - Date.now(); }
+  sock.syncClock(initial.now);
   showStatus(initial.rep.status);
   initial.assignments.forEach(function (a) { upsert(a, false); });
   setInterval(tickAll, 1000);
@@ -417,8 +379,6 @@
     for (var id in state.cards) {
       if (Object.prototype.hasOwnProperty.call(state.cards, id)) { markSeen(state.cards[id]); }
     }
-    if (!socket || socket.readyState > 1) { attempt = 0; connect(); }
   });
-  window.addEventListener("online", function () { if (!socket || socket.readyState > 1) { attempt = 0; connect(); } });
-  connect();
+  sock.connect();
 })();

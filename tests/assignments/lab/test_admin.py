@@ -13,7 +13,7 @@ from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, TeamFac
 pytestmark = pytest.mark.django_db
 RULESETS = "/admin/assignments/ruleset/"
 EXPERIMENTS = "/admin/assignments/experiment/"
-T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
 
 
@@ -141,11 +141,12 @@ def test_replay_form_errors_are_shown_and_nothing_is_queued(signed_in, live):
     assert not ReplayRun.objects.exists()
 
 
-def test_a_running_replay_shows_its_progress_and_refreshes(signed_in, live):
+def test_a_running_replay_shows_its_progress_and_updates_it_live(signed_in, live):
     run = ReplayRun.objects.create(ruleset_name=XSS, since=dt.date(2030, 1, 1), until=dt.date(2030, 1, 2), rules=[],
                                    status="running", total=200, done=50)
     html = signed_in.get(reverse("lab-replay", args=[run.pk])).content.decode()
-    assert "Running: 50 of 200 leads (25%)" in html and 'http-equiv="refresh"' in html
+    assert "Running: 50 of 200 leads (25%)" in html and 'http-equiv="refresh"' not in html
+    assert f'data-status-url="{reverse("lab-replay-status", args=[run.pk])}"' in html and "lab_replay.js" in html
     assert XSS not in html and "&lt;script&gt;" in html
 
 
