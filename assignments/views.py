@@ -1,29 +1,29 @@
 """The live pages: `/rep/` (a rep's queue) and `/live/` (the managers' floor board)."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import now as tz_now
 
 from assignments import events
+from assignments.models import Assignment, ContactAttempt, Rep
 from assignments.selectors import open_assignments_for_rep
 from assignments.selectors_live import floor_assignments, leads_waiting, rep_for_user, reps_on_floor
-from assignments.models import Assignment, ContactAttempt, Rep
-from leadcrm.roles import is_manager
-
-
-def _forbidden(request: HttpRequest, *, page: str, message: str) -> HttpResponse:
-    return render(request, "assignments/forbidden.html", {"page": page, "message": message}, status=403)
+from leadcrm.roles import forbidden_page, is_manager, manager_required
 
 
 @login_required
 def rep_page(request: HttpRequest) -> HttpResponse:
     """The signed-in rep's live queue; managers go to the board, anyone else gets a 403 page."""
-    rep = rep_for_user(user_id=request.user.pk)
+    user = request.user
+    if not user.is_authenticated:  # never: login_required sent anonymous visitors to sign in
+        return redirect_to_login(request.get_full_path())
+    rep = rep_for_user(user_id=user.pk)
     if rep is None:
         if is_manager(request.user):
             return redirect("live")
-        return _forbidden(request, page="/rep/", message="This page is for reps: your account has no rep profile.")
+        return forbidden_page(request, message="This page is for reps: your account has no rep profile.")
     assignments = open_assignments_for_rep(rep_id=rep.pk)
     context = {
         "rep": rep,
@@ -37,11 +37,9 @@ def rep_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assignments/rep.html", context)
 
 
-@login_required
+@manager_required(message="The live board is for sales managers.")
 def live_page(request: HttpRequest) -> HttpResponse:
     """The managers' live board of the whole floor."""
-    if not is_manager(request.user):
-        return _forbidden(request, page="/live/", message="The live board is for sales managers.")
     waiting_count, waiting = leads_waiting()
     assignments = floor_assignments()
     reps = reps_on_floor()

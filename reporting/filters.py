@@ -28,7 +28,8 @@ class DateOrDateTimeField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "date"})
 
     def to_python(self, value):
-        value = super().to_python(value).strip()
+        # CharField.to_python() gives its empty_value ("" here) for an empty value, typed str | None.
+        value = (super().to_python(value) or "").strip()
         if not value:
             return None
         try:
@@ -70,6 +71,8 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:  # Form.clean() returns cleaned_data; typed Optional for subclasses that return nothing
+            data = self.cleaned_data
         tz = ZoneInfo(data.get("tz") or settings.TIME_ZONE) if "tz" not in self.errors else ZoneInfo("UTC")
         since = _bound(data.get("since"), tz, end=False)
         until = _bound(data.get("until"), tz, end=True)

@@ -14,7 +14,12 @@ from reporting.queries.scope import ReportParams
 from reporting.queries.sla import SLA_GROUPS, sla_rows
 from reporting.queries.sources import campaign_rows, reason_codes, supplier_rows
 from reporting.queries.speed import (
-    SPEED_BUCKETS, SPEED_GROUPS, conversion_by_speed_rows, pct, speed_to_lead_rows, speed_to_lead_totals,
+    SPEED_BUCKETS,
+    SPEED_GROUPS,
+    conversion_by_speed_rows,
+    pct,
+    speed_to_lead_rows,
+    speed_to_lead_totals,
 )
 
 __all__ = [

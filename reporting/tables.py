@@ -1,9 +1,12 @@
-"""The report pages' tables: columns, the text of each cell (shared by HTML and CSV), charts, and the registry."""
+"""The report pages' tables: columns, the text of each cell (shared by HTML and CSV), charts, and the registry.
+
+A table's `fields` are the one list of its columns: the page and the CSV show them, and the report API
+(reporting/api) documents and returns exactly them, plus each row's machine `key`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.safestring import SafeString
 
@@ -14,11 +17,26 @@ from reporting.filters import ReportFilter, SlaFilter, SpeedFilter
 
 @dataclass(frozen=True)
 class Column:
-    """key: a row key, or "dict_key.inner" for a value inside a dict column; kind: text|int|seconds|pct|money."""
+    """key: a row key, or "dict_key.inner" for a value inside a dict column; kind: text|int|seconds|pct|money.
+
+    What the API says of the field: help (its description), null (may be null; None: numbers in seconds, percent
+    or money may, counts and text not), whole (seconds as an integer), optional (only some groupings have it: the
+    page shows it when the rows do, the API does not require it), each (a dict of counts: one page column per
+    inner key found in the rows).
+    """
 
     key: str
     header: str
     kind: str = "int"
+    help: str = ""
+    null: bool | None = None
+    whole: bool = False
+    optional: bool = False
+    each: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        return self.kind in ("seconds", "pct", "money") if self.null is None else self.null
 
     def value(self, row: dict):
         outer, _, inner = self.key.partition(".")
@@ -40,13 +58,34 @@ def cell_text(value, kind: str) -> str:
     return str(value)
 
 
+def shown(fields: tuple[Column, ...], rows: list[dict]) -> list[Column]:
+    """The columns the page shows for these rows: optional ones when the rows have them, dicts one per key."""
+    out = []
+    for column in fields:
+        if column.optional and not (rows and column.key in rows[0]):
+            continue
+        if column.each:
+            inner = sorted({key for row in rows for key in row.get(column.key) or {}})
+            out += [replace(column, key=f"{column.key}.{key}", header=f"{column.header}: {key}", each=False)
+                    for key in inner]
+        else:
+            out.append(column)
+    return out
+
+
 @dataclass(frozen=True)
 class Table:
+    """fields: every column the table can have, in page order; pick: which of them the page shows for the rows."""
+
     name: str
     title: str
     selector: Callable[..., list[dict]]
-    columns: Callable[[list[dict]], list[Column]]
+    fields: tuple[Column, ...]
     chart: Callable[[list[dict]], SafeString] | None = None
+    pick: Callable[[tuple[Column, ...], list[dict]], list[Column]] = shown
+
+    def columns(self, rows: list[dict]) -> list[Column]:
+        return self.pick(self.fields, rows)
 
     def render(self, params) -> dict:
         rows = self.selector(params=params)
@@ -71,22 +110,41 @@ class Report:
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
 
+    def table_named(self, name: str) -> Table:
+        """The table `name`, for code that names a table of the registry; KeyError if the report has none."""
+        table = self.table(name)
+        if table is None:
+            raise KeyError(f"report {self.slug!r} has no table {name!r}")
+        return table
 
-def fixed(*columns: Column) -> Callable[[list[dict]], list[Column]]:
-    return lambda rows: list(columns)
+
+def label(header: str) -> Column:
+    """The group's name as the page shows it (the API also carries the group's machine `key`)."""
+    return Column("label", header, "text", help="How the page names the group.")
 
 
-GROUP = Column("label", "Group", "text")
-SPEED_COLUMNS = fixed(
-    GROUP, Column("leads", "Leads"), Column("contacted", "Contacted"),
-    Column("never_contacted_pct", "Never contacted %", "pct"),
-    Column("median_seconds", "Median (s)", "seconds"), Column("p90_seconds", "P90 (s)", "seconds"),
-    Column("within_1_min_pct", "≤ 1 min %", "pct"), Column("within_5_min_pct", "≤ 5 min %", "pct"),
-    Column("within_30_min_pct", "≤ 30 min %", "pct"),
-    Column("median_received_to_offered_seconds", "Received → offered (s)", "seconds"),
-    Column("median_offered_to_seen_seconds", "Offered → seen (s)", "seconds"),
-    Column("median_offered_to_accepted_seconds", "Offered → accepted (s)", "seconds"),
-    Column("median_accepted_to_contact_seconds", "Accepted → contact (s)", "seconds"),
+GROUP = label("Group")
+SPEED_COLUMNS = (
+    GROUP, Column("leads", "Leads", help="Leads received in the range."),
+    Column("contacted", "Contacted", help="Leads with a first contact."),
+    Column("never_contacted_pct", "Never contacted %", "pct", help="Leads not contacted, of all leads"),
+    Column("median_seconds", "Median (s)", "seconds", help="Median received -> first contact (contacted leads)."),
+    Column("p90_seconds", "P90 (s)", "seconds", help="90th percentile received -> first contact."),
+    Column("within_1_min_pct", "≤ 1 min %", "pct", help="Leads contacted within 60 s, of all leads"),
+    Column("within_5_min_pct", "≤ 5 min %", "pct", help="Leads contacted within 5 min, of all leads"),
+    Column("within_30_min_pct", "≤ 30 min %", "pct", help="Leads contacted within 30 min, of all leads"),
+    Column("median_received_to_offered_seconds", "Received → offered (s)", "seconds",
+           help="System delay: received -> first offered."),
+    Column("median_offered_to_seen_seconds", "Offered → seen (s)", "seconds",
+           help="System delay: first offered -> first shown in a rep's browser."),
+    Column("median_offered_to_accepted_seconds", "Offered → accepted (s)", "seconds",
+           help="Human delay: first offered -> accepted."),
+    Column("median_accepted_to_contact_seconds", "Accepted → contact (s)", "seconds",
+           help="Human delay: accepted -> first contact."),
+)
+CONVERSION_COLUMNS = (
+    label("Contacted"), Column("leads", "Leads"), Column("won", "Won"),
+    Column("won_rate_pct", "Won rate %", "pct", help="Won leads, of the bucket's leads"),
 )
 
 
@@ -100,19 +158,21 @@ def conversion_chart(rows: list[dict]) -> SafeString:
                      value_text=pct_text)
 
 
-def source_columns(rows: list[dict]) -> list[Column]:
-    reasons = selectors.reason_codes(rows)
-    return [
-        GROUP, Column("attempts", "Attempts"), Column("accepted", "Accepted"), Column("duplicates", "Duplicates"),
-        Column("rejected", "Rejected"),
-        *[Column(f"rejected_by_reason.{reason}", f"Rejected: {reason}") for reason in reasons],
-        Column("invalid", "Invalid"), Column("leads", "Leads"), Column("contacted", "Contacted"),
-        Column("won", "Won"), Column("contact_rate_pct", "Contact rate %", "pct"),
-        Column("conversion_rate_pct", "Conversion %", "pct"), Column("cost", "Cost", "money"),
-        Column("cost_per_lead", "Cost / lead", "money"), Column("cost_per_sale", "Cost / sale", "money"),
-        Column("revenue", "Revenue", "money"), Column("margin", "Margin", "money"),
-        Column("margin_pct", "Margin %", "pct"),
-    ]
+SOURCE_COLUMNS = (
+    GROUP, Column("attempts", "Attempts", help="Intake attempts (each stored attempt once)."),
+    Column("accepted", "Accepted"), Column("duplicates", "Duplicates"), Column("rejected", "Rejected"),
+    Column("rejected_by_reason", "Rejected", each=True, help="Rejected attempts per reason code."),
+    Column("invalid", "Invalid", help="Malformed posts (400)."), Column("leads", "Leads"),
+    Column("contacted", "Contacted"), Column("won", "Won"),
+    Column("contact_rate_pct", "Contact rate %", "pct", help="Contacted, of leads"),
+    Column("conversion_rate_pct", "Conversion %", "pct", help="Won, of leads"),
+    Column("cost", "Cost", "money", help="Sum of Lead.cost (supplier price copied at intake)"),
+    Column("cost_per_lead", "Cost / lead", "money", help="cost / leads"),
+    Column("cost_per_sale", "Cost / sale", "money", help="cost / won"),
+    Column("revenue", "Revenue", "money", help="Sum of Lead.revenue"),
+    Column("margin", "Margin", "money", help="revenue - cost"),
+    Column("margin_pct", "Margin %", "pct", help="margin, of revenue"),
+)
 
 
 def source_chart(rows: list[dict]) -> SafeString:
@@ -120,17 +180,24 @@ def source_chart(rows: list[dict]) -> SafeString:
                      value_text=pct_text)
 
 
-REP_COLUMNS = fixed(
-    Column("label", "Rep", "text"), Column("offered", "Offered"), Column("accepted", "Accepted"),
+REP_COLUMNS = (
+    label("Rep"), Column("offered", "Offered"), Column("accepted", "Accepted"),
     Column("declined", "Declined"), Column("expired", "Expired"), Column("revoked", "Revoked"),
-    Column("open", "Open"), Column("acceptance_rate_pct", "Acceptance %", "pct"),
-    Column("median_response_seconds", "Median response (s)", "seconds"), Column("won", "Won"),
-    Column("load", "Load"), Column("capacity", "Capacity"),
+    Column("open", "Open", help="Offers still waiting for an answer."),
+    Column("acceptance_rate_pct", "Acceptance %", "pct", help="Accepted, of offered"),
+    Column("median_response_seconds", "Median response (s)", "seconds",
+           help="Median offered -> responded of accepted offers."),
+    Column("won", "Won", help="Leads owned by the rep and won."),
+    Column("load", "Load", null=True, help="Open leads now."), Column("capacity", "Capacity", null=True),
+    Column("load_pct", "Load %", "pct", help="load, of capacity"),
 )
-FAIRNESS_COLUMNS = fixed(
-    Column("rule", "Rule", "text"), Column("strategy", "Strategy", "text"), Column("label", "Rep", "text"),
-    Column("offers", "Offers"), Column("share_pct", "Share %", "pct"), Column("intended_pct", "Intended %", "pct"),
-    Column("difference_pct", "Difference (points)", "pct"),
+FAIRNESS_COLUMNS = (
+    Column("rule", "Rule", "text"), Column("rule_id", "Rule id"), Column("strategy", "Strategy", "text"),
+    label("Rep"), Column("offers", "Offers", help="Offers under the rule to this rep."),
+    Column("share_pct", "Share %", "pct", help="The rep's share of the rule's offers"),
+    Column("intended_pct", "Intended %", "pct",
+           help="The share the strategy intends; null for performance-based strategies"),
+    Column("difference_pct", "Difference (points)", "pct", help="share - intended"),
 )
 
 
@@ -139,21 +206,31 @@ def rep_chart(rows: list[dict]) -> SafeString:
                      value_text=pct_text)
 
 
-SLA_COMMON = (
-    Column("offers", "Offers"), Column("expired_offers", "Expired offers"), Column("expired_pct", "Expired %", "pct"),
-    Column("leads_offered", "Leads offered"), Column("late_first_offers", "Offered late"),
-    Column("waiting_now", "Waiting now"), Column("waiting_late", "Waiting, late"), Column("late_leads", "Late leads"),
-    Column("late_pct", "Late %", "pct"),
+SLA_COLUMNS = (
+    label("Rule"),
+    Column("max_wait_seconds", "Max wait (s)", "seconds", whole=True, optional=True, help="By rule only."),
+    Column("offer_timeout_seconds", "Offer timeout (s)", "seconds", whole=True, optional=True,
+           help="By rule only."),
+    Column("offers", "Offers"), Column("expired_offers", "Expired offers"),
+    Column("expired_pct", "Expired %", "pct", help="Expired, of offers"),
+    Column("leads_offered", "Leads offered", help="Leads first offered under the rule / team."),
+    Column("late_first_offers", "Offered late", help="Of those, offered after max_wait_seconds."),
+    Column("waiting_now", "Waiting now", help="Leads not offered yet."),
+    Column("waiting_late", "Waiting, late", help="Of those, already waiting longer than max_wait_seconds."),
+    Column("late_leads", "Late leads"),
+    Column("late_pct", "Late %", "pct", help="Late leads, of leads offered or waiting"),
+    Column("median_wait_seconds", "Median wait (s)", "seconds", optional=True,
+           help="By rule only: median received -> first offered."),
+    Column("p90_wait_seconds", "P90 wait (s)", "seconds", optional=True,
+           help="By rule only: 90th percentile received -> first offered."),
 )
 
 
-def sla_columns(rows: list[dict]) -> list[Column]:
-    if rows and "max_wait_seconds" in rows[0]:
-        return [Column("label", "Rule", "text"), Column("max_wait_seconds", "Max wait (s)", "seconds"),
-                Column("offer_timeout_seconds", "Offer timeout (s)", "seconds"), *SLA_COMMON,
-                Column("median_wait_seconds", "Median wait (s)", "seconds"),
-                Column("p90_wait_seconds", "P90 wait (s)", "seconds")]
-    return [Column("label", "Team", "text"), *SLA_COMMON]
+def sla_columns(fields: tuple[Column, ...], rows: list[dict]) -> list[Column]:
+    """By rule: every column; by team: the rule-only ones left out, and the group is a team."""
+    by_rule = bool(rows) and "max_wait_seconds" in rows[0]
+    columns = shown(fields, rows)
+    return columns if by_rule else [replace(c, header="Team") if c.key == "label" else c for c in columns]
 
 
 def sla_chart(rows: list[dict]) -> SafeString:
@@ -166,17 +243,15 @@ REPORTS = {report.slug: report for report in [
            [Table("main", "Speed to lead", selectors.speed_to_lead_rows, SPEED_COLUMNS, speed_chart)]),
     Report("conversion-by-speed", "Conversion by speed", "Won rate of the leads contacted within each time.",
            ReportFilter, [Table("main", "Won rate by response speed", selectors.conversion_by_speed_rows,
-                                fixed(Column("label", "Contacted", "text"), Column("leads", "Leads"),
-                                      Column("won", "Won"), Column("won_rate_pct", "Won rate %", "pct")),
-                                conversion_chart)]),
+                                CONVERSION_COLUMNS, conversion_chart)]),
     Report("suppliers", "Suppliers", "What each supplier posted, what it became, what it cost and earned.",
-           ReportFilter, [Table("main", "Suppliers", selectors.supplier_rows, source_columns, source_chart)]),
+           ReportFilter, [Table("main", "Suppliers", selectors.supplier_rows, SOURCE_COLUMNS, source_chart)]),
     Report("campaigns", "Campaigns", "What each campaign received, what it became, what it cost and earned.",
-           ReportFilter, [Table("main", "Campaigns", selectors.campaign_rows, source_columns, source_chart)]),
+           ReportFilter, [Table("main", "Campaigns", selectors.campaign_rows, SOURCE_COLUMNS, source_chart)]),
     Report("reps", "Reps", "Offers and what reps did with them; fairness of each routing rule.", ReportFilter,
            [Table("main", "Reps", selectors.rep_rows, REP_COLUMNS, rep_chart),
             Table("fairness", "Fairness: share of each rule's offers vs intended", selectors.rep_fairness_rows,
                   FAIRNESS_COLUMNS)]),
     Report("sla", "SLA", "Offers that expired and leads that waited longer than their rule allows.", SlaFilter,
-           [Table("main", "SLA", selectors.sla_rows, sla_columns, sla_chart)]),
+           [Table("main", "SLA", selectors.sla_rows, SLA_COLUMNS, sla_chart, sla_columns)]),
 ]}

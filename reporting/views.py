@@ -4,34 +4,22 @@ tables, CSV of each table with the same query string plus format=csv)."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.timezone import now
 
 from campaigns.models import Lead
-from leadcrm.roles import is_manager
+from leadcrm.roles import manager_required
 from reporting import selectors
 from reporting.exports import csv_response
 from reporting.filters import ReportFilter
 from reporting.tables import REPORTS, Report
 
-
-def manager_required(view):
-    """Anonymous: to the sign-in page; signed in but not a sales manager: 403."""
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_manager(request.user):
-            raise PermissionDenied("Reports are for sales managers.")
-        return view(request, *args, **kwargs)
-    return wrapper
+# Anonymous: to the sign-in page; signed in but not a sales manager: the 403 page saying so.
+for_managers = manager_required(message="Reports are for sales managers.")
 
 
 def quick_ranges(request: HttpRequest, tz: str) -> list[tuple[str, str]]:
@@ -59,7 +47,7 @@ def _context(request: HttpRequest, filterset, **extra) -> dict:
             "ranges": quick_ranges(request, tz), "query": request.GET.urlencode(), **extra}
 
 
-@manager_required
+@for_managers
 def report_index(request: HttpRequest) -> HttpResponse:
     """Headline numbers for the range, and links to every report."""
     filterset = ReportFilter(request.GET, queryset=Lead.objects.none())
@@ -69,7 +57,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/index.html", _context(request, filterset, headlines=headlines))
 
 
-@manager_required
+@for_managers
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     """One report: its form, chart and tables; ?format=csv[&table=name] downloads a table."""
     report: Report | None = REPORTS.get(slug)

@@ -5,7 +5,6 @@ DATABASE_URL=postgres://...: PostgreSQL. REDIS_URL: Redis for the channel layer
 and the cache (throttles, locks); Q_BROKER=redis also moves the task broker there.
 """
 
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -79,7 +78,15 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 # PostgreSQL backend fork, or a SQLite open with its PRAGMAs, so those long-lived single-threaded processes keep
 # theirs (health-checked). The ASGI web process runs sync code on a new executor thread per request, each of
 # which would keep one: on PostgreSQL it borrows from a bounded pool instead (psycopg_pool).
-_LONG_LIVED = len(sys.argv) > 1 and sys.argv[1] in ("qcluster", "floor_clock")
+# Which process this is comes from LEADCRM_PROCESS_ROLE: "web" (default: uvicorn and any other manage.py command),
+# "tasks" (a django-q2 cluster) or "clock" (the floor clock). `manage.py run` sets it for the children it starts;
+# a cluster or clock started by hand sets it itself (README, scale-out).
+PROCESS_ROLES = ("web", "tasks", "clock")
+PROCESS_ROLE = env_str("LEADCRM_PROCESS_ROLE", "web")
+if PROCESS_ROLE not in PROCESS_ROLES:
+    raise ValueError(f"environment variable LEADCRM_PROCESS_ROLE must be one of {', '.join(PROCESS_ROLES)}, "
+                     f"got {PROCESS_ROLE!r}")
+_LONG_LIVED = PROCESS_ROLE in ("tasks", "clock")
 _CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60) if _LONG_LIVED else 0
 DB_POOL_MAX = 0 if _LONG_LIVED else env_int("DB_POOL_MAX", 8)
 if DATABASE_URL:

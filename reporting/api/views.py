@@ -1,12 +1,12 @@
-"""The report API for managers: GET with the report's filters, answers {"rows": [...]} or 400 {"errors": ...}."""
+"""The report API for managers: GET with the report's filters, answers {"rows": [...]} or 400 {"errors": ...}.
+
+Each endpoint is one table of reporting.tables.REPORTS: its filters, its selector, and its columns (a row is the
+table's fields plus `key`; reporting.api.serializers documents them from the same columns)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -15,17 +15,14 @@ from rest_framework.views import APIView
 
 from campaigns.api.auth import ApiKeyAuthentication
 from campaigns.models import Lead
-from leadcrm.roles import is_manager
-from reporting import selectors
+from leadcrm.roles import IsManager
 from reporting.api import serializers as s
-from reporting.filters import ReportFilter, SlaFilter, SpeedFilter
+from reporting.filters import ReportFilter
+from reporting.tables import REPORTS, Table
 
 
-class IsManager(permissions.BasePermission):
+class ReportsForManagers(IsManager):
     message = "Reports are for sales managers."
-
-    def has_permission(self, request, view) -> bool:
-        return is_manager(request.user)
 
 
 def filter_parameters(filterset_class: type[ReportFilter]) -> list[OpenApiParameter]:
@@ -40,9 +37,9 @@ def filter_parameters(filterset_class: type[ReportFilter]) -> list[OpenApiParame
     return out
 
 
-def report_schema(filterset_class: type[ReportFilter], row: type, name: str, summary: str):
+def report_schema(slug: str, row: type, name: str, summary: str):
     return extend_schema(
-        summary=summary, tags=["reports"], parameters=filter_parameters(filterset_class),
+        summary=summary, tags=["reports"], parameters=filter_parameters(REPORTS[slug].filterset),
         responses={
             200: s.rows_of(row, name),
             400: OpenApiResponse(s.ReportErrorsSerializer, description="Unknown group_by, bad date or time zone, "
@@ -53,81 +50,87 @@ def report_schema(filterset_class: type[ReportFilter], row: type, name: str, sum
     )
 
 
+def api_rows(table: Table, rows: list[dict]) -> list[dict]:
+    """The rows as the API answers them: key and the table's fields, in its order (optional ones when present)."""
+    keys = s.api_fields(table)
+    return [{key: row[key] for key in keys if key in row} for row in rows]
+
+
 class ReportApi(APIView):
     """Validate the query string with the report's FilterSet, run its selector, answer {"rows": [...]}."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication, ApiKeyAuthentication]
-    permission_classes = [IsManager]
-    filterset_class: type[ReportFilter] = ReportFilter
-    selector: Callable[..., list[dict]]
+    permission_classes = [ReportsForManagers]
+    report: str  # a slug of reporting.tables.REPORTS
+    table: str = "main"
 
     def get(self, request: Request) -> Response:
-        filterset = self.filterset_class(request.query_params, queryset=Lead.objects.none())
+        report = REPORTS[self.report]
+        table = report.table_named(self.table)
+        filterset = report.filterset(request.query_params, queryset=Lead.objects.none())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return Response({"rows": type(self).selector(params=filterset.params())})
+        return Response({"rows": api_rows(table, table.selector(params=filterset.params()))})
 
 
 class SpeedToLeadReportApi(ReportApi):
-    filterset_class = SpeedFilter
-    selector = staticmethod(selectors.speed_to_lead_rows)
+    report = "speed-to-lead"
 
-    @report_schema(SpeedFilter, s.SpeedRowSerializer, "SpeedToLeadReport",
+    @report_schema(report, s.SpeedRowSerializer, "SpeedToLeadReport",
                    "Speed-to-lead (received -> first contact) per group, split into system and human delay")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class ConversionBySpeedReportApi(ReportApi):
-    selector = staticmethod(selectors.conversion_by_speed_rows)
+    report = "conversion-by-speed"
 
-    @report_schema(ReportFilter, s.ConversionRowSerializer, "ConversionBySpeedReport",
+    @report_schema(report, s.ConversionRowSerializer, "ConversionBySpeedReport",
                    "Won rate per response-speed bucket")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class SupplierReportApi(ReportApi):
-    selector = staticmethod(selectors.supplier_rows)
+    report = "suppliers"
 
-    @report_schema(ReportFilter, s.SourceRowSerializer, "SupplierReport",
+    @report_schema(report, s.SourceRowSerializer, "SupplierReport",
                    "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class CampaignReportApi(ReportApi):
-    selector = staticmethod(selectors.campaign_rows)
+    report = "campaigns"
 
-    @report_schema(ReportFilter, s.SourceRowSerializer, "CampaignReport",
+    @report_schema(report, s.SourceRowSerializer, "CampaignReport",
                    "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class RepReportApi(ReportApi):
-    selector = staticmethod(selectors.rep_rows)
+    report = "reps"
 
-    @report_schema(ReportFilter, s.RepRowSerializer, "RepReport",
+    @report_schema(report, s.RepRowSerializer, "RepReport",
                    "Reps: offers by outcome, acceptance rate, median response, conversions, load")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class RepFairnessReportApi(ReportApi):
-    selector = staticmethod(selectors.rep_fairness_rows)
+    report, table = "reps", "fairness"
 
-    @report_schema(ReportFilter, s.FairnessRowSerializer, "RepFairnessReport",
+    @report_schema(report, s.FairnessRowSerializer, "RepFairnessReport",
                    "Fairness: each rep's share of a rule's offers vs the share its strategy intends")
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
 class SlaReportApi(ReportApi):
-    filterset_class = SlaFilter
-    selector = staticmethod(selectors.sla_rows)
+    report = "sla"
 
-    @report_schema(SlaFilter, s.SlaRowSerializer, "SlaReport",
+    @report_schema(report, s.SlaRowSerializer, "SlaReport",
                    "SLA: expired offers and leads that waited longer than their rule allows, by rule or team")
     def get(self, request: Request) -> Response:
         return super().get(request)

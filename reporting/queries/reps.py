@@ -10,6 +10,9 @@ purpose).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
 from assignments.models import Assignment, Rep, RoutingRule
@@ -90,7 +93,7 @@ def rep_fairness_rows(*, params: ReportParams) -> list[dict]:
               .values("rule_id", "rep_id", username=F("rep__user__username"),
                       label=full_name_label("rep__user__"))
               .annotate(offers=Count("pk")))
-    by_rule: dict[int, dict[int, dict]] = {}
+    by_rule: dict[int, dict[int, Mapping[str, Any]]] = {}
     for item in counts:
         by_rule.setdefault(item["rule_id"], {})[item["rep_id"]] = item
     team_reps = set(Rep.objects.filter(teams=params.team).values_list("pk", flat=True)) if params.team else None
@@ -117,6 +120,6 @@ def rep_fairness_rows(*, params: ReportParams) -> list[dict]:
             out.append({
                 "rule": rule.name, "rule_id": rule.pk, "strategy": rule.strategy, "key": username, "label": label,
                 "offers": offered.get(rep_id, {}).get("offers", 0), "share_pct": share, "intended_pct": intended,
-                "difference_pct": None if intended is None else round(share - intended, 2),
+                "difference_pct": None if intended is None or share is None else round(share - intended, 2),
             })
     return out

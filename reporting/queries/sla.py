@@ -118,7 +118,7 @@ def sla_rows(*, params: ReportParams) -> list[dict]:
     expired = _expired_by(params=params, group="rule")
     out = []
     for rule_id in sorted(set(offered) | set(unoffered) | set(expired), key=_rule_order(rules)):
-        rule = rules.get(rule_id)
+        rule = rules.get(rule_id) if isinstance(rule_id, int) else None  # None and str keys are no-rule buckets
         label = rule.name if rule else (rule_id if isinstance(rule_id, str) else NO_RULE)
         row = _blank(str(rule_id) if rule else label, label)
         row.update(max_wait_seconds=rule.max_wait_seconds if rule else None,

@@ -61,10 +61,10 @@ def _source_rows(*, params: ReportParams, by: str) -> list[dict]:
         if item["outcome_"] == IntakeAttempt.Outcome.REJECTED:
             reason = item["reason_"] or "unspecified"
             row["rejected_by_reason"][reason] = row["rejected_by_reason"].get(reason, 0) + item["n"]
-    for item in lead_stats:
-        row = row_for(item["key"], item["label"])
-        row.update(leads=item["leads"], contacted=item["contacted"], won=item["won"], cost=item["cost"],
-                   revenue=item["revenue"])
+    for stat in lead_stats:
+        row = row_for(stat["key"], stat["label"])
+        row.update(leads=stat["leads"], contacted=stat["contacted"], won=stat["won"], cost=stat["cost"],
+                   revenue=stat["revenue"])
     out = []
     for key in sorted(rows):
         row = rows[key]

@@ -12,7 +12,13 @@ from campaigns.models import Campaign, Lead, Supplier
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, clock_for, leads_in_scope
 from reporting.queries.sql import (
-    Clock, Epoch, LocalEpoch, LocalHour, LocalWeekday, business_epoch_sql, seconds_between,
+    Clock,
+    Epoch,
+    LocalEpoch,
+    LocalHour,
+    LocalWeekday,
+    business_epoch_sql,
+    seconds_between,
 )
 
 SPEED_GROUPS = ("campaign", "supplier", "rep", "team", "hour", "weekday")
@@ -67,9 +73,10 @@ def group_key(group_by: str, clock: Clock):
     raise ValueError(f"unknown group_by {group_by!r}")
 
 
-def group_names(group_by: str, ids: list) -> dict:
+def group_names(group_by: str, ids: list[int | None]) -> dict[int | None, tuple[str, str]]:
     """id -> (key, label) for the groups found; NULL ids are leads with no owner / team."""
     found = [i for i in ids if i is not None]
+    names: dict[int | None, tuple[str, str]]
     if group_by == "campaign":
         names = {pk: (slug, name) for pk, slug, name in
                  Campaign.objects.filter(pk__in=found).values_list("pk", "slug", "name")}
@@ -188,9 +195,8 @@ def conversion_by_speed_rows(*, params: ReportParams) -> list[dict]:
     """Leads and won rate per response-speed bucket, every bucket listed; empty range: []."""
     leads = leads_in_scope(params=params)
     clock = clock_for(params=params, leads=leads)
-    between = {"clock": clock, "business_hours": params.business_hours}
     source = leads.annotate(
-        speed=seconds_between("received_at", "first_contact_at", **between),
+        speed=seconds_between("received_at", "first_contact_at", clock=clock, business_hours=params.business_hours),
         won=Case(When(outcome="won", then=Value(1)), default=Value(0), output_field=IntegerField()),
     )
     # The bucket in grouped_stats' derived layer reads the speed computed once per row, with no sub-select.

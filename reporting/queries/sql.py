@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from django.db import NotSupportedError
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, Expression, FloatField, Func, IntegerField
+from django.db.models.sql.compiler import SQLCompiler
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -22,7 +25,9 @@ BUSINESS_START = 9 * 3600
 BUSINESS_END = 17 * 3600
 
 
-def _unsupported(self, compiler, connection, **extra):
+def _unsupported(self: Func, compiler: SQLCompiler, connection: BaseDatabaseWrapper, function: str | None = None,
+                 template: str | None = None, arg_joiner: str | None = None, **extra_context: Any) -> NoReturn:
+    """Func.as_sql of the expressions below, which have SQL for SQLite and PostgreSQL only."""
     raise NotSupportedError(f"{type(self).__name__} supports SQLite and PostgreSQL, not {connection.vendor}.")
 
 
@@ -53,10 +58,13 @@ def offset_changes(tz: str, start: dt.date, end: dt.date) -> tuple[tuple[int, ..
     step = dt.timedelta(hours=6)  # zones change offset at most a few times a year, never twice in 6 hours
 
     def offset(epoch: int) -> int:
-        return int(dt.datetime.fromtimestamp(epoch, dt.timezone.utc).astimezone(zone).utcoffset().total_seconds())
+        delta = dt.datetime.fromtimestamp(epoch, dt.UTC).astimezone(zone).utcoffset()
+        if delta is None:  # never: an aware datetime has an offset
+            raise ValueError(f"{tz} gives no UTC offset at {epoch}")
+        return int(delta.total_seconds())
 
-    at = int(dt.datetime.combine(start, dt.time(), dt.timezone.utc).timestamp())
-    stop = int(dt.datetime.combine(end, dt.time(), dt.timezone.utc).timestamp())
+    at = int(dt.datetime.combine(start, dt.time(), dt.UTC).timestamp())
+    stop = int(dt.datetime.combine(end, dt.time(), dt.UTC).timestamp())
     epochs, offsets = [], [offset(at)]
     while at < stop:
         nxt = at + int(step.total_seconds())
@@ -212,8 +220,11 @@ class BusinessEpoch(_LocalFunc):
 
 
 def seconds_between(start, end, *, clock: Clock | None = None, business_hours: bool = False) -> Expression:
-    """end - start in seconds (float, NULL if either is NULL); business time only when business_hours."""
+    """end - start in seconds (float, NULL if either is NULL); business time only when business_hours, which needs
+    the clock (business hours are local)."""
     if business_hours:
+        if clock is None:
+            raise ValueError("business_hours needs a clock")
         return BusinessEpoch(end, clock=clock) - BusinessEpoch(start, clock=clock)
     return Epoch(end) - Epoch(start)
 

@@ -102,7 +102,7 @@ def grouped_stats(*, source: QuerySet, groups: list[str], stats: list[Stat],
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(sql, params)
         names = [col[0] for col in cursor.description]
-        found = [dict(zip(names, row)) for row in cursor.fetchall()]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]  # a name per column
     return [row for row in found if row["rows"]]
 
 

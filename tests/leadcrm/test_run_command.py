@@ -1,5 +1,6 @@
 """`manage.py run` (what `make run` calls): serves the demo, runs the task cluster, stops both on Ctrl-C."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -53,10 +54,8 @@ def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
         kids = children_of(proc.pid)
         proc.send_signal(signal.SIGINT)
         for kid in kids:  # a terminal's Ctrl-C reaches the whole process group
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(kid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
         try:
             output, _ = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
@@ -67,3 +66,62 @@ def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
     for kid in kids:
         with pytest.raises(ProcessLookupError):
             os.kill(kid, 0)
+
+
+def test_run_tells_each_child_its_process_role(monkeypatch):
+    """The settings of a child read LEADCRM_PROCESS_ROLE; `run` sets it: web, tasks per cluster, clock; and again
+    when it restarts a child."""
+    import io
+
+    from leadcrm.management.commands import run
+
+    started = []
+
+    class Process:
+        returncode = 0
+
+        def __init__(self, argv, **kwargs):
+            started.append((argv, kwargs))
+
+        def poll(self):
+            return None
+
+        def send_signal(self, signum):
+            pass
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(run.subprocess, "Popen", Process)
+    monkeypatch.setattr(run, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(run.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(run.Command, "_supervise", lambda self, children: 0)
+    monkeypatch.setenv("LEADCRM_PROCESS_ROLE", "web")
+    with pytest.raises(SystemExit) as stopped:
+        run.Command(stdout=io.StringIO()).handle(host="127.0.0.1", port=8000, no_seed=True, web_only=False,
+                                                 web_workers=1, clusters=2)
+    assert stopped.value.code == 0
+    assert [(argv[-1] if "manage.py" in argv else "uvicorn", kwargs["env"]["LEADCRM_PROCESS_ROLE"])
+            for argv, kwargs in started] == [("uvicorn", "web"), ("qcluster", "tasks"), ("qcluster", "tasks"),
+                                             ("floor_clock", "clock")]
+    assert all(kwargs["env"]["PATH"] == os.environ["PATH"] for _, kwargs in started)  # the rest is inherited
+
+    class Stopped(Process):
+        returncode = 1
+
+        def __init__(self):
+            pass
+
+        def poll(self):
+            return 1
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.undo()
+    monkeypatch.setattr(run.subprocess, "Popen", Process)
+    monkeypatch.setattr(run.time, "sleep", interrupt)
+    started.clear()
+    clock = run.Child(name="clock", argv=[sys.executable, "manage.py", "floor_clock"], role="clock", process=Stopped())
+    assert run.Command(stdout=io.StringIO(), stderr=io.StringIO())._supervise([clock]) == 0
+    assert [kwargs["env"]["LEADCRM_PROCESS_ROLE"] for _, kwargs in started] == ["clock"]  # restarted as the clock

@@ -18,10 +18,18 @@ PROBE = (
 )
 
 
-def settings_with(env: dict[str, str], *, command: str = "") -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "Q_BROKER"}}
+# The role `manage.py run` gives the child running each command (leadcrm/management/commands/run.py).
+ROLE_OF_COMMAND = {"qcluster": "tasks", "floor_clock": "clock"}
+
+
+def settings_with(env: dict[str, str], *, command: str = "", argv: tuple[str, ...] = ()) -> dict:
+    """The settings of a fresh process with this environment; command: as `run` starts it (its role set)."""
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DATABASE_URL", "REDIS_URL", "Q_BROKER", "LEADCRM_PROCESS_ROLE"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
-    out = subprocess.run([sys.executable, "-c", PROBE, *([command] if command else [])], env=clean, cwd=settings.BASE_DIR,
+    if command:
+        clean["LEADCRM_PROCESS_ROLE"] = ROLE_OF_COMMAND[command]
+    out = subprocess.run([sys.executable, "-c", PROBE, *argv], env=clean, cwd=settings.BASE_DIR,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -60,6 +68,24 @@ def test_only_the_task_cluster_and_floor_clock_keep_their_connection(tmp_path, d
     assert settings_with(env, command="floor_clock")["conn_max_age"] == 60
 
 
+def test_the_process_role_comes_from_the_environment_not_the_command_line(tmp_path):
+    sqlite = {"SQLITE_PATH": str(tmp_path / "x.sqlite3")}
+    postgres = {"DATABASE_URL": "postgres://someone@db.example:5433/leadcrm"}
+    for role, keeps in (("web", False), ("tasks", True), ("clock", True)):
+        assert settings_with({**sqlite, "LEADCRM_PROCESS_ROLE": role})["conn_max_age"] == (60 if keeps else 0)
+        assert ("pool" in settings_with({**postgres, "LEADCRM_PROCESS_ROLE": role})["options"]) is not keeps
+    assert settings_with({**sqlite, "LEADCRM_PROCESS_ROLE": "clock", "DB_CONN_MAX_AGE": "5"})["conn_max_age"] == 5
+    # The command line no longer decides: a process named like a cluster without the variable is a web process.
+    assert settings_with(sqlite, argv=("qcluster",))["conn_max_age"] == 0
+    assert settings_with(sqlite, argv=("floor_clock",))["conn_max_age"] == 0
+
+
+def test_an_unknown_process_role_stops_the_settings(tmp_path):
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3"), "LEADCRM_PROCESS_ROLE": "cluster"})
+    assert "LEADCRM_PROCESS_ROLE must be one of web, tasks, clock, got 'cluster'" in failed.value.stderr
+
+
 def test_web_processes_borrow_postgresql_connections_from_a_bounded_pool(tmp_path):
     postgres = {"DATABASE_URL": "postgres://someone@db.example:5433/leadcrm"}
     assert settings_with(postgres)["options"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 5}
@@ -78,7 +104,8 @@ def test_embedded_sqlite_connection_really_uses_wal(tmp_path):
     """The pragmas run on a real file database, not only in the settings dict."""
     script = ("import django; django.setup(); from django.db import connection;"
               "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])")
-    env = {**os.environ, "SQLITE_PATH": str(tmp_path / "wal.sqlite3"), "DJANGO_SETTINGS_MODULE": "leadcrm.settings.local"}
+    env = {**os.environ, "SQLITE_PATH": str(tmp_path / "wal.sqlite3"),
+           "DJANGO_SETTINGS_MODULE": "leadcrm.settings.local"}
     env.pop("DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
                          capture_output=True, text=True, check=True)

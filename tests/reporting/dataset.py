@@ -22,11 +22,19 @@ from assignments.models import Assignment
 from assignments.services import assignment_seen
 from campaigns.models import Lead
 from tests.factories import (
-    AssignmentFactory, CampaignFactory, IntakeAttemptFactory, LeadFactory, RepFactory, RoutingRuleFactory,
-    RuleConditionFactory, SupplierFactory, TeamFactory, UserFactory,
+    AssignmentFactory,
+    CampaignFactory,
+    IntakeAttemptFactory,
+    LeadFactory,
+    RepFactory,
+    RoutingRuleFactory,
+    RuleConditionFactory,
+    SupplierFactory,
+    TeamFactory,
+    UserFactory,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 RANGE = {"since": "2026-03-01", "until": "2026-03-31"}
 
 

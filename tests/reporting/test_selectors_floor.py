@@ -8,7 +8,12 @@ from django.utils.timezone import now
 
 from reporting.queries.scope import ReportParams
 from reporting.selectors import (
-    campaign_rows, rep_fairness_rows, rep_rows, report_headlines, sla_rows, supplier_rows,
+    campaign_rows,
+    rep_fairness_rows,
+    rep_rows,
+    report_headlines,
+    sla_rows,
+    supplier_rows,
 )
 from tests.factories import CampaignFactory, LeadFactory, RoutingRuleFactory, RuleConditionFactory
 from tests.reporting.dataset import at

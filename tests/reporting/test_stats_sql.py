@@ -85,7 +85,7 @@ def test_percentile_cont_aggregate_is_postgresql_only():
 
 def test_offset_changes_follow_daylight_saving():
     epochs, offsets = offset_changes("America/New_York", dt.date(2026, 1, 1), dt.date(2027, 1, 1))
-    assert [dt.datetime.fromtimestamp(e, dt.timezone.utc).isoformat() for e in epochs] == [
+    assert [dt.datetime.fromtimestamp(e, dt.UTC).isoformat() for e in epochs] == [
         "2026-03-08T07:00:00+00:00", "2026-11-01T06:00:00+00:00"]
     assert offsets == (-18000, -14400, -18000)
     assert offset_changes("Asia/Kolkata", dt.date(2026, 1, 1), dt.date(2027, 1, 1)) == ((), (19800,))

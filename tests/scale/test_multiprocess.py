@@ -61,10 +61,11 @@ def site(tmp_path: Path, name: str, **env_extra: str) -> Iterator[Site]:
             processes.append(spawn([sys.executable, "-m", "uvicorn", "leadcrm.asgi:application", "--host",
                                     "127.0.0.1", "--port", str(port), "--ws", "websockets", "--lifespan", "auto",
                                     "--no-access-log"], env, tmp_path / f"web-{n}.log"))
-        clusters = [spawn([sys.executable, "manage.py", "qcluster"], env, tmp_path / f"tasks-{n}.log")
-                    for n in (1, 2)]
+        clusters = [spawn([sys.executable, "manage.py", "qcluster"], {**env, "LEADCRM_PROCESS_ROLE": "tasks"},
+                          tmp_path / f"tasks-{n}.log") for n in (1, 2)]
         processes += clusters
-        processes.append(spawn([sys.executable, "manage.py", "floor_clock"], env, tmp_path / "clock.log"))
+        processes.append(spawn([sys.executable, "manage.py", "floor_clock"], {**env, "LEADCRM_PROCESS_ROLE": "clock"},
+                               tmp_path / "clock.log"))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url in urls:
             wait_for(f"{url}/healthz", 60)

@@ -21,6 +21,11 @@ class Command(BaseCommand):
             "offer waiting leads (so timed relaxations apply). The per-minute django-q2 schedule is the backstop.")
 
     def handle(self, *args, **options):
+        if settings.PROCESS_ROLE != "clock":
+            # Settings are read before a command runs, so only the environment can say what this process is.
+            self.stderr.write("LEADCRM_PROCESS_ROLE is not 'clock', so this floor clock is set up like a web "
+                              "process and does not keep its database connection between ticks. Start it as "
+                              "`LEADCRM_PROCESS_ROLE=clock manage.py floor_clock` (`manage.py run` does).")
         stopping = []
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stopping.append(True))

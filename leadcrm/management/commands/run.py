@@ -18,6 +18,9 @@ from leadcrm.demo import demo_seed
 
 STOP_GRACE_SECONDS = 10
 MAX_RESTARTS = 5  # per minute, per child
+# Tells each child's settings which process it is (leadcrm/settings/base.py: the cluster and the clock keep their
+# database connection, web processes borrow from a pool).
+ROLE_VARIABLE = "LEADCRM_PROCESS_ROLE"
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Child:
 
     name: str
     argv: list[str]
+    role: str
     process: subprocess.Popen
     restarts: list[float] = field(default_factory=list)
 
@@ -38,11 +42,16 @@ class Child:
         return True
 
 
-def _start(argv: list[str]) -> subprocess.Popen:
+def child_env(role: str) -> dict[str, str]:
+    """The environment of a child: ours, with its process role (web, tasks or clock)."""
+    return {**os.environ, ROLE_VARIABLE: role}
+
+
+def _start(argv: list[str], role: str) -> subprocess.Popen:
     # Each child leads its own process group: a terminal's Ctrl-C reaches only `run`, which then signals each child
     # exactly once (a django-q2 cluster hit by a second signal while stopping can hang for good), and a child that
     # does not stop in time is killed with everything under it.
-    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0)
+    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0, env=child_env(role))
 
 
 def _interrupt(signum, frame):
@@ -50,7 +59,8 @@ def _interrupt(signum, frame):
 
 
 class Command(BaseCommand):
-    help = "Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, as child processes."
+    help = ("Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, "
+            "as child processes.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -73,19 +83,19 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         demo = None if no_seed else demo_seed()
         self._banner(host, port, demo)
-        children = [self._spawn("web", [sys.executable, "-m", "uvicorn", "leadcrm.asgi:application",
-                                         "--host", host, "--port", str(port), "--ws", "websockets",
-                                         "--lifespan", "auto", "--no-access-log", "--ws-max-size", "65536",
-                                         "--workers", str(web_workers)])]
+        children = [self._spawn("web", "web", [sys.executable, "-m", "uvicorn", "leadcrm.asgi:application",
+                                                "--host", host, "--port", str(port), "--ws", "websockets",
+                                                "--lifespan", "auto", "--no-access-log", "--ws-max-size", "65536",
+                                                "--workers", str(web_workers)])]
         if not web_only:
-            children += [self._spawn(f"tasks-{n + 1}", [sys.executable, "manage.py", "qcluster"])
+            children += [self._spawn(f"tasks-{n + 1}", "tasks", [sys.executable, "manage.py", "qcluster"])
                          for n in range(clusters)]
-            children.append(self._spawn("clock", [sys.executable, "manage.py", "floor_clock"]))
+            children.append(self._spawn("clock", "clock", [sys.executable, "manage.py", "floor_clock"]))
         code = self._supervise(children)
         sys.exit(code)
 
-    def _spawn(self, name: str, argv: list[str]) -> Child:
-        return Child(name=name, argv=argv, process=_start(argv))
+    def _spawn(self, name: str, role: str, argv: list[str]) -> Child:
+        return Child(name=name, argv=argv, role=role, process=_start(argv, role))
 
     def _supervise(self, children: list[Child]) -> int:
         """Restart a child that dies (at most MAX_RESTARTS a minute) until Ctrl-C, then stop them all."""
@@ -102,7 +112,7 @@ class Command(BaseCommand):
                         raise StopIteration
                     self.stderr.write(f"The {child.name} process stopped (exit {child.process.returncode}); "
                                       "restarting it.")
-                    child.process = _start(child.argv)
+                    child.process = _start(child.argv, child.role)
                 time.sleep(0.5)
         except (KeyboardInterrupt, StopIteration):
             pass
@@ -135,7 +145,7 @@ class Command(BaseCommand):
             f"  API docs       {base}/api/docs/",
         ]
         if demo is not None:
-            lines += ["", "Demo logins (password for all: {0})".format(demo.manager["password"]),
+            lines += ["", f"Demo logins (password for all: {demo.manager['password']})",
                       f"  manager        {demo.manager['username']}  (staff: admin, /live/, /reports/)",
                       "  reps           " + ", ".join(rep["username"] for rep in demo.reps)]
             supplier = demo.suppliers[0]

@@ -19,7 +19,7 @@ def test_speed_to_lead_contract(manager_api, floor):
     assert response.status_code == 200
     body = response.json()
     assert list(body) == ["rows"]
-    assert all(CONTRACT_KEYS <= set(row) for row in body["rows"])
+    assert all(set(row) >= CONTRACT_KEYS for row in body["rows"])
     assert body["rows"] == SPEED_BY_CAMPAIGN
 
 
@@ -150,4 +150,4 @@ def test_documented_in_the_schema(client, db):
     group_by = next(p for p in speed["parameters"] if p["name"] == "group_by")
     assert group_by["schema"]["enum"] == ["campaign", "hour", "rep", "supplier", "team", "weekday"]
     row = spec["components"]["schemas"]["SpeedRow"]["properties"]
-    assert CONTRACT_KEYS <= set(row)
+    assert set(row) >= CONTRACT_KEYS
