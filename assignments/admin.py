@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch
 from django.utils.safestring import SafeString
 
-from assignments import admin_history  # noqa: F401  (registers the offer/contact/outbox history)
-from assignments import admin_leads  # noqa: F401  (registers the lead, with its offers and routing actions)
-from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
-from assignments.admin_inlines import (
-    DayOffInline, RepLanguageInline, RepSkillInline, RepTerritoryInline, RuleConditionInline, RuleRelaxationInline,
-    ScoringConditionInline, WorkingHoursInline,
+from assignments import (
+    admin_history,  # noqa: F401  (registers the offer/contact/outbox history)
+    admin_leads,  # noqa: F401  (registers the lead, with its offers and routing actions)
 )
+from assignments.admin_inlines import (
+    DayOffInline,
+    RepLanguageInline,
+    RepSkillInline,
+    RepTerritoryInline,
+    RuleConditionInline,
+    RuleRelaxationInline,
+    ScoringConditionInline,
+    WorkingHoursInline,
+)
+from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
 from assignments.forms import RepAdminForm, RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
 from assignments.models import (
-    DayOff, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, RuleCondition,
-    RuleRelaxation, ScoringCondition, ScoringRule, Skill, Team, WorkingHours,
+    DayOff,
+    Rep,
+    RepLanguage,
+    RepSkill,
+    RepTerritory,
+    RoutingRule,
+    RuleCondition,
+    RuleRelaxation,
+    ScoringCondition,
+    ScoringRule,
+    Skill,
+    Team,
+    WorkingHours,
 )
 from assignments.routing import describe_condition, describe_rule
 from assignments.selectors import condition_from_model, rule_spec_from_model
 from assignments.services import rep_status_set
 from campaigns.admin_common import EMPTY, badge, joined, seconds_humanised
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
+
 REP_RELATED = ("rep__user",)
+
+
+class RepCount(TypedDict):
+    """What the skill and team admins' get_queryset adds to each row."""
+
+    _reps: int
 
 
 @admin.register(Skill)
@@ -38,7 +68,7 @@ class SkillAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_reps=Count("rep_skills", distinct=True))
 
     @admin.display(description="reps", ordering="_reps")
-    def rep_count(self, obj: Skill) -> int:
+    def rep_count(self, obj: WithAnnotations[Skill, RepCount]) -> int:
         return obj._reps
 
 
@@ -53,7 +83,7 @@ class TeamAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_reps=Count("reps", distinct=True))
 
     @admin.display(description="reps", ordering="_reps")
-    def rep_count(self, obj: Team) -> int:
+    def rep_count(self, obj: WithAnnotations[Team, RepCount]) -> int:
         return obj._reps
 
 
@@ -140,9 +170,9 @@ class RepAdmin(admin.ModelAdmin):
 class RepPartAdmin(admin.ModelAdmin):
     """One kind of rep attribute across every rep."""
 
-    autocomplete_fields = ("rep",)
-    list_select_related = REP_RELATED
-    search_fields = ("rep__user__username", "rep__user__first_name", "rep__user__last_name")
+    autocomplete_fields: ClassVar[tuple[str, ...]] = ("rep",)
+    list_select_related: ClassVar[tuple[str, ...]] = REP_RELATED
+    search_fields: ClassVar[tuple[str, ...]] = ("rep__user__username", "rep__user__first_name", "rep__user__last_name")
     list_per_page = 100
 
 
@@ -221,7 +251,7 @@ class ConditionAdmin(admin.ModelAdmin):
     search_fields = ("rule__name", "field", "value")
     autocomplete_fields = ("rule",)
     list_select_related = ("rule",)
-    ordering = ("rule__name", "id")
+    ordering: ClassVar[tuple[str, ...]] = ("rule__name", "id")
     list_per_page = 100
 
     @admin.display(description="in words")

@@ -10,8 +10,16 @@ from django.utils.safestring import SafeString
 
 from assignments.forms import RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
 from assignments.models import (
-    Assignment, ContactAttempt, DayOff, RepLanguage, RepSkill, RepTerritory, RuleCondition, RuleRelaxation,
-    ScoringCondition, WorkingHours,
+    Assignment,
+    ContactAttempt,
+    DayOff,
+    RepLanguage,
+    RepSkill,
+    RepTerritory,
+    RuleCondition,
+    RuleRelaxation,
+    ScoringCondition,
+    WorkingHours,
 )
 from assignments.routing.facts import Decision
 from campaigns.admin_common import EMPTY, badge, json_pre, json_pretty, seconds_humanised

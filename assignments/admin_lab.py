@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -13,15 +17,36 @@ from django.utils.timezone import now
 
 from assignments.lab import services
 from assignments.lab.forms import (
-    DraftConditionForm, ExperimentEndForm, ExperimentForm, ReplayForm, RulesetAddForm, VariantFormSet,
+    DraftConditionForm,
+    ExperimentEndForm,
+    ExperimentForm,
+    ReplayForm,
+    RulesetAddForm,
+    VariantFormSet,
 )
 from assignments.models import (
-    DraftCondition, DraftRelaxation, DraftRule, Experiment, ExperimentVariant, ReplayRun, RepProfile, RoutingSnapshot,
+    DraftCondition,
+    DraftRelaxation,
+    DraftRule,
+    Experiment,
+    ExperimentVariant,
+    ReplayRun,
+    RepProfile,
+    RoutingSnapshot,
     Ruleset,
 )
 from assignments.routing import describe_condition, describe_rule
 from assignments.selectors import condition_from_model, rule_spec_from_model
 from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, joined, json_pre
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
+
+
+class RuleCount(TypedDict):
+    """What RulesetAdmin.get_queryset adds to each ruleset."""
+
+    _rules: int
 
 
 def _log_live_change(modeladmin, request, change: services.LiveChange, why: str) -> None:
@@ -103,10 +128,11 @@ class RulesetAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_rules=Count("rules", distinct=True))
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request: HttpRequest, obj: Ruleset | None = None, change: bool = False,
+                 **kwargs: Any) -> type[ModelForm[Any]]:
         if obj is None:
             kwargs["form"] = RulesetAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -134,7 +160,7 @@ class RulesetAdmin(admin.ModelAdmin):
         return badge(value="pending" if obj.kind == Ruleset.Kind.DRAFT else "revoked", label=obj.get_kind_display())
 
     @admin.display(description="rules", ordering="_rules")
-    def rule_count(self, obj: Ruleset) -> int:
+    def rule_count(self, obj: WithAnnotations[Ruleset, RuleCount]) -> int:
         return obj._rules
 
     @admin.display(description="replays")
@@ -205,7 +231,7 @@ class RulesetAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("lab-replay", args=[run.pk]))
         context = {**self.admin_site.each_context(request), "title": f"Replay '{ruleset}'", "form": form,
                    "ruleset": ruleset, "opts": self.model._meta, "action": "replay_draft",
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "object_pk": ruleset.pk,
+                   "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "object_pk": ruleset.pk,
                    "submit_label": "Start the replay"}
         return TemplateResponse(request, "assignments/lab/admin_replay_form.html", context)
 
@@ -421,7 +447,7 @@ class ExperimentAdmin(admin.ModelAdmin):
             return None
         context = {**self.admin_site.each_context(request), "title": f"End experiment '{experiment}'",
                    "form": form, "experiment": experiment, "opts": self.model._meta, "action": "end_and_promote",
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "object_pk": experiment.pk,
+                   "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "object_pk": experiment.pk,
                    "submit_label": "End and promote"}
         return TemplateResponse(request, "assignments/lab/admin_experiment_end.html", context)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.conf import settings
 
@@ -24,8 +24,11 @@ def config_cached(*, key: str, load: Callable[[], T], stale: Callable[[T], bool]
         return load()
     now = time.monotonic()
     hit = _entries.get(key)
-    if hit is not None and hit[0] > now and not (stale and stale(hit[1])):
-        return hit[1]  # type: ignore[return-value]
+    if hit is not None and hit[0] > now:
+        # One memo holds values of many types; a key is only ever filled by the same `load`, so its value is a T.
+        cached = cast(T, hit[1])
+        if not (stale and stale(cached)):
+            return cached
     value = load()
     _entries[key] = (now + ttl, value)
     return value

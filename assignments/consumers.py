@@ -19,7 +19,11 @@ from django.utils.timezone import now as tz_now
 
 from assignments import events, services
 from assignments.messages import (
-    AssignmentMessage, FloorSnapshotMessage, OutboxLayerMessage, ServerMessage, SyncDoneMessage,
+    AssignmentMessage,
+    FloorSnapshotMessage,
+    OutboxLayerMessage,
+    ServerMessage,
+    SyncDoneMessage,
 )
 from assignments.relay import relay_ensure_started
 from assignments.selectors import open_assignments_for_rep
@@ -146,10 +150,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             if self.rep_id is not None and time.monotonic() - self.last_touch >= TOUCH_EVERY_SECONDS:
                 self.last_touch = time.monotonic()
                 await _presence("touch", self.rep_id)
-        elif kind == "snapshot" and self.group == events.FLOOR_GROUP:
-            if time.monotonic() - self.last_snapshot >= SNAPSHOT_EVERY_SECONDS:
-                self.last_snapshot = time.monotonic()
-                await self.send_json(await _floor_snapshot())
+        elif (kind == "snapshot" and self.group == events.FLOOR_GROUP
+              and time.monotonic() - self.last_snapshot >= SNAPSHOT_EVERY_SECONDS):
+            self.last_snapshot = time.monotonic()
+            await self.send_json(await _floor_snapshot())
 
     async def outbox_message(self, event: OutboxLayerMessage) -> None:
         """Forward one outbox message to the browser, once per outbox id."""

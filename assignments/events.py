@@ -15,8 +15,18 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from assignments.messages import (
-    AssignmentMessage, AssignmentMessageType, AssignmentPayload, FloorSnapshotMessage, FloorUpdatedMessage,
-    OutboxLayerMessage, RepPayload, ServerMessage, SyncDoneMessage, WaitingLead,
+    AssignmentMessage,
+    AssignmentMessageType,
+    AssignmentPayload,
+    AssignmentStatus,
+    FloorSnapshotMessage,
+    FloorUpdatedMessage,
+    LeadStatus,
+    OutboxLayerMessage,
+    RepPayload,
+    ServerMessage,
+    SyncDoneMessage,
+    WaitingLead,
 )
 from assignments.models import Assignment, OutboxEvent
 from leadcrm.after_commit import after_commit
@@ -40,7 +50,8 @@ def rep_group(rep_id: int) -> str:
 
 def relay_enabled() -> bool:
     """True when pushes must go through the web process's relay (the channel layer is in-memory)."""
-    return settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]  # inferred from the settings' literals, not as str
+    return isinstance(backend, str) and backend.endswith("InMemoryChannelLayer")
 
 
 def assignment_payload(assignment: Assignment) -> AssignmentPayload:
@@ -48,15 +59,16 @@ def assignment_payload(assignment: Assignment) -> AssignmentPayload:
     lead = assignment.lead
     return {
         "id": assignment.pk,
-        "status": assignment.status,
+        # A CharField with choices is a str to django-stubs; its values are the Literal's (test_messages checks).
+        "status": cast(AssignmentStatus, assignment.status),
         "offered_at": assignment.offered_at.isoformat(),
         "expires_at": assignment.expires_at.isoformat(),
         "responded_at": assignment.responded_at.isoformat() if assignment.responded_at else None,
         "rep": {"id": assignment.rep_id, "username": assignment.rep.user.username},
         "lead": {
-            "id": lead.pk, "status": lead.status, "name": lead.full_name, "campaign": lead.campaign.slug,
-            "campaign_name": lead.campaign.name, "language": lead.language, "country": lead.country,
-            "region": lead.region, "postal_code": lead.postal_code, "skill": lead.skill,
+            "id": lead.pk, "status": cast(LeadStatus, lead.status), "name": lead.full_name,
+            "campaign": lead.campaign.slug, "campaign_name": lead.campaign.name, "language": lead.language,
+            "country": lead.country, "region": lead.region, "postal_code": lead.postal_code, "skill": lead.skill,
             "received_at": lead.received_at.isoformat(),
         },
     }

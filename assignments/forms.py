@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -12,11 +14,15 @@ from campaigns.services.iso639 import ISO_639_1
 from campaigns.services.normalise import ISO_3166_ALPHA2
 
 
-class ConditionFormMixin:
-    """Refuses a condition the engine could not evaluate (unknown field, non-numeric bound, empty value)."""
+class ConditionFormMixin(forms.BaseForm):
+    """Refuses a condition the engine could not evaluate (unknown field, non-numeric bound, empty value).
 
-    def clean(self):
-        cleaned = super().clean()
+    Mixed in before forms.ModelForm (which it precedes in the MRO); based on BaseForm for clean() and add_error().
+    """
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what BaseForm.clean() returns (typed `dict | None` by django-stubs)
         field, op = cleaned.get("field"), cleaned.get("op")
         if field and op:
             cleaned["field"] = field = field.strip()

@@ -379,6 +379,13 @@ class OutboxEvent(models.Model):
 
 # The routing lab's tables live in their own module to keep this one small.
 from assignments.models_lab import (  # noqa: E402,F401
-    DraftCondition, DraftRelaxation, DraftRule, Experiment, ExperimentVariant, ReplayRun, RepProfile, RoutingSnapshot,
+    DraftCondition,
+    DraftRelaxation,
+    DraftRule,
+    Experiment,
+    ExperimentVariant,
+    ReplayRun,
+    RepProfile,
+    RoutingSnapshot,
     Ruleset,
 )

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 from assignments.models import ConditionBase, RelaxationBase, RoutingRule, RuleSettings, Team
-from assignments.routing.facts import ACTIONS, RELAX_DROPS, STRATEGIES
+from assignments.routing.facts import ACTIONS, STRATEGIES
 from campaigns.models import Lead
 
 # Field of a snapshot rep row, by position (rows are lists to keep 100,000 snapshots small).

@@ -9,6 +9,7 @@ errors. Started by the ASGI lifespan, or by the first websocket when the server 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -63,10 +64,8 @@ class OutboxRelay:
         """Cancel the loop and close its database connection."""
         if self.task is not None and not self.task.done():
             self.task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-            except asyncio.CancelledError:
-                pass
         try:
             await self._db(_close_connection)
         finally:
@@ -108,6 +107,8 @@ class OutboxRelay:
 
     async def poll_once(self) -> bool:
         """Push every new row (and late rows filling earlier gaps); True when a whole batch came back."""
+        if self.last_id is None:
+            raise RuntimeError("outbox relay: polled before its starting row id is known")
         rows: list[tuple[int, str, ServerMessage]] = await self._db(
             outbox_rows, after_id=self.last_id, also_ids=tuple(self.missing), limit=BATCH)
         now = time.monotonic()

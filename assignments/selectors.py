@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db.models import QuerySet
 
 from assignments.config_cache import config_cached
 from assignments.models import (
-    Assignment, ConditionBase, DayOff, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, ScoringRule,
+    Assignment,
+    ConditionBase,
+    DayOff,
+    DraftRule,
+    Rep,
+    RepLanguage,
+    RepSkill,
+    RepTerritory,
+    RoutingRule,
+    ScoringRule,
     WorkingHours,
 )
 from assignments.routing import Decision, decide
 from assignments.routing.facts import (
-    Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow,
+    Condition,
+    LeadFacts,
+    Relaxation,
+    RepFacts,
+    RuleSpec,
+    Territory,
+    WorkingWindow,
 )
 from assignments.routing.facts import ScoringRule as EngineScoringRule
 from campaigns.models import Lead
@@ -27,8 +42,8 @@ def condition_from_model(c: ConditionBase) -> Condition:
     return Condition(field=c.field, op=c.op, value=c.value)
 
 
-def rule_spec_from_model(rule: RoutingRule) -> RuleSpec:
-    """The engine's RuleSpec for a rule row; prefetch conditions, relaxations and teams to avoid queries."""
+def rule_spec_from_model(rule: RoutingRule | DraftRule) -> RuleSpec:
+    """The engine's RuleSpec for a live or draft rule row; prefetch conditions, relaxations and teams (no queries)."""
     return RuleSpec(
         id=rule.pk,
         name=rule.name,
@@ -63,10 +78,10 @@ def scoring_rules_active() -> list[EngineScoringRule]:
 
 def lead_facts(*, lead: Lead, now: dt.datetime, past_offers: Sequence[tuple[int, str]] | None = None) -> LeadFacts:
     """The engine's view of a lead, without reps who declined or let it expire ((rep id, status) per offer)."""
-    if past_offers is None:
-        past_offers = lead.assignments.values_list("rep_id", "status")
+    offers: Iterable[tuple[int, str]] = (
+        past_offers if past_offers is not None else lead.assignments.values_list("rep_id", "status"))
     gone = (Assignment.Status.DECLINED, Assignment.Status.EXPIRED)
-    excluded = frozenset(rep_id for rep_id, status in past_offers if status in gone)
+    excluded = frozenset(rep_id for rep_id, status in offers if status in gone)
     return LeadFacts(
         id=lead.pk, campaign=lead.campaign.slug, supplier=lead.supplier.name, country=lead.country,
         region=lead.region, postal_code=lead.postal_code, language=lead.language, skill=lead.skill,
@@ -123,7 +138,7 @@ def rep_profiles(*, rep_ids: list[int] | None) -> dict[int, dict]:
                                    for day, starts, ends in by_rep["hours"].get(pk, ())),
             "days_off": frozenset(day for (day,) in by_rep["days_off"].get(pk, ())),
             "languages": frozenset(code.lower() for (code,) in by_rep["languages"].get(pk, ())),
-            "skills": {slug: level for slug, level in by_rep["skills"].get(pk, ())},
+            "skills": dict(by_rep["skills"].get(pk, ())),
             "territories": tuple(Territory(country=c, region=r, postal_prefix=p)
                                  for c, r, p in by_rep["territories"].get(pk, ())),
             "team_ids": frozenset(team for (team,) in by_rep["teams"].get(pk, ())),

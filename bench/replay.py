@@ -25,7 +25,7 @@ from assignments.lab.replay import Recorded, replay_tally  # noqa: E402
 from assignments.routing import LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide  # noqa: E402
 from bench.common import Row, emit  # noqa: E402
 
-START = dt.datetime(2030, 3, 1, tzinfo=dt.timezone.utc)
+START = dt.datetime(2030, 3, 1, tzinfo=dt.UTC)
 DAYS = 30
 REPS = 20
 LANGS = ["en", "es", "de", "fr"]
@@ -93,7 +93,7 @@ def store_history(count: int) -> list[Recorded]:
 
     def flush() -> None:
         created = Lead.objects.bulk_create(leads, batch_size=2000)
-        for lead, snapshot in zip(created, snapshots):
+        for lead, snapshot in zip(created, snapshots, strict=True):
             snapshot.lead_id = lead.pk
             snapshot.lead_facts["id"] = lead.pk
         RoutingSnapshot.objects.bulk_create(snapshots, batch_size=2000)

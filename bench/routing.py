@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assignments.routing import LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide  # noqa: E402
 from bench.common import Row, emit  # noqa: E402
 
-NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 LANGS = ["en", "es", "de", "fr"]
 
 
@@ -68,9 +68,8 @@ def routed_per_second(*, leads: int = 400, reps: int = 50) -> float:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # set-up cost, not measured
 
     call_command("migrate", verbosity=0)
-    from tests.factories import CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, SupplierFactory
-
     from assignments import services
+    from tests.factories import CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, SupplierFactory
 
     RoutingRuleFactory(name="Everyone", strategy="least_busy")
     for _ in range(reps):

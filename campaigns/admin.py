@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
-from django.db import models
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.safestring import SafeString
 from import_export.admin import ExportMixin, ImportMixin
 
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre, seconds_humanised
-from campaigns.forms import BuyerAdminForm, CampaignAdminForm, LeadAdminForm, SuppressionEntryAdminForm
+# Also registers the buyer admin pages (the buyers' own, price rules, deliveries, distributions, returns).
+from campaigns.admin_buyers import CAMPAIGN_DISTRIBUTION_FIELDS, PriceRuleInline
+from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, joined, json_pre
+from campaigns.forms import CampaignAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
-    LEAD_FIELD_CHOICES, Buyer, Campaign, CapCounter, IntakeAttempt, Lead, OfficeHours, Supplier, SupplierApiKey,
-    SuppressionEntry, WebhookDelivery,
+    LEAD_FIELD_CHOICES,
+    Campaign,
+    CapCounter,
+    IntakeAttempt,
+    OfficeHours,
+    Supplier,
+    SupplierApiKey,
+    SuppressionEntry,
+    WebhookDelivery,
 )
 from campaigns.resources import IntakeAttemptResource, SuppressionEntryResource
 from campaigns.services import supplier_api_key_create, supplier_api_key_revoke
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
+
 _FIELD_LABELS = dict(LEAD_FIELD_CHOICES)
 CAP_FIELDS = ("cap_per_hour", "cap_per_day", "cap_total")
-# Django 6 switches a scheme-less URL to https; say so now (and silence the transition warning).
-URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
+class _SupplierCount(TypedDict):
+    """What CampaignAdmin.get_queryset adds to each campaign."""
+
+    _suppliers: int
+
+
+class _ActiveKeys(TypedDict):
+    """What SupplierAdmin.get_queryset adds to each supplier."""
+
+    _active_keys: int
 
 
 def caps_text(obj) -> str:
@@ -37,7 +60,7 @@ class OfficeHoursInline(admin.TabularInline):
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignAdminForm
-    inlines = [OfficeHoursInline]
+    inlines = [OfficeHoursInline, PriceRuleInline]
     list_display = ("name", "slug", "active", "timezone", "outside_hours", "required_fields_text",
                     "price_per_lead", "caps", "supplier_count", "created_at")
     list_filter = ("active", "outside_hours")
@@ -51,6 +74,7 @@ class CampaignAdmin(admin.ModelAdmin):
         ("Intake", {"fields": ("required_fields", "dedup_window_hours")}),
         ("Office hours", {"fields": ("timezone", "outside_hours")}),
         ("Caps", {"fields": CAP_FIELDS}),
+        ("Distribution", {"fields": CAMPAIGN_DISTRIBUTION_FIELDS}),
     )
 
     def get_queryset(self, request):
@@ -65,7 +89,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return caps_text(obj)
 
     @admin.display(description="suppliers", ordering="_suppliers")
-    def supplier_count(self, obj: Campaign) -> int:
+    def supplier_count(self, obj: WithAnnotations[Campaign, _SupplierCount]) -> int:
         return obj._suppliers
 
 
@@ -126,7 +150,7 @@ class SupplierAdmin(admin.ModelAdmin):
         return joined(c.name for c in obj.campaigns.all())
 
     @admin.display(description="active keys", ordering="_active_keys")
-    def active_keys(self, obj: Supplier) -> int:
+    def active_keys(self, obj: WithAnnotations[Supplier, _ActiveKeys]) -> int:
         return obj._active_keys
 
     @admin.display(description="caps")
@@ -172,43 +196,6 @@ class SupplierApiKeyAdmin(admin.ModelAdmin):
             supplier_api_key_revoke(key=key)
             self.log_change(request, key.supplier, f"Revoked API key {key.prefix}…")
         self.message_user(request, f"Revoked {len(keys)} key(s); they no longer authenticate.", messages.SUCCESS)
-
-
-@admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
-    form = BuyerAdminForm
-    formfield_overrides = URL_OVERRIDES
-    list_display = ("name", "active", "priority", "weight", "price", "campaign_names", "filters_text", "caps",
-                    "endpoint_url")
-    list_filter = ("active", "campaigns")
-    search_fields = ("name", "endpoint_url")
-    autocomplete_fields = ("campaigns",)
-    readonly_fields = ("created_at",)
-    ordering = ("priority", "name")
-    list_per_page = 100
-    fieldsets = (
-        (None, {"fields": ("name", "active", "campaigns", "endpoint_url", "created_at")}),
-        ("Delivery", {"fields": ("filters", "price", "weight", "priority")}),
-        ("Caps", {"fields": ("cap_per_hour", "cap_per_day", "cap_per_month")}),
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("campaigns", queryset=Campaign.objects.only("id", "name")))
-
-    @admin.display(description="campaigns")
-    def campaign_names(self, obj: Buyer) -> str:
-        return joined(c.name for c in obj.campaigns.all())
-
-    @admin.display(description="filters")
-    def filters_text(self, obj: Buyer) -> str:
-        return filters_compact(obj.filters)
-
-    @admin.display(description="caps")
-    def caps(self, obj: Buyer) -> str:
-        parts = [f"{n}/{unit}" for n, unit in ((obj.cap_per_hour, "h"), (obj.cap_per_day, "day"),
-                                               (obj.cap_per_month, "month")) if n is not None]
-        return ", ".join(parts) or "none"
 
 
 @admin.register(IntakeAttempt)
@@ -285,6 +272,3 @@ class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
     @admin.display(description="attempt log")
     def log_pretty(self, obj: WebhookDelivery) -> SafeString:
         return json_pre(obj.log)
-
-
-from campaigns import admin_buyers  # noqa: F401

@@ -1,16 +1,17 @@
-"""Admin of buyer distribution: buyer setup (token write-only, "send test lead"), price rules, the delivery log,
-distributions and returns, and the lead page's buyer trail. Imported at the end of campaigns/admin.py."""
+"""Admin of buyer distribution: buyers (token write-only, "send test lead"), price rules, the delivery log,
+distributions and returns, and the lead page's buyer trail. campaigns/admin.py imports it for the campaign page's
+price rules and distribution settings; it imports nothing from there."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.utils.safestring import SafeString
 
-from campaigns.admin import BuyerAdmin, CampaignAdmin
-from campaigns.admin_common import ReadOnlyLogAdmin, badge, filters_compact, json_pre
+from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre
 from campaigns.buyers.forms import BuyerSetupForm, LeadReturnForm, PriceRuleForm
 from campaigns.buyers.services import BuyerReturnRefused, buyer_test_send, lead_distribution_enqueue, lead_return
-from campaigns.models import Buyer, BuyerDelivery, LeadDistribution, LeadReturn, PriceRule
+from campaigns.models import Buyer, BuyerDelivery, Campaign, LeadDistribution, LeadReturn, PriceRule
 
 TEST_SEND_MAX = 5
 RESPONSE_SHOWN = 300
@@ -23,22 +24,47 @@ def _answer_text(delivery: BuyerDelivery) -> str:
         f": {detail[:RESPONSE_SHOWN]}" if detail else "")
 
 
-admin.site.unregister(Buyer)
-
-
 @admin.register(Buyer)
-class BuyerSetupAdmin(BuyerAdmin):
+class BuyerAdmin(admin.ModelAdmin):
     form = BuyerSetupForm
+    formfield_overrides = URL_OVERRIDES
     actions = ["send_test_lead"]
-    list_display = (*BuyerAdmin.list_display[:-1], "ping_stage", "timeout_ms", BuyerAdmin.list_display[-1])
+    list_display = ("name", "active", "priority", "weight", "price", "campaign_names", "filters_text", "caps",
+                    "ping_stage", "timeout_ms", "endpoint_url")
+    list_filter = ("active", "campaigns")
+    search_fields = ("name", "endpoint_url")
+    autocomplete_fields = ("campaigns",)
+    readonly_fields = ("created_at",)
+    ordering = ("priority", "name")
+    list_per_page = 100
     fieldsets = (
-        *BuyerAdmin.fieldsets,
+        (None, {"fields": ("name", "active", "campaigns", "endpoint_url", "created_at")}),
+        ("Delivery", {"fields": ("filters", "price", "weight", "priority")}),
+        ("Caps", {"fields": ("cap_per_hour", "cap_per_day", "cap_per_month")}),
         ("Request", {"fields": ("ping_url", "timeout_ms", "request_template", "headers", "auth_token",
                                 "clear_auth_token"),
                      "description": "How leads are sent. Placeholders: {{ first_name }}, {{ email }}, "
                                     "{{ fields.<answer> }}, {{ price }}, {{ ping_token }} ..."}),
         ("Schedule and returns", {"fields": ("schedule", "return_window_hours")}),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("campaigns", queryset=Campaign.objects.only("id", "name")))
+
+    @admin.display(description="campaigns")
+    def campaign_names(self, obj: Buyer) -> str:
+        return joined(c.name for c in obj.campaigns.all())
+
+    @admin.display(description="filters")
+    def filters_text(self, obj: Buyer) -> str:
+        return filters_compact(obj.filters)
+
+    @admin.display(description="caps")
+    def caps(self, obj: Buyer) -> str:
+        parts = [f"{n}/{unit}" for n, unit in ((obj.cap_per_hour, "h"), (obj.cap_per_day, "day"),
+                                               (obj.cap_per_month, "month")) if n is not None]
+        return ", ".join(parts) or "none"
 
     @admin.display(description="ping", boolean=True)
     def ping_stage(self, obj: Buyer) -> bool:
@@ -80,12 +106,9 @@ class PriceRuleAdmin(admin.ModelAdmin):
         return filters_compact(obj.conditions)
 
 
-CampaignAdmin.inlines = [*CampaignAdmin.inlines, PriceRuleInline]
-CampaignAdmin.fieldsets = (
-    *CampaignAdmin.fieldsets,
-    ("Distribution", {"fields": ("distribution_mode", "buyers_after_minutes", "buyer_method", "ping_tree_order",
-                                 "floor_price")}),
-)
+# The campaign page's buyer settings, shown after its own (campaigns/admin.py), with PriceRuleInline.
+CAMPAIGN_DISTRIBUTION_FIELDS = ("distribution_mode", "buyers_after_minutes", "buyer_method", "ping_tree_order",
+                                "floor_price")
 
 
 @admin.register(BuyerDelivery)
@@ -226,7 +249,8 @@ class LeadReturnInline(admin.TabularInline):
 
 @admin.action(description="Send to buyers now (takes back open offers; an unsold lead is offered again)")
 def send_to_buyers(modeladmin, request, queryset) -> None:
-    sent, refused = [], []
+    sent: list[int] = []
+    refused: list[int] = []
     for lead_id in queryset.values_list("pk", flat=True):
         (sent if lead_distribution_enqueue(lead_id=lead_id, force=True) else refused).append(lead_id)
     if sent:

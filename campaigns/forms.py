@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -82,7 +83,10 @@ class BuyerAdminForm(forms.ModelForm):
 
 
 class LeadAdminForm(forms.ModelForm):
-    fields = PrettyJSONField(required=False, initial=dict, help_text="Extra answers sent by the supplier.")
+    # Lead.fields, the extra answers. The form's metaclass moves declared fields off the class, so this does not
+    # shadow BaseForm.fields; the stubs cannot know that.
+    fields = PrettyJSONField(  # type: ignore[assignment]
+        required=False, initial=dict, help_text="Extra answers sent by the supplier.")
 
     class Meta:
         model = Lead
@@ -134,8 +138,9 @@ class SuppressionEntryAdminForm(forms.ModelForm):
         model = SuppressionEntry
         fields = "__all__"
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns
         kind, value = cleaned.get("kind"), cleaned.get("value")
         if kind and value is not None:
             try:

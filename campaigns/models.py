@@ -405,6 +405,9 @@ class CapCounter(models.Model):
             models.UniqueConstraint(fields=["scope", "window", "window_start"], name="capcounter_unique_window"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window} from {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
 
 class SuppressionEntry(models.Model):
     """A phone, email or email domain that must never be contacted (do-not-call, opt-out)."""

@@ -1,6 +1,9 @@
 """Reads of the lead market shaped for their callers."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.apps import apps
 from django.db import connection
@@ -8,10 +11,32 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.timezone import now
 
 from campaigns.models import (
-    Campaign, IntakeAttempt, Lead, OfficeHours, PriceRule, SuppressionEntry, Supplier, SupplierApiKey,
-    WebhookDelivery, hash_api_key,
+    Campaign,
+    IntakeAttempt,
+    Lead,
+    OfficeHours,
+    PriceRule,
+    Supplier,
+    SupplierApiKey,
+    SuppressionEntry,
+    WebhookDelivery,
+    hash_api_key,
 )
 from leadcrm.roles import is_manager, is_rep
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
+
+    # A campaign as campaigns_for_intake returns it.
+    IntakeCampaign = WithAnnotations[Campaign, "IntakeFlags"]
+
+
+class IntakeFlags(TypedDict):
+    """What campaigns_for_intake adds to each campaign, for the supplier that posts."""
+
+    may_post: bool  # the supplier may post to the campaign
+    has_office_hours: bool
+    has_cost_rules: bool  # it has active supplier-cost price rules
 
 
 def supplier_api_key_lookup(*, raw_key: str) -> SupplierApiKey | None:
@@ -30,7 +55,7 @@ def api_key_touch_due(*, key: SupplierApiKey, every_seconds: int = 60) -> bool:
 # --- Intake -------------------------------------------------------------------------------------------------
 
 
-def campaigns_for_intake(*, supplier: Supplier, slugs: set[str]) -> dict[str, Campaign]:
+def campaigns_for_intake(*, supplier: Supplier, slugs: set[str]) -> dict[str, IntakeCampaign]:
     """Campaigns by slug (exact), in one query, each annotated may_post (the supplier may post to it),
     has_office_hours and has_cost_rules (active supplier-cost price rules)."""
     if not slugs:
@@ -39,21 +64,22 @@ def campaigns_for_intake(*, supplier: Supplier, slugs: set[str]) -> dict[str, Ca
     tables = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
         ("campaign", Campaign), ("allowed", Supplier.campaigns.through), ("hours", OfficeHours),
         ("rules", PriceRule))}
-    slugs = sorted(slugs)
+    ordered = sorted(slugs)
     sql = (f"SELECT c.*, "
            f"EXISTS(SELECT 1 FROM {tables['allowed']} a WHERE a.supplier_id = %s AND a.campaign_id = c.id) "
            f"AS may_post, "
            f"EXISTS(SELECT 1 FROM {tables['hours']} h WHERE h.campaign_id = c.id) AS has_office_hours, "
            f"EXISTS(SELECT 1 FROM {tables['rules']} r WHERE r.campaign_id = c.id AND r.target = %s AND r.active) "
            f"AS has_cost_rules "
-           f"FROM {tables['campaign']} c WHERE c.slug IN ({', '.join(['%s'] * len(slugs))})")
-    campaigns = Campaign.objects.raw(sql, [supplier.pk, PriceRule.Target.COST.value, *slugs])
-    return {campaign.slug: campaign for campaign in campaigns}
+           f"FROM {tables['campaign']} c WHERE c.slug IN ({', '.join(['%s'] * len(ordered))})")
+    campaigns = Campaign.objects.raw(sql, [supplier.pk, PriceRule.Target.COST.value, *ordered])
+    # The stubs cannot see the columns a raw query adds: the three of IntakeFlags, selected above.
+    return {campaign.slug: cast("IntakeCampaign", campaign) for campaign in campaigns}
 
 
 def suppression_pairs(*, phone: str, email: str) -> set[tuple[str, str]]:
     """The (kind, value) entries that would block this normalised phone, email or the email's domain (or a parent)."""
-    wanted = set()
+    wanted: set[tuple[str, str]] = set()
     if phone:
         wanted.add((SuppressionEntry.Kind.PHONE, phone))
     if email:

@@ -13,7 +13,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from assignments.models import (
-    Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, RuleCondition, Skill, Team, WorkingHours,
+    Rep,
+    RepLanguage,
+    RepSkill,
+    RepTerritory,
+    RoutingRule,
+    RuleCondition,
+    Skill,
+    Team,
+    WorkingHours,
 )
 from campaigns.models import Buyer, Campaign, Supplier, SupplierApiKey, hash_api_key
 from campaigns.services import supplier_api_key_create

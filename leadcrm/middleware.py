@@ -1,6 +1,8 @@
 """When the database is briefly unreachable, answer 503 with Retry-After instead of a 500."""
 
+import contextlib
 import logging
+from typing import Protocol, runtime_checkable
 
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, JsonResponse
@@ -21,12 +23,23 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        log.warning("database unavailable for %s %s: %s: %s", request.method, request.path, type(exception).__name__, exception)
+        log.warning("database unavailable for %s %s: %s: %s", request.method, request.path,
+                    type(exception).__name__, exception)
         connection_pools_reset()
         response = JsonResponse({"detail": "The database is briefly unavailable; retry shortly.",
                                  "code": "database_unavailable"}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+@runtime_checkable
+class PoolingConnection(Protocol):
+    """A database wrapper that can pool connections (PostgreSQL, Oracle); `pool` is None when pooling is off."""
+
+    @property
+    def pool(self) -> object: ...
+
+    def close_pool(self) -> None: ...
 
 
 def connection_pools_reset() -> None:
@@ -36,9 +49,7 @@ def connection_pools_reset() -> None:
     seconds after the database was back.
     """
     for connection in connections.all(initialized_only=True):
-        if getattr(connection, "pool", None) is None:
+        if not isinstance(connection, PoolingConnection) or connection.pool is None:
             continue
-        try:
+        with contextlib.suppress(KeyError, OperationalError, InterfaceError):  # another thread reset it first
             connection.close_pool()
-        except (KeyError, OperationalError, InterfaceError):  # another thread reset it first
-            pass

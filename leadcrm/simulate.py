@@ -6,9 +6,9 @@ Everything goes through the public API, as real clients would: no shortcut into 
 from __future__ import annotations
 
 import random
-import unicodedata
 import threading
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,8 +19,9 @@ FIRST_NAMES = {"en": ["Ada", "Grace", "Alan", "Linus", "Margaret", "Tim"], "es":
                "de": ["Jürgen", "Anna", "Lukas", "Mia"]}
 LAST_NAMES = {"en": ["Lovelace", "Hopper", "Turing", "Hamilton", "Berners-Lee"], "es": ["García", "Martínez", "López"],
               "de": ["Müller", "Schmidt", "Schneider"]}
-MARKETS = [("US", "en", "solar-us", "solar"), ("US", "es", "solar-us", "solar"), ("ES", "es", "mortgage-intl", "mortgage"),
-           ("DE", "de", "mortgage-intl", "mortgage"), ("GB", "en", "mortgage-intl", "mortgage")]
+MARKETS = [("US", "en", "solar-us", "solar"), ("US", "es", "solar-us", "solar"),
+           ("ES", "es", "mortgage-intl", "mortgage"), ("DE", "de", "mortgage-intl", "mortgage"),
+           ("GB", "en", "mortgage-intl", "mortgage")]
 
 
 @dataclass
@@ -58,6 +59,8 @@ def realistic_lead(rng: random.Random, serial: int) -> dict:
     """A lead with a valid phone for its country, a name in its language and a campaign that fits."""
     country, language, campaign, skill = rng.choice(MARKETS)
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:  # never for the countries of MARKETS
+        raise ValueError(f"phonenumbers has no example mobile number for {country}")
     national = str(example.national_number)
     for _ in range(20):
         candidate = national[:-4] + f"{rng.randrange(10_000):04d}"

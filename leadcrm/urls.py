@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from leadcrm import health, views
@@ -12,7 +12,7 @@ admin.site.site_header = "LeadCRM administration"
 admin.site.site_title = "LeadCRM"
 admin.site.index_title = "Sales floor configuration"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", views.api_root, name="api-root"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("", include("campaigns.api.urls")),

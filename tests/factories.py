@@ -3,16 +3,25 @@
 import datetime as dt
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.conf import settings
 from django.utils.timezone import now
 
 from assignments.models import (
-    Assignment, ContactAttempt, Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, RuleCondition, Skill, Team,
+    Assignment,
+    ContactAttempt,
+    Rep,
+    RepLanguage,
+    RepSkill,
+    RepTerritory,
+    RoutingRule,
+    RuleCondition,
+    Skill,
+    Team,
     WorkingHours,
 )
-from campaigns.models import Buyer, Campaign, Lead, SuppressionEntry, Supplier
+from campaigns.models import Buyer, Campaign, Lead, Supplier, SuppressionEntry
 from campaigns.services import supplier_api_key_create
 
 PASSWORD = "pass-for-tests-1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -55,10 +56,8 @@ class SeverableProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self._open.clear()
@@ -122,7 +121,8 @@ def post_leads(url: str, key: str, count: int, *, start: int = 0) -> list[httpx.
 
 
 def demo_key(server) -> str:
-    done = server.manage("shell", "-c", "from leadcrm.demo import demo_seed; print(demo_seed().suppliers[0]['api_key'])")
+    done = server.manage("shell", "-c",
+                         "from leadcrm.demo import demo_seed; print(demo_seed().suppliers[0]['api_key'])")
     return done.stdout.strip().splitlines()[-1]
 
 

@@ -70,22 +70,21 @@ def running_leadcrm(var_dir: Path, *args: str, **env_extra: str) -> Iterator[Liv
     port = free_port()
     env = embedded_env(var_dir, PORT=str(port), **env_extra)
     # The log goes to a file: an undrained pipe fills up and blocks the server in its next log line.
-    log = open(Path(var_dir) / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port), *args], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, process=process, log=Path(log.name))
-    try:
+    with open(Path(var_dir) / "server.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port), *args], cwd=ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, process=process, log=Path(log.name))
         try:
-            wait_for(f"{server.url}/accounts/login/", 90)
-        except httpx.TransportError:
-            raise AssertionError(f"the server did not start:\n{server.log.read_text()}") from None
-        yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            try:
+                wait_for(f"{server.url}/accounts/login/", 90)
+            except httpx.TransportError:
+                raise AssertionError(f"the server did not start:\n{server.log.read_text()}") from None
+            yield server
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -9,15 +9,37 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import (
-    AssignmentFactory, BuyerFactory, CapCounterFactory, CampaignFactory, ContactAttemptFactory, DayOffFactory,
-    IntakeAttemptFactory, LeadFactory, ManagerFactory, OfficeHoursFactory, OutboxEventFactory, RepFactory,
-    RoutingRuleFactory, RuleConditionFactory, RuleRelaxationFactory, ScoringConditionFactory, SuppressionEntryFactory,
-    TeamFactory, UserFactory, WebhookDeliveryFactory, supplier_with_key,
-)
-from tests.factories import BuyerDeliveryFactory, LeadDistributionFactory, LeadReturnFactory, PriceRuleFactory
-from tests.factories import (
-    DraftConditionFactory, DraftRelaxationFactory, ExperimentVariantFactory, RepProfileFactory, ReplayRunFactory,
+    AssignmentFactory,
+    BuyerDeliveryFactory,
+    BuyerFactory,
+    CampaignFactory,
+    CapCounterFactory,
+    ContactAttemptFactory,
+    DayOffFactory,
+    DraftConditionFactory,
+    DraftRelaxationFactory,
+    ExperimentVariantFactory,
+    IntakeAttemptFactory,
+    LeadDistributionFactory,
+    LeadFactory,
+    LeadReturnFactory,
+    ManagerFactory,
+    OfficeHoursFactory,
+    OutboxEventFactory,
+    PriceRuleFactory,
+    RepFactory,
+    ReplayRunFactory,
+    RepProfileFactory,
+    RoutingRuleFactory,
     RoutingSnapshotFactory,
+    RuleConditionFactory,
+    RuleRelaxationFactory,
+    ScoringConditionFactory,
+    SuppressionEntryFactory,
+    TeamFactory,
+    UserFactory,
+    WebhookDeliveryFactory,
+    supplier_with_key,
 )
 
 APPS = ("campaigns", "assignments")

@@ -11,7 +11,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("leadcrm", "reporting", "assignments", "campaigns")
 LINT_IMPORTS = pathlib.Path(sys.executable).with_name("lint-imports")
 
-pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (requirements-dev.txt)")
+pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(),
+                                reason="import-linter is not installed (requirements-dev.txt)")
 
 
 def lint_imports(cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:

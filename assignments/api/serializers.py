@@ -1,15 +1,18 @@
 """Shapes of the reps' API."""
 
+from __future__ import annotations
+
 from rest_framework import serializers
 
 from assignments.models import Assignment, ContactAttempt, Rep
+from campaigns.models import Campaign
 
 
 class AssignmentLeadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     name = serializers.CharField(source="full_name")
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign: serializers.SlugRelatedField[Campaign] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     language = serializers.CharField()
     country = serializers.CharField()
     region = serializers.CharField()

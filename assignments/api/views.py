@@ -1,5 +1,6 @@
 """The reps' API: their own assignments, accept/decline, contacts, outcome, and their own status."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -8,16 +9,20 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from assignments import services
 from assignments.api.serializers import (
-    AssignmentSerializer, ContactAttemptSerializer, ContactSerializer, DeclineSerializer, MeSerializer,
+    AssignmentSerializer,
+    ContactAttemptSerializer,
+    ContactSerializer,
+    DeclineSerializer,
+    MeSerializer,
     OutcomeSerializer,
 )
 from assignments.models import Assignment, Rep
 from assignments.selectors import assignments_visible_to
 from leadcrm.roles import is_rep
-
 
 
 class IsRep(permissions.BasePermission):
@@ -38,9 +43,10 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return assignments_visible_to(user=self.request.user)
 
     def _rep(self) -> Rep:
-        if not is_rep(self.request.user):
+        user = self.request.user
+        if isinstance(user, AnonymousUser) or not is_rep(user):
             self.permission_denied(self.request, message=IsRep.message)
-        return self.request.user.rep
+        return user.rep
 
     def _respond(self, assignment_id: int) -> Response:
         assignment = assignments_visible_to(user=self.request.user).get(pk=assignment_id)
@@ -97,9 +103,13 @@ class MeApi(RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "options"]
 
     def get_object(self) -> Rep:
-        return self.request.user.rep
+        user = self.request.user
+        if isinstance(user, AnonymousUser):  # IsAuthenticated refused it before any handler ran
+            self.permission_denied(self.request)
+        return user.rep
 
-    def perform_update(self, serializer: MeSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Rep]) -> None:
         if "status" not in serializer.validated_data:
             raise ValidationError({"status": ["This field is required."]})
-        services.rep_status_set(rep=serializer.instance, status=serializer.validated_data["status"])
+        # The serializer was built on get_object(), the signed-in user's (cached) rep.
+        services.rep_status_set(rep=self.get_object(), status=serializer.validated_data["status"])

@@ -6,14 +6,20 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from assignments.routing.facts import (
-    Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow,
+    Condition,
+    LeadFacts,
+    Relaxation,
+    RepFacts,
+    RuleSpec,
+    Territory,
+    WorkingWindow,
 )
 from assignments.routing.filters import local_clock, on_shift
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # A recorded rep is replayed in UTC with "always" or "never" hours, so the engine re-derives the recorded flag.
 ALWAYS = tuple(WorkingWindow(weekday=day, start=dt.time(0), end=dt.time(0)) for day in range(7))
 NEVER: tuple[WorkingWindow, ...] = ()
@@ -30,6 +36,12 @@ def micros(at: dt.datetime | None) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@overload
+def from_micros(value: int) -> dt.datetime: ...
+@overload
+def from_micros(value: None) -> None: ...
+@overload
+def from_micros(value: int | None) -> dt.datetime | None: ...
 def from_micros(value: int | None) -> dt.datetime | None:
     """Inverse of micros(), tz-aware UTC."""
     return None if value is None else _EPOCH + dt.timedelta(microseconds=value)
@@ -47,10 +59,11 @@ def lead_to_json(lead: LeadFacts) -> dict[str, Any]:
 
 def lead_from_json(data: Mapping[str, Any]) -> LeadFacts:
     """Inverse of lead_to_json()."""
+    waiting_since: int = data["waiting_since"]  # always set: lead_to_json() writes a lead's (non-None) wait start
     return LeadFacts(
         id=data["id"], campaign=data["campaign"], supplier=data["supplier"], country=data["country"],
         region=data["region"], postal_code=data["postal_code"], language=data["language"], skill=data["skill"],
-        fields=data.get("fields") or {}, score=data["score"], waiting_since=from_micros(data["waiting_since"]),
+        fields=data.get("fields") or {}, score=data["score"], waiting_since=from_micros(waiting_since),
         excluded_rep_ids=frozenset(data.get("excluded") or ()),
     )
 

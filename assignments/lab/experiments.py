@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from assignments.routing.facts import RuleSpec
 
@@ -33,14 +34,17 @@ def variant_pick(*, lead_id: int, experiment_id: int, shares: Sequence[tuple[int
     return shares[-1][0]
 
 
-def rule_with_overrides(rule: RuleSpec, overrides: Mapping[str, object]) -> RuleSpec:
-    """The rule with a variant's settings applied; conditions and order stay, so the same leads match."""
+def rule_with_overrides(rule: RuleSpec, overrides: Mapping[str, Any]) -> RuleSpec:
+    """The rule with a variant's settings applied; conditions and order stay, so the same leads match.
+
+    `overrides` maps RuleSpec field names (only OVERRIDABLE ones) to values of that field's type.
+    """
     unknown = set(overrides) - OVERRIDABLE
     if unknown:
         raise ValueError(f"a variant cannot change {', '.join(sorted(unknown))}")
     return dataclasses.replace(rule, **overrides)
 
 
-def rules_with_variant(rules: Sequence[RuleSpec], *, rule_id: int, overrides: Mapping[str, object]) -> list[RuleSpec]:
+def rules_with_variant(rules: Sequence[RuleSpec], *, rule_id: int, overrides: Mapping[str, Any]) -> list[RuleSpec]:
     """The rule list with one rule replaced by its variant."""
     return [rule_with_overrides(r, overrides) if r.id == rule_id else r for r in rules]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,8 +26,9 @@ class ReplayForm(forms.Form):
         self.fields["since"].initial = today - dt.timedelta(days=30)
         self.fields["until"].initial = today
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns (typed `dict | None` by django-stubs)
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until:
             if since > until:
@@ -72,7 +74,8 @@ class ExperimentEndForm(forms.Form):
 
     def __init__(self, *args, experiment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["variant"].queryset = experiment.variants.order_by("name", "id")
+        # self.fields is a dict[str, Field] to django-stubs; "variant" is the ModelChoiceField declared above.
+        cast(forms.ModelChoiceField, self.fields["variant"]).queryset = experiment.variants.order_by("name", "id")
 
 
 class ExperimentForm(forms.ModelForm):

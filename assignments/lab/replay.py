@@ -9,8 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from assignments.routing import decide
-from assignments.routing.facts import FILTER_REASONS, STRATEGY_SHORT_NAMES, Action, Decision, LeadFacts, RepFacts
-from assignments.routing.facts import RuleSpec, WaitReason
+from assignments.routing.facts import (
+    FILTER_REASONS,
+    STRATEGY_SHORT_NAMES,
+    Action,
+    Decision,
+    LeadFacts,
+    RepFacts,
+    RuleSpec,
+    WaitReason,
+)
 
 DIFF_LIMIT = 500  # lead-level differences kept for the result page; the count is always exact
 _REASON_WORDS = dict(FILTER_REASONS)

@@ -16,7 +16,13 @@ from assignments.lab.experiments import rules_with_variant, variant_pick
 from assignments.lab.replay import Recorded
 from assignments.lab.stats import VariantData
 from assignments.models import (
-    DraftRule, Experiment, ExperimentVariant, Rep, RepProfile, RoutingSnapshot, Ruleset,
+    DraftRule,
+    Experiment,
+    ExperimentVariant,
+    Rep,
+    RepProfile,
+    RoutingSnapshot,
+    Ruleset,
 )
 from assignments.routing import match_rule
 from assignments.routing.facts import LeadFacts, RuleSpec
@@ -68,16 +74,18 @@ def experiment_rules(*, lead: LeadFacts, rules: Sequence[RuleSpec]) -> tuple[lis
     The running experiment is read through the routing memo (config_cache).
     """
     rule = match_rule(lead=lead, rules=rules)
-    experiment = (config_cached(key=f"experiment:{rule.id}", load=lambda: experiment_running(rule_id=rule.id))
-                  if rule is not None else None)
+    if rule is None:
+        return list(rules), None
+    rule_id = rule.id
+    experiment = config_cached(key=f"experiment:{rule_id}", load=lambda: experiment_running(rule_id=rule_id))
     variants = list(experiment.variants.all()) if experiment else []
-    if not variants:
+    if experiment is None or not variants:
         return list(rules), None
     chosen_id = variant_pick(lead_id=lead.id, experiment_id=experiment.pk,
                              shares=[(v.pk, v.share) for v in variants])
     variant = next(v for v in variants if v.pk == chosen_id)
     choice = VariantChoice(experiment.pk, experiment.name, variant.pk, variant.name)
-    return rules_with_variant(rules, rule_id=rule.id, overrides=variant.overrides()), choice
+    return rules_with_variant(rules, rule_id=rule_id, overrides=variant.overrides()), choice
 
 
 def day_bounds(*, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -15,11 +15,27 @@ from assignments.lab import tasks
 from assignments.lab.codec import lead_to_json, rep_profile, rep_rows, rule_from_json, rule_to_json
 from assignments.lab.replay import Tally, replay_tally
 from assignments.lab.selectors import (
-    RecordedLoader, VariantChoice, backup_latest, replay_count, ruleset_rules, ruleset_specs,
+    RecordedLoader,
+    VariantChoice,
+    backup_latest,
+    replay_count,
+    ruleset_rules,
+    ruleset_specs,
 )
 from assignments.models import (
-    Assignment, DraftCondition, DraftRelaxation, DraftRule, Experiment, ExperimentVariant, ReplayRun, RepProfile,
-    RoutingRule, RoutingSnapshot, RuleCondition, RuleRelaxation, Ruleset,
+    Assignment,
+    DraftCondition,
+    DraftRelaxation,
+    DraftRule,
+    Experiment,
+    ExperimentVariant,
+    ReplayRun,
+    RepProfile,
+    RoutingRule,
+    RoutingSnapshot,
+    RuleCondition,
+    RuleRelaxation,
+    Ruleset,
 )
 from assignments.routing.facts import Decision, LeadFacts, RepFacts
 from leadcrm.after_commit import enqueue_on_commit
@@ -154,7 +170,8 @@ def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bo
     existing = {rule.pk: rule for rule in RoutingRule.objects.all()}
     kept: set[int] = set()
     for draft in rules:
-        rule = existing.get(draft.source_rule_id) if draft.source_rule_id not in kept else None
+        source_id = draft.source_rule_id
+        rule = existing.get(source_id) if source_id is not None and source_id not in kept else None
         if rule is None:
             rule = RoutingRule()
             change.created.append(rule)
@@ -264,7 +281,7 @@ def experiment_end(*, experiment: Experiment, variant: ExperimentVariant,
         for name, value in overrides.items():
             setattr(rule, name, value)
         rule.save()
-        if teams:
+        if isinstance(teams, frozenset) and teams:  # overrides() puts team ids as a frozenset[int]
             rule.teams.set(teams)
     experiment.refresh_from_db()
     return rule

@@ -121,7 +121,7 @@ def experiment_report(variants: Sequence[VariantData]) -> dict[str, Any]:
             "fast": _rate(v.fast, v.leads), "contacted": _rate(v.contacted, v.leads),
             "converted": _rate(v.converted, v.leads),
         })
-    comparisons = []
+    comparisons: list[dict[str, Any]] = []
     if len(variants) >= 2:
         control = variants[0]
         for other in variants[1:]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .facts import (
     CONDITION_FIELDS,
@@ -18,7 +18,8 @@ from .facts import (
 )
 
 _PLAIN_FIELDS = frozenset(name for name, _ in CONDITION_FIELDS)
-_NUMERIC_OPS = {
+# Keyed by str (Op is a StrEnum): Condition.op is whatever the rule author stored.
+_NUMERIC_OPS: dict[str, Callable[[float, float], bool]] = {
     Op.GT: float.__gt__,
     Op.GTE: float.__ge__,
     Op.LT: float.__lt__,
@@ -123,7 +124,7 @@ def condition_errors(condition: Condition) -> tuple[str, ...]:
 
 
 _FIELD_LABELS = {name: label.lower() for name, label in CONDITION_FIELDS}
-_OP_WORDS = {
+_OP_WORDS: dict[str, str] = {
     Op.EQ: "is",
     Op.NEQ: "is not",
     Op.IN: "is one of",

@@ -41,14 +41,14 @@ def decide(
     screen = make_screen(lead=lead, rule=rule, now=now, relaxed=relaxed)
     candidates = team_candidates(reps=reps, rule=rule)
     reasons = [screen(rep) for rep in candidates]
-    kept = [rep for rep, reason in zip(candidates, reasons) if not reason]
+    kept = [rep for rep, reason in zip(candidates, reasons, strict=True) if not reason]
 
     ranking = rank(reps=kept, rule=rule, rng=rng, now=now) if kept else None
     score_of = (ranking.scores if ranking else {}).get
     verdicts = tuple(
         [
             CandidateVerdict(rep.id, not reason, str(reason), score_of(rep.id))
-            for rep, reason in zip(candidates, reasons)
+            for rep, reason in zip(candidates, reasons, strict=True)
         ]
     )
     return Decision(

@@ -67,7 +67,7 @@ def is_on_shift(*, rep: RepFacts, now: datetime) -> bool:
 def active_relaxations(*, rule: RuleSpec, lead: LeadFacts, now: datetime) -> tuple[str, ...]:
     """Drops whose wait threshold has passed and which loosen a filter the rule actually uses."""
     waited = (now - lead.waiting_since).total_seconds()
-    used = {
+    used: dict[str, bool] = {  # keyed by str: Relaxation.drop is a plain str
         RelaxDrop.LANGUAGE: rule.require_language,
         RelaxDrop.SKILL: rule.require_skill,
         RelaxDrop.TERRITORY_REGION: rule.require_territory,

@@ -7,7 +7,7 @@ import random
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import accumulate
 
 from .facts import RepFacts, RuleSpec, Strategy
@@ -25,7 +25,7 @@ class Ranking:
     explored: bool = False
 
 
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def round_robin_key(rep: RepFacts) -> tuple[datetime, int]:
@@ -53,7 +53,7 @@ def _pick(weights: Sequence[float], rng: random.Random) -> int:
     return min(index, len(weights) - 1)  # float rounding can land exactly on the total
 
 
-def _chosen_then(pool: list[RepFacts], index: int, rest_key: Callable[[RepFacts], object]) -> Ranking:
+def _chosen_then(pool: list[RepFacts], index: int, rest_key: Callable[[RepFacts], tuple[object, ...]]) -> Ranking:
     first = pool[index]
     rest = sorted((r for i, r in enumerate(pool) if i != index), key=rest_key)
     return Ranking(chosen=(first.id,), fallbacks=tuple(r.id for r in rest))
@@ -98,7 +98,7 @@ def weighted(*, reps: Sequence[RepFacts], rule: RuleSpec, rng: random.Random, no
     total = sum(weights)
     ranking = _chosen_then(pool, _pick(weights, rng), lambda r: (-r.weight, round_robin_key(r)))
     shares = {r.id: 0.0 for r in reps}
-    shares.update({r.id: w / total for r, w in zip(pool, weights)})
+    shares.update({r.id: w / total for r, w in zip(pool, weights, strict=True)})
     return Ranking(ranking.chosen, ranking.fallbacks, shares)
 
 
@@ -115,7 +115,7 @@ def performance_weighted(
     ranking = _chosen_then(pool, index, _top_key)
     total = sum(weights)
     # Score = the rep's overall chance of being picked, exploration included.
-    chances = {r.id: share / len(pool) + (1 - share) * w / total for r, w in zip(pool, weights)}
+    chances = {r.id: share / len(pool) + (1 - share) * w / total for r, w in zip(pool, weights, strict=True)}
     return Ranking(ranking.chosen, ranking.fallbacks, chances, explored)
 
 

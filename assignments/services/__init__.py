@@ -3,24 +3,39 @@
 from assignments.services.contacts import contact_log, lead_outcome_set
 from assignments.services.floor import floor_queue_pass
 from assignments.services.offers import (
-    OfferError, assignment_accept, assignment_decline, assignment_seen, lead_offers_revoke, lead_reroute, offer_expire,
+    OfferError,
+    assignment_accept,
+    assignment_decline,
+    assignment_seen,
+    lead_offers_revoke,
+    lead_reroute,
+    offer_expire,
     offers_expire,
 )
 from assignments.services.outbox import outbox_prune
 from assignments.services.reps import rep_stats_recompute, rep_status_set
 from assignments.services.routing import (
-    RouteResult, held_leads_release, lead_route, leads_reconcile, rep_claim, rep_release, waiting_leads_route,
+    RouteResult,
+    held_leads_release,
+    lead_route,
+    leads_reconcile,
+    rep_claim,
+    rep_release,
+    waiting_leads_route,
 )
 
 __all__ = [
     "OfferError", "RouteResult", "assignment_accept", "assignment_decline", "assignment_seen", "contact_log",
-    "floor_queue_pass",
-    "held_leads_release", "lead_offers_revoke", "lead_outcome_set", "lead_reroute", "lead_route", "leads_reconcile", "offer_expire", "offers_expire", "outbox_prune",
+    "floor_queue_pass", "held_leads_release", "lead_offers_revoke", "lead_outcome_set", "lead_reroute", "lead_route",
+    "leads_reconcile", "offer_expire", "offers_expire", "outbox_prune",
     "rep_claim", "rep_release", "rep_stats_recompute", "rep_status_set", "waiting_leads_route",
 ]
 
 from assignments.services.presence import (  # noqa: E402
-    rep_presence_connect, rep_presence_disconnect, rep_presence_touch, reps_presence_sweep,
+    rep_presence_connect,
+    rep_presence_disconnect,
+    rep_presence_touch,
+    reps_presence_sweep,
 )
 
 __all__ += ["rep_presence_connect", "rep_presence_disconnect", "rep_presence_touch", "reps_presence_sweep"]

@@ -15,7 +15,11 @@ from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.services import lead_status_webhook_enqueue
 
-FINAL_OUTCOMES = {ContactAttempt.Outcome.WON: Lead.Status.WON, ContactAttempt.Outcome.LOST: Lead.Status.LOST}
+# Keyed by str: callers pass the outcome as given (a TextChoices member is a str).
+FINAL_OUTCOMES: dict[str, Lead.Status] = {
+    ContactAttempt.Outcome.WON: Lead.Status.WON,
+    ContactAttempt.Outcome.LOST: Lead.Status.LOST,
+}
 
 
 def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, notes: str = "",

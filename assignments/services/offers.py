@@ -9,13 +9,14 @@ from django.db.models import Q
 from django.utils.timezone import now as tz_now
 
 from assignments import events
+from assignments.messages import AssignmentMessageType
 from assignments.models import Assignment, Rep
 from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
-from leadcrm.errors import ServiceError
 from campaigns.services import lead_status_webhook_enqueue
+from leadcrm.errors import ServiceError
 
 
 class OfferError(ServiceError):
@@ -23,7 +24,7 @@ class OfferError(ServiceError):
 
 
 # What a rep is told when their assignment is not in the status an action needs: (code, message).
-_WRONG_STATUS = {
+_WRONG_STATUS: dict[str, tuple[str, str]] = {
     Assignment.Status.OFFERED: ("not_offered", "This offer is already {status}."),
     Assignment.Status.ACCEPTED: ("not_accepted", "Accept the lead first (this assignment is {status})."),
 }
@@ -101,12 +102,12 @@ def _close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bo
         return assignment
     assignment.refresh_from_db()
     rep_release(rep_id=assignment.rep_id)
-    kind = events.UPDATED if status == Assignment.Status.DECLINED else events.REVOKED
+    kind: AssignmentMessageType = events.UPDATED if status == Assignment.Status.DECLINED else events.REVOKED
     events.assignment_event_send(assignment=assignment, type=kind)
     still_open = Assignment.objects.filter(lead_id=assignment.lead_id, status__in=Assignment.OPEN_STATUSES).exists()
-    if reroute and not still_open:
-        if lead_transition(lead_id=assignment.lead_id, to=Lead.Status.NEW, sources=[Lead.Status.OFFERED]):
-            lead_route_enqueue(lead_id=assignment.lead_id)
+    if (reroute and not still_open
+            and lead_transition(lead_id=assignment.lead_id, to=Lead.Status.NEW, sources=[Lead.Status.OFFERED])):
+        lead_route_enqueue(lead_id=assignment.lead_id)
     return assignment
 
 

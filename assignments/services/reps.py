@@ -39,13 +39,12 @@ def rep_stats_recompute(*, now: dt.datetime | None = None) -> int:
     """Recompute every rep's smoothed conversion rate and median speed-to-lead over the trailing window."""
     now = now or tz_now()
     since = now - dt.timedelta(days=STATS_WINDOW_DAYS)
-    rows = Rep.objects.annotate(
+    rows = list(Rep.objects.annotate(
         closed=Count("user__owned_leads", filter=Q(user__owned_leads__accepted_at__gte=since,
                                                    user__owned_leads__outcome__in=["won", "lost"])),
         won=Count("user__owned_leads", filter=Q(user__owned_leads__accepted_at__gte=since,
                                                 user__owned_leads__outcome="won")),
-    ).values_list("pk", "user_id", "closed", "won")
-    rows = list(rows)
+    ).values_list("pk", "user_id", "closed", "won"))
     total_closed = sum(r[2] for r in rows)
     floor_rate = (sum(r[3] for r in rows) / total_closed) if total_closed else 0.0
     for rep_id, user_id, closed_count, won in rows:
@@ -54,6 +53,7 @@ def rep_stats_recompute(*, now: dt.datetime | None = None) -> int:
             for received, contact in Lead.objects.filter(
                 owner_id=user_id, accepted_at__gte=since, first_contact_at__isnull=False
             ).values_list("received_at", "first_contact_at")
+            if contact is not None  # always, by the filter; the column is nullable
         ]
         Rep.objects.filter(pk=rep_id).update(
             conversion_rate=(won + PRIOR_LEADS * floor_rate) / (closed_count + PRIOR_LEADS),

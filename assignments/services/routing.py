@@ -76,12 +76,14 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
          offers_made: int) -> RouteResult:
     if decision.action != "offer":
         return _park(lead=lead, reason=decision.summary())
+    if decision.rule_id is None:  # decide() only offers through a matched rule
+        raise ValueError("an offer decision names no rule")
     rule = RoutingRule.objects.get(pk=decision.rule_id)
     if offers_made >= rule.max_offers:
         return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
                                        "waiting for a rep to become available")
     wanted = len(decision.rep_ids)
-    claimed = []
+    claimed: list[int] = []
     for rep_id in decision.rep_ids + decision.fallback_rep_ids:
         if len(claimed) == wanted:
             break

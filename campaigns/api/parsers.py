@@ -24,7 +24,10 @@ class LengthRequired(exceptions.APIException):
 class BoundedJSONParser(JSONParser):
     """Strict JSON of at most max_bytes; deeper nesting than Python can decode is a 400, not a crash."""
 
-    max_bytes: int | None = SINGLE_LEAD_MAX_BYTES
+    @property
+    def max_bytes(self) -> int | None:
+        """The largest body read, in bytes; None: no limit."""
+        return SINGLE_LEAD_MAX_BYTES
 
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if self.max_bytes is None else stream.read(self.max_bytes + 1)

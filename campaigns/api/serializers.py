@@ -2,10 +2,14 @@
 
 from rest_framework import serializers
 
-from campaigns.models import Lead
+from campaigns.models import Campaign, Lead
 from campaigns.services.intake import BULK_MAX_ITEMS, REASONS
 from campaigns.services.normalise import (
-    FIELDS_MAX_BYTES, FIELDS_MAX_KEYS, ISO_3166_ALPHA2, STRING_FIELDS, max_length_of,
+    FIELDS_MAX_BYTES,
+    FIELDS_MAX_KEYS,
+    ISO_3166_ALPHA2,
+    STRING_FIELDS,
+    max_length_of,
 )
 
 _HELP = {
@@ -63,8 +67,11 @@ class LeadRejectedSerializer(serializers.Serializer):
 
 
 class ErrorsSerializer(serializers.Serializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="Field name (or Idempotency-Key, body, leads) -> messages.")
+    # The metaclass moves declared fields off the class, so this does not shadow Serializer.errors; the stubs
+    # cannot know that, and the API's key is "errors".
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field name (or Idempotency-Key, body, leads) -> messages.")
 
 
 class DetailSerializer(serializers.Serializer):
@@ -79,7 +86,7 @@ class BulkItemResultSerializer(serializers.Serializer):
     duplicate_of = serializers.IntegerField(required=False)
     reason = serializers.CharField(required=False)
     detail = serializers.CharField(required=False)
-    errors = serializers.DictField(required=False)
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]  # as in ErrorsSerializer
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -90,7 +97,7 @@ class LeadReadSerializer(serializers.ModelSerializer):
     """A lead as its reader may see it: external_id for suppliers and managers, assigned_rep for managers and
     the owning rep."""
 
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
     external_id = serializers.CharField(read_only=True, required=False,
                                         help_text="Shown to the posting supplier and to managers.")
     assigned_rep = serializers.SerializerMethodField(
@@ -103,7 +110,7 @@ class LeadReadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_assigned_rep(self, lead: Lead) -> str | None:
-        return lead.owner.username if lead.owner_id else None
+        return lead.owner.username if lead.owner is not None else None
 
     def to_representation(self, lead: Lead) -> dict:
         data = super().to_representation(lead)

@@ -1,6 +1,9 @@
 """Lead API doors: parse, call the intake service or a selector, shape the answer."""
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
@@ -11,19 +14,28 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from campaigns.api import schema
-from campaigns.api.auth import ApiKeyAuthentication
+from campaigns.api.auth import ApiKeyAuthentication, SupplierPrincipal
 from campaigns.api.filters import LeadFilter
 from campaigns.api.parsers import BulkJSONParser, LengthRequired, RequestTooLarge, SingleLeadJSONParser
 from campaigns.api.permissions import CanReadLeads, IsSupplier, lead_viewer
 from campaigns.api.serializers import LeadBulkIntakeSerializer, LeadIntakeSerializer, LeadReadSerializer
 from campaigns.api.throttles import SupplierKeyRateThrottle
+from campaigns.models import Lead, Supplier
 from campaigns.selectors import leads_visible_to
 from campaigns.services import IntakeResult, intake_invalid_record, lead_intake, lead_intake_bulk
 
 AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
 
 
-def _posted_json(request: Request):
+def _supplier(request: Request) -> Supplier:
+    """The posting supplier: IsSupplier lets only a supplier key's principal post."""
+    principal: object = request.user
+    if not isinstance(principal, SupplierPrincipal):
+        raise exceptions.PermissionDenied(IsSupplier.message)
+    return principal.supplier
+
+
+def _posted_json(request: Request, supplier: Supplier) -> Any:
     """The parsed body; a body the parser refuses is recorded as an invalid attempt, then answered as usual."""
     try:
         if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and not request.headers.get(
@@ -34,11 +46,11 @@ def _posted_json(request: Request):
                                                              "Content-Type: application/json.")
         return request.data
     except (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge, LengthRequired) as refused:
-        intake_invalid_record(supplier=request.user.supplier, status_code=refused.status_code,
+        intake_invalid_record(supplier=supplier, status_code=refused.status_code,
                               body={"detail": str(refused.detail)}, detail=str(refused.detail))
         raise
     except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE; leadcrm.api answers it with a JSON 413
-        intake_invalid_record(supplier=request.user.supplier, status_code=413,
+        intake_invalid_record(supplier=supplier, status_code=413,
                               body={"detail": "Request body too large."}, detail="Request body too large.")
         raise
 
@@ -47,15 +59,15 @@ def _idempotency_key(request: Request) -> str:
     return request.headers.get("Idempotency-Key", "")
 
 
-class LeadReadMixin:
+class LeadReadMixin(generics.GenericAPIView[Lead]):
     authentication_classes = AUTHENTICATION
     throttle_classes = [SupplierKeyRateThrottle]
     serializer_class = LeadReadSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Lead]:
         return leads_visible_to(user=self.request.user)
 
-    def get_serializer_context(self) -> dict:
+    def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "viewer": lead_viewer(self.request.user)}
 
 
@@ -79,7 +91,8 @@ class LeadListIntakeApi(LeadReadMixin, generics.ListAPIView):
                    request=LeadIntakeSerializer, parameters=[schema.IDEMPOTENCY_KEY],
                    examples=[schema.REQUEST_EXAMPLE], responses=schema.LEAD_RESPONSES)
     def post(self, request: Request) -> Response:
-        result = lead_intake(supplier=request.user.supplier, payload=_posted_json(request),
+        supplier = _supplier(request)
+        result = lead_intake(supplier=supplier, payload=_posted_json(request, supplier),
                              idempotency_key=_idempotency_key(request))
         return _intake_response(request, result)
 
@@ -108,7 +121,8 @@ class LeadBulkIntakeApi(APIView):
                                "single endpoint would give it, in its own transaction; the request counts once "
                                "against the rate limit.")
     def post(self, request: Request) -> Response:
-        result = lead_intake_bulk(supplier=request.user.supplier, payload=_posted_json(request),
+        supplier = _supplier(request)
+        result = lead_intake_bulk(supplier=supplier, payload=_posted_json(request, supplier),
                                   idempotency_key=_idempotency_key(request))
         return Response(result.body, status=result.status_code)
 

@@ -17,7 +17,14 @@ from django.utils.timezone import now as tz_now
 from campaigns.buyers.caps import buyer_caps_claim, buyer_caps_release
 from campaigns.buyers.delivery import Answer, HttpResult, answer_read, http_send, http_send_many
 from campaigns.buyers.requests import (
-    lead_context, lead_view, personal_values, pii_mask, ping_body, ping_request, post_request, request_masked,
+    lead_context,
+    lead_view,
+    personal_values,
+    pii_mask,
+    ping_body,
+    ping_request,
+    post_request,
+    request_masked,
 )
 from campaigns.buyers.selectors import Candidate
 from campaigns.lifecycle import lead_transition
@@ -58,7 +65,7 @@ def buyers_ping(*, lead: Lead, candidates: Sequence[Candidate], run: int, test: 
     results = http_send_many([spec for _, spec in pinged])
     secrets = personal_values(lead)
     answers, rows = {}, []
-    for (candidate, spec), result in zip(pinged, results):
+    for (candidate, spec), result in zip(pinged, results, strict=True):
         answer = answer_read(result)
         answers[candidate.buyer.pk] = answer
         outcome = Outcome.BID if answer.outcome == "accepted" and answer.bid is not None else answer.outcome

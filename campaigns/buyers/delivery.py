@@ -157,10 +157,10 @@ def answer_read(result: HttpResult) -> Answer:
     for key in ("status", "result", "decision"):
         if _word(body.get(key)) in REJECT_WORDS:
             return Answer("rejected", reason=str(body.get("reason") or body.get("message") or body[key])[:200])
-    key = next((k for k in BID_KEYS if k in body), None)
-    bid = _decimal(body[key]) if key else None
-    if key and bid is None:
-        return Answer("rejected", reason=f"unreadable {key}: {str(body[key])[:40]!r}")
+    bid_key = next((k for k in BID_KEYS if k in body), None)
+    bid = _decimal(body[bid_key]) if bid_key else None
+    if bid_key and bid is None:
+        return Answer("rejected", reason=f"unreadable {bid_key}: {str(body[bid_key])[:40]!r}")
     if bid is not None and bid <= 0:
         return Answer("rejected", reason="no bid")
     token = next((str(body[k])[:200] for k in TOKEN_KEYS if body.get(k) not in (None, "")), "")

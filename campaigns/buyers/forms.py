@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.timezone import now
@@ -83,8 +85,9 @@ class PriceRuleForm(forms.ModelForm):
         _problems(conditions_problems(value))
         return value
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns
         if cleaned.get("target") == PriceRule.Target.COST and cleaned.get("buyer"):
             self.add_error("buyer", "A supplier cost rule applies to the lead, not to a buyer: leave it empty.")
         if cleaned.get("operation") == PriceRule.Operation.MULTIPLY and (cleaned.get("amount") or 0) < 0:
@@ -99,8 +102,9 @@ class LeadReturnForm(forms.ModelForm):
         model = LeadReturn
         fields = ("lead", "reason")
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns
         lead = cleaned.get("lead")
         if lead is not None:
             problem = lead_return_problem(lead=lead, at=now())

@@ -154,7 +154,8 @@ def ping_body(*, lead: Mapping[str, object], lead_ref: str, conditions: Mapping[
     body = {"lead_ref": lead_ref, "campaign": lead.get("campaign"), "country": lead.get("country") or "",
             "region": lead.get("region") or "",
             "postal_prefix": str(lead.get("postal_code") or "")[:POSTAL_PREFIX_LENGTH], "test": test}
-    answers = lead.get("fields") if isinstance(lead.get("fields"), Mapping) else {}
+    fields = lead.get("fields")
+    answers = fields if isinstance(fields, Mapping) else {}
     extra = {}
     for name in sorted(condition_fields(conditions)):
         if name.startswith(FIELDS_PREFIX):

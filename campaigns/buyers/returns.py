@@ -10,10 +10,11 @@ from django.utils.timezone import now as tz_now
 
 from campaigns.buyers.selectors import lead_return_problem
 from campaigns.models import Lead, LeadDistribution, LeadReturn
+from campaigns.services.normalise import field_max_length
 from campaigns.services.webhooks import lead_status_webhook_enqueue
 from leadcrm.errors import ServiceError
 
-REASON_MAX = LeadReturn._meta.get_field("reason").max_length
+REASON_MAX = field_max_length(LeadReturn, "reason")
 
 
 class BuyerReturnRefused(ServiceError):
@@ -42,6 +43,8 @@ def lead_return(*, lead_id: int, reason: str, at: dt.datetime | None = None, use
             if problem:
                 raise BuyerReturnRefused(problem)
             sale = LeadDistribution.objects.select_related("buyer").get(lead_id=lead.pk)
+            if sale.buyer is None or sale.price is None:  # a sold sale has both (a check constraint)
+                raise BuyerReturnRefused("This lead was not sold to a buyer.")
             returned = LeadReturn.objects.create(lead=lead, buyer=sale.buyer, reason=reason, amount=sale.price, at=at,
                                                  created_by=user)
             Lead.objects.filter(pk=lead.pk).update(revenue=F("revenue") - sale.price)

@@ -89,7 +89,8 @@ def buyer_weighted_choose(*, lead: Lead, rng: random.Random, at: dt.datetime | N
 def lead_return_problem(*, lead: Lead, at: dt.datetime) -> str:
     """Why the lead cannot be returned now (empty when it can): it must be sold, not returned, inside the window."""
     sale = LeadDistribution.objects.select_related("buyer").filter(lead_id=lead.pk).first()
-    if lead.status != Lead.Status.SOLD or sale is None or sale.state != LeadDistribution.State.SOLD:
+    if (lead.status != Lead.Status.SOLD or sale is None or sale.state != LeadDistribution.State.SOLD
+            or sale.buyer is None or sale.sold_at is None):  # a sale has both
         return "This lead was not sold to a buyer."
     if LeadReturn.objects.filter(lead_id=lead.pk).exists():
         return "This lead was already returned."

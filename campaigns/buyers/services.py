@@ -16,11 +16,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.timezone import now as tz_now
 
+from campaigns import tasks_buyers
 from campaigns.buyers.attempts import LEASE, buyer_test_post, buyers_ping
 from campaigns.buyers.methods import RunOutcome, auction_run, buyer_ping_tree_run, weighted_deliver
 from campaigns.buyers.returns import BuyerReturnRefused, lead_return
 from campaigns.buyers.selectors import Candidate, buyers_eligible, lead_cost_quote
-from campaigns import tasks_buyers
 from campaigns.floor_hooks import floor
 from campaigns.lifecycle import OPEN_TO_FLOOR, lead_transition
 from campaigns.models import Buyer, BuyerDelivery, Campaign, Lead, LeadDistribution, PriceRule

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,20 +13,34 @@ from django.utils.timezone import now
 
 from campaigns.floor_hooks import floor
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
-from campaigns.selectors import (
-    campaigns_for_intake, intake_attempt_replay, lead_duplicate_of, lead_with_external_id, suppression_match,
-)
 from campaigns.schedule import campaign_is_open
+from campaigns.selectors import (
+    campaigns_for_intake,
+    intake_attempt_replay,
+    lead_duplicate_of,
+    lead_with_external_id,
+    suppression_match,
+)
 from campaigns.services.caps import caps_claim
 from campaigns.services.intake_locks import campaign_scope, intake_lock, supplier_scope
 from campaigns.services.normalise import (
-    LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
-    shown, text_problem,
+    LeadInput,
+    LeadInvalid,
+    LeadRefused,
+    field_max_length,
+    lead_contacts_normalise,
+    lead_payload_parse,
+    required_fields_missing,
+    shown,
+    text_problem,
 )
 from campaigns.services.webhooks import lead_status_webhook_enqueue
 from leadcrm.after_commit import after_commit
 
-IDEMPOTENCY_KEY_MAX_LENGTH = IntakeAttempt._meta.get_field("idempotency_key").max_length
+if TYPE_CHECKING:
+    from campaigns.selectors import IntakeCampaign
+
+IDEMPOTENCY_KEY_MAX_LENGTH = field_max_length(IntakeAttempt, "idempotency_key")
 REASONS = {
     "invalid_contact": "The phone or email is not a reachable contact (or both are missing).",
     "suppressed": "The phone, email or email domain is on the suppression list.",
@@ -43,10 +58,17 @@ class IntakeResult:
     """The HTTP answer to one posted lead and what it did."""
 
     status_code: int
-    body: dict
+    body: dict[str, Any]
     outcome: str
     lead_id: int | None = None
     replayed: bool = False
+
+
+class _Keys(TypedDict):
+    """The keys an answered attempt claims."""
+
+    idempotency_key: str
+    external_id: str
 
 
 def lead_routing_enqueue(*, lead_id: int) -> None:
@@ -75,7 +97,7 @@ def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = Tr
         lead_cost_apply(lead_id=lead_id)
 
 
-def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, Campaign]]) -> None:
+def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, IntakeCampaign]]) -> None:
     """After commit, hand these stored new leads (id, campaign from campaigns_for_intake) on as
     lead_distribution_dispatch would, with the reps-first ones queued for routing together."""
     from campaigns.buyers.services import lead_cost_apply
@@ -156,7 +178,7 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
                        outcome=IntakeAttempt.Outcome.INVALID, status_code=400, body={"errors": invalid.errors},
                        detail="; ".join(f"{k}: {' '.join(v)}" for k, v in invalid.errors.items()))
 
-    keys = {"idempotency_key": idempotency_key, "external_id": lead.external_id}
+    keys: _Keys = {"idempotency_key": idempotency_key, "external_id": lead.external_id}
     try:
         return _decide(supplier, campaign, lead, received_at, keys,
                        supplier_locked=bool(idempotency_key or external_id))
@@ -167,7 +189,7 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
                                                     "detail": refused.detail}, **keys)
 
 
-def campaign_open_check(*, supplier: Supplier, campaign: Campaign, at: dt.datetime) -> bool:
+def campaign_open_check(*, supplier: Supplier, campaign: IntakeCampaign, at: dt.datetime) -> bool:
     """Whether the campaign takes the supplier's lead now (True) or holds it (False); LeadRefused when neither.
 
     The campaign comes from campaigns_for_intake (annotated may_post and has_office_hours).
@@ -188,8 +210,8 @@ def lead_contact_locks(*, campaign: Campaign, phone: str, email: str) -> list[st
             f"intake:{campaign.pk}:email:{email}" if email else ""]
 
 
-def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at: dt.datetime,
-            keys: dict[str, str], supplier_locked: bool) -> IntakeResult:
+def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, received_at: dt.datetime,
+            keys: _Keys, supplier_locked: bool) -> IntakeResult:
     """The business rules in order; raises LeadRefused for a 422, returns the 409 or 201 answer."""
     is_open = campaign_open_check(supplier=supplier, campaign=campaign, at=received_at)
     phone, email = lead_contacts_normalise(lead=lead)
@@ -235,7 +257,7 @@ def _decide(supplier: Supplier, campaign: Campaign, lead: LeadInput, received_at
 
 
 def _answer(*, supplier: Supplier, campaign: Campaign | None, received_at: dt.datetime, outcome: str,
-            status_code: int, body: dict, reason: str = "", detail: str = "", lead: Lead | None = None,
+            status_code: int, body: dict[str, Any], reason: str = "", detail: str = "", lead: Lead | None = None,
             duplicate_of_id: int | None = None, idempotency_key: str = "", external_id: str = "") -> IntakeResult:
     IntakeAttempt.objects.create(
         supplier=supplier, campaign=campaign, received_at=received_at, outcome=outcome, reason=reason,
@@ -245,7 +267,7 @@ def _answer(*, supplier: Supplier, campaign: Campaign | None, received_at: dt.da
     return IntakeResult(status_code=status_code, body=body, outcome=outcome, lead_id=lead.pk if lead else None)
 
 
-def intake_invalid_record(*, supplier: Supplier, status_code: int, body: dict, detail: str) -> IntakeResult:
+def intake_invalid_record(*, supplier: Supplier, status_code: int, body: dict[str, Any], detail: str) -> IntakeResult:
     """Record a post refused before its lead could be read (bad JSON, wrong media type, too large, bad bulk)."""
     with transaction.atomic():
         return _answer(supplier=supplier, campaign=None, received_at=now(), outcome=IntakeAttempt.Outcome.INVALID,

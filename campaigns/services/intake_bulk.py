@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -14,18 +15,31 @@ from django.utils.timezone import now
 
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.selectors import (
-    campaigns_for_intake, intake_attempts_replayable, lead_duplicates_earliest, leads_with_external_ids,
-    suppression_pairs, suppression_pairs_present,
+    campaigns_for_intake,
+    intake_attempts_replayable,
+    lead_duplicates_earliest,
+    leads_with_external_ids,
+    suppression_pairs,
+    suppression_pairs_present,
 )
 from campaigns.services import intake
 from campaigns.services.bulk_insert import rows_insert
 from campaigns.services.caps import CapLedger
 from campaigns.services.intake_locks import bulk_intake_lock
 from campaigns.services.normalise import (
-    LeadInput, LeadInvalid, LeadRefused, lead_contacts_normalise, lead_payload_parse, required_fields_missing,
-    shown, text_problem,
+    LeadInput,
+    LeadInvalid,
+    LeadRefused,
+    lead_contacts_normalise,
+    lead_payload_parse,
+    required_fields_missing,
+    shown,
+    text_problem,
 )
 from campaigns.services.webhooks import leads_status_webhook_enqueue
+
+if TYPE_CHECKING:
+    from campaigns.selectors import IntakeCampaign
 
 log = logging.getLogger(__name__)
 Outcome = IntakeAttempt.Outcome
@@ -36,7 +50,7 @@ class BulkIntakeResult:
     """The HTTP answer to a bulk post: 200 with one result per item in order, or 400 for the whole batch."""
 
     status_code: int
-    body: dict
+    body: dict[str, Any]
 
 
 def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: str = "") -> BulkIntakeResult:
@@ -48,23 +62,18 @@ def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: st
     its own transaction by lead_intake.
     """
     items = payload.get("leads") if isinstance(payload, dict) and set(payload) == {"leads"} else payload
-    problem = None
     if not isinstance(items, list):
-        problem = 'Expected a JSON list of leads, or {"leads": [...]}.'
-    elif not items:
-        problem = "Send at least one lead."
-    elif len(items) > intake.BULK_MAX_ITEMS:
-        problem = f"At most {intake.BULK_MAX_ITEMS} leads per request, got {len(items)}."
-    elif idempotency_key and len(f"{idempotency_key.strip()}:{len(items) - 1}") > intake.IDEMPOTENCY_KEY_MAX_LENGTH:
+        return _batch_invalid(supplier, 'Expected a JSON list of leads, or {"leads": [...]}.')
+    if not items:
+        return _batch_invalid(supplier, "Send at least one lead.")
+    if len(items) > intake.BULK_MAX_ITEMS:
+        return _batch_invalid(supplier, f"At most {intake.BULK_MAX_ITEMS} leads per request, got {len(items)}.")
+    if idempotency_key and len(f"{idempotency_key.strip()}:{len(items) - 1}") > intake.IDEMPOTENCY_KEY_MAX_LENGTH:
         body = {"errors": {"Idempotency-Key": [
             f"Too long for a bulk post: it must leave room for ':<index>' within "
             f"{intake.IDEMPOTENCY_KEY_MAX_LENGTH}."]}}
         intake.intake_invalid_record(supplier=supplier, status_code=400, body=body,
                                      detail="bulk: Idempotency-Key too long")
-        return BulkIntakeResult(status_code=400, body=body)
-    if problem:
-        body = {"errors": {"leads": [problem]}}
-        intake.intake_invalid_record(supplier=supplier, status_code=400, body=body, detail=f"bulk: {problem}")
         return BulkIntakeResult(status_code=400, body=body)
     key = idempotency_key.strip()
     prepared = _prepare(supplier, items, key)
@@ -80,6 +89,13 @@ def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: st
     return BulkIntakeResult(status_code=200, body={"results": results})
 
 
+def _batch_invalid(supplier: Supplier, problem: str) -> BulkIntakeResult:
+    """The 400 for a post that is not a batch of leads, recorded."""
+    body = {"errors": {"leads": [problem]}}
+    intake.intake_invalid_record(supplier=supplier, status_code=400, body=body, detail=f"bulk: {problem}")
+    return BulkIntakeResult(status_code=400, body=body)
+
+
 def _item_key(key: str, index: int) -> str:
     return f"{key}:{index}" if key else ""
 
@@ -91,12 +107,18 @@ class _Item:
     def __init__(self, index: int, key: str, external_id: str):
         self.index, self.key, self.external_id = index, key, external_id
         self.lead: LeadInput | None = None
-        self.campaign: Campaign | None = None
+        self.campaign: IntakeCampaign | None = None
         self.errors: dict[str, list[str]] | None = None  # the 400
         self.contacts: tuple[str, str] | LeadRefused | None = None
 
+    def checked(self) -> tuple[LeadInput, IntakeCampaign, tuple[str, str] | LeadRefused]:
+        """(lead, campaign, contacts or why they are unusable) of an item without a 400, which has all three."""
+        if self.lead is None or self.campaign is None or self.contacts is None:
+            raise ValueError(f"Item {self.index} has no lead to decide: {self.errors}")
+        return self.lead, self.campaign, self.contacts
 
-def _prepare(supplier: Supplier, payloads: list, key: str) -> list[_Item]:
+
+def _prepare(supplier: Supplier, payloads: list[object], key: str) -> list[_Item]:
     items = []
     for index, payload in enumerate(payloads):
         item = _Item(index, _item_key(key, index), intake._external_id_hint(payload))
@@ -110,16 +132,17 @@ def _prepare(supplier: Supplier, payloads: list, key: str) -> list[_Item]:
         items.append(item)
     campaigns = campaigns_for_intake(supplier=supplier, slugs={item.lead.campaign for item in items if item.lead})
     for item in items:
-        if item.errors is not None:
+        lead = item.lead
+        if item.errors is not None or lead is None:  # a lead parses exactly when there are no errors yet
             continue
-        item.campaign = campaigns.get(item.lead.campaign)
+        item.campaign = campaigns.get(lead.campaign)
         if item.campaign is None:
-            item.errors = {"campaign": [f"Unknown campaign '{shown(item.lead.campaign, 64)}'."]}
+            item.errors = {"campaign": [f"Unknown campaign '{shown(lead.campaign, 64)}'."]}
             continue
-        item.errors = required_fields_missing(lead=item.lead, required=item.campaign.required_fields or []) or None
+        item.errors = required_fields_missing(lead=lead, required=item.campaign.required_fields or []) or None
         if item.errors is None:
             try:
-                item.contacts = lead_contacts_normalise(lead=item.lead)
+                item.contacts = lead_contacts_normalise(lead=lead)
             except LeadRefused as refused:
                 item.contacts = refused
     return items
@@ -129,8 +152,11 @@ class _NewLead:
     """A lead this batch accepts: its row, then its id once inserted."""
 
     __slots__ = ("row", "campaign", "pk")
+    row: dict[str, Any]
+    campaign: IntakeCampaign
+    pk: int | None
 
-    def __init__(self, row: dict, campaign: Campaign):
+    def __init__(self, row: dict[str, Any], campaign: IntakeCampaign):
         self.row, self.campaign, self.pk = row, campaign, None
 
 
@@ -138,9 +164,9 @@ class _Answer:
     """The attempt one item records; an accepted lead's id (and a duplicate's, within the batch) is known only
     once the batch's leads are inserted, so the body is built then."""
 
-    def __init__(self, item: _Item, outcome: str, status_code: int, *, reason: str = "", detail: str = "",
-                 body: dict | None = None, lead: _NewLead | None = None, duplicate_of: int | _NewLead | None = None,
-                 same: str = "", keyed: bool = True):
+    def __init__(self, item: _Item, outcome: IntakeAttempt.Outcome, status_code: int, *, reason: str = "",
+                 detail: str = "", body: dict[str, Any] | None = None, lead: _NewLead | None = None,
+                 duplicate_of: int | _NewLead | None = None, same: str = "", keyed: bool = True):
         self.item, self.outcome, self.status_code, self.reason = item, outcome, status_code, reason
         self._detail, self._body, self.lead, self.duplicate_of, self.same = detail, body, lead, duplicate_of, same
         self.idempotency_key = item.key if keyed else ""
@@ -151,11 +177,13 @@ class _Answer:
     def duplicate_of_id(self) -> int | None:
         return self.duplicate_of.pk if isinstance(self.duplicate_of, _NewLead) else self.duplicate_of
 
-    def body(self) -> dict:
-        if self.outcome == Outcome.ACCEPTED:
+    def body(self) -> dict[str, Any]:
+        if self.outcome == Outcome.ACCEPTED and self.lead is not None:
             return {"id": self.lead.pk, "status": "accepted"}
         if self.outcome == Outcome.DUPLICATE:
             return {"status": "duplicate", "duplicate_of": self.duplicate_of_id}
+        if self._body is None:
+            raise ValueError(f"A {self.outcome} answer needs its lead or a body.")
         return self._body
 
     def detail(self) -> str:
@@ -173,22 +201,24 @@ class _Batch:
         self.replayed: Counter[int] = Counter()  # earlier attempts (by id) replayed by this batch
 
     @transaction.atomic
-    def run(self) -> list[dict]:
+    def run(self) -> list[dict[str, Any]]:
         campaigns = {item.campaign.pk: item.campaign for item in self.items
-                     if item.errors is None and item.campaign.may_post and item.campaign.active}
+                     if item.errors is None and item.campaign is not None
+                     and item.campaign.may_post and item.campaign.active}
         bulk_intake_lock(supplier_id=self.supplier.pk, campaign_ids=set(campaigns))
         self._read(list(campaigns.values()))
         results = [self._decide(item) for item in self.items]
         leads = [answer.lead for answer in self.answers if answer.lead is not None]
-        for lead, pk in zip(leads, rows_insert(model=Lead, rows=[lead.row for lead in leads], return_ids=True),
-                            strict=True):
+        ids = rows_insert(model=Lead, rows=[lead.row for lead in leads], return_ids=True)
+        for lead, pk in zip(leads, ids, strict=True):
             lead.pk = pk
         self.caps.save()
         self._record()
         if leads and self.supplier.webhook_url:
             leads_status_webhook_enqueue(leads=[self._instance(lead) for lead in leads], event="accepted")
         intake.leads_distribution_dispatch_on_commit(
-            leads=[(lead.pk, lead.campaign) for lead in leads if lead.row["status"] == Lead.Status.NEW])
+            leads=[(pk, lead.campaign) for lead, pk in zip(leads, ids, strict=True)
+                   if lead.row["status"] == Lead.Status.NEW])
         return [{"index": item.index, "status_code": result.status_code, **result.body()}
                 if isinstance(result, _Answer) else
                 {"index": item.index, "status_code": result.response_status, **result.response_body}
@@ -199,7 +229,7 @@ class _Batch:
         instance.campaign, instance.supplier = lead.campaign, self.supplier
         return instance
 
-    def _read(self, campaigns: list[Campaign]) -> None:
+    def _read(self, campaigns: list[IntakeCampaign]) -> None:
         """Everything the rules need from the database, in a few queries for the whole batch (under the locks)."""
         items = self.items
         supplier = self.supplier
@@ -208,26 +238,27 @@ class _Batch:
         self.by_external_id = intake_attempts_replayable(supplier=supplier, column="external_id",
                                                          values={item.external_id for item in items})
         self.batch_by_external_id: dict[str, _Answer] = {}
-        usable = [item for item in items if isinstance(item.contacts, tuple)]
+        checked = [item.checked() for item in items if item.errors is None]
+        usable = [(lead, campaign, contacts) for lead, campaign, contacts in checked if isinstance(contacts, tuple)]
         self.suppressed = suppression_pairs_present(
-            wanted=set().union(*(suppression_pairs(phone=item.contacts[0], email=item.contacts[1])
-                                 for item in usable)))
-        self.lead_by_external_id: dict[str, int | _NewLead] = leads_with_external_ids(
-            supplier=supplier, external_ids={item.lead.external_id for item in usable})
+            wanted=set[tuple[str, str]]().union(*(suppression_pairs(phone=phone, email=email)
+                                                  for _, _, (phone, email) in usable)))
+        self.lead_by_external_id: dict[str, int | _NewLead] = dict(leads_with_external_ids(
+            supplier=supplier, external_ids={lead.external_id for lead, _, _ in usable}))
         self.opening: dict[int, bool | LeadRefused] = {}
-        for campaign in {item.campaign.pk: item.campaign for item in items if item.errors is None}.values():
+        for campaign in {campaign.pk: campaign for _, campaign, _ in checked}.values():
             try:
                 self.opening[campaign.pk] = intake.campaign_open_check(supplier=supplier, campaign=campaign,
                                                                        at=self.received_at)
             except LeadRefused as refused:
                 self.opening[campaign.pk] = refused
         # (campaign id, column, value) -> ((received_at, 0, id) or (received_at, 1, index), id or lead of this batch)
-        self.earliest: dict[tuple[int, str, str], tuple[tuple, int | _NewLead]] = {}
+        self.earliest: dict[tuple[int, str, str], tuple[tuple[dt.datetime, int, int], int | _NewLead]] = {}
         for campaign in campaigns:
             if not campaign.dedup_window_hours:
                 continue
             since = self.received_at - dt.timedelta(hours=campaign.dedup_window_hours)
-            mine = [item.contacts for item in usable if item.campaign.pk == campaign.pk]
+            mine = [contacts for _, item_campaign, contacts in usable if item_campaign.pk == campaign.pk]
             for column, position in (("phone", 0), ("email", 1)):
                 values = {contacts[position] for contacts in mine if contacts[position]}
                 found = lead_duplicates_earliest(campaign=campaign, column=column, values=values, since=since)
@@ -272,13 +303,14 @@ class _Batch:
 
     def _rules(self, item: _Item) -> _Answer:
         """lead_intake's business rules in its order; raises LeadRefused for a 422."""
-        supplier, campaign, lead = self.supplier, item.campaign, item.lead
+        supplier = self.supplier
+        lead, campaign, contacts = item.checked()
         is_open = self.opening[campaign.pk]
         if isinstance(is_open, LeadRefused):
             raise LeadRefused(is_open.reason, is_open.detail)
-        if isinstance(item.contacts, LeadRefused):
-            raise item.contacts
-        phone, email = item.contacts
+        if isinstance(contacts, LeadRefused):
+            raise contacts
+        phone, email = contacts
         found = suppression_pairs(phone=phone, email=email) & self.suppressed
         if found:
             kind = min(found)[0]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_slug
+from django.db import models
 
 from campaigns.models import Lead, SuppressionEntry
 from campaigns.services.iso639 import ISO_639_1
@@ -38,13 +40,21 @@ NOT_A_STRING = "Must be a string."
 _email_validator = EmailValidator()
 
 
+def field_max_length(model: type[models.Model], name: str) -> int:
+    """The max_length of one of the model's text fields."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field) or model_field.max_length is None:
+        raise LookupError(f"{model.__name__}.{name} is not a text field with a max_length.")
+    return model_field.max_length
+
+
 def max_length_of(name: str) -> int:
     """The longest accepted input for a top-level string field."""
     if name == "campaign":
         return 64
     if name == "phone":
         return PHONE_INPUT_MAX_LENGTH
-    return Lead._meta.get_field(name).max_length
+    return field_max_length(Lead, name)
 
 
 class LeadInvalid(ServiceError):
@@ -79,7 +89,7 @@ class LeadInput:
     language: str = ""
     skill: str = ""
     external_id: str = ""
-    fields: dict = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
 
     def present(self, name: str) -> bool:
         return bool(getattr(self, name))
@@ -114,7 +124,7 @@ def lead_payload_parse(*, payload: object) -> LeadInput:
     if len(unknown) > UNKNOWN_FIELDS_LISTED:
         errors["non_field_errors"] = [f"{len(unknown) - UNKNOWN_FIELDS_LISTED} more unknown fields."]
 
-    values: dict[str, object] = {}
+    values: dict[str, str] = {}
     for name in STRING_FIELDS:
         raw = payload.get(name)
         if raw is None:
@@ -141,10 +151,11 @@ def lead_payload_parse(*, payload: object) -> LeadInput:
         errors["fields"] = fields_errors
     if errors:
         raise LeadInvalid(errors)
-    return LeadInput(**values, fields=fields_value or {})
+    # No problems means fields is absent, null or an object.
+    return LeadInput(**values, fields=fields_value if isinstance(fields_value, dict) else {})
 
 
-def _check_codes(values: dict[str, object], errors: dict[str, list[str]]) -> None:
+def _check_codes(values: dict[str, str], errors: dict[str, list[str]]) -> None:
     country = values.get("country")
     if country:
         values["country"] = country = country.upper()
@@ -179,8 +190,8 @@ def fields_problems(value: object) -> list[str]:
         elif isinstance(item, list):
             if len(item) > FIELDS_LIST_MAX_ITEMS:
                 problems.append(f"'{label}': lists may hold at most {FIELDS_LIST_MAX_ITEMS} items.")
-            elif any(_scalar_problem(element) for element in item):
-                problems.append(f"'{label}': " + next(_scalar_problem(e) for e in item if _scalar_problem(e)))
+            elif first_problem := next(filter(None, map(_scalar_problem, item)), None):
+                problems.append(f"'{label}': " + first_problem)
         elif _scalar_problem(item):
             problems.append(f"'{label}': {_scalar_problem(item)}")
     if not problems:

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from typing import Any
 
 import httpx
 from django.db import transaction
@@ -29,7 +30,7 @@ BACKOFF_FIRST_SECONDS = 30  # then doubles: 30 s, 1, 2, 4, 8, 16, 32 min (about 
 LEASE_SECONDS = 60
 
 
-def webhook_body(payload: dict) -> bytes:
+def webhook_body(payload: dict[str, Any]) -> bytes:
     """The exact bytes sent (and signed) for a payload."""
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
 
@@ -75,7 +76,7 @@ def leads_status_webhook_enqueue(*, leads: list[Lead], event: str) -> list[Webho
     return deliveries
 
 
-def _event_payload(*, lead: Lead, event: str, at: dt.datetime) -> dict:
+def _event_payload(*, lead: Lead, event: str, at: dt.datetime) -> dict[str, Any]:
     return {
         "id": uuid.uuid4().hex,
         "event": event,

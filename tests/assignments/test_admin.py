@@ -12,8 +12,17 @@ from assignments.models import Assignment, Rep, RepLanguage, RepTerritory, Routi
 from assignments.routing import CandidateVerdict, Decision
 from assignments.selectors import condition_from_model, rule_spec_from_model
 from tests.factories import (
-    AssignmentFactory, LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, RuleConditionFactory,
-    RuleRelaxationFactory, ScoringConditionFactory, ScoringRuleFactory, TeamFactory, UserFactory,
+    AssignmentFactory,
+    LeadFactory,
+    ManagerFactory,
+    RepFactory,
+    RoutingRuleFactory,
+    RuleConditionFactory,
+    RuleRelaxationFactory,
+    ScoringConditionFactory,
+    ScoringRuleFactory,
+    TeamFactory,
+    UserFactory,
 )
 
 
@@ -197,7 +206,8 @@ def test_rule_add_with_conditions_and_relaxations(web):
 
 
 @pytest.mark.parametrize("overrides,error", [
-    ({"conditions-0-field": "colour"}, "Unknown field &#x27;colour&#x27;; use one of the listed fields or fields.&lt;name&gt;."),
+    ({"conditions-0-field": "colour"},
+     "Unknown field &#x27;colour&#x27;; use one of the listed fields or fields.&lt;name&gt;."),
     ({"conditions-0-field": "score", "conditions-0-op": "gt", "conditions-0-value": "high"},
      "&#x27;high&#x27; is not a number."),
     ({"conditions-0-value": ""}, "A value is required."),

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from tests.assignments.ws_testing import WebsocketCommunicator
 from django.test import Client
 from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
@@ -14,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from assignments import events, services
 from assignments.models import Assignment, OutboxEvent, Rep
 from leadcrm.asgi import application
+from tests.assignments.ws_testing import WebsocketCommunicator
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from tests.factories import AssignmentFactory, LeadFactory, RepFactory
 
 pytestmark = pytest.mark.django_db
 
-T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 def at(seconds: int) -> dt.datetime:

@@ -257,10 +257,10 @@ def test_lead_of_a_closed_campaign_is_held_then_released_when_it_opens(rule, dja
     campaign = CampaignFactory(timezone="America/New_York")
     OfficeHours.objects.create(campaign=campaign, weekday=0, opens=dt.time(9), closes=dt.time(17))
     lead = LeadFactory(campaign=campaign)
-    sunday_night = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.timezone.utc)  # 18:00 Sunday in New York
+    sunday_night = dt.datetime(2026, 11, 22, 23, 0, tzinfo=dt.UTC)  # 18:00 Sunday in New York
     assert services.lead_route(lead_id=lead.pk, now=sunday_night).action == "held"
     assert services.held_leads_release(now=sunday_night) == 0
-    monday_morning = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.timezone.utc)  # 09:30 Monday in New York
+    monday_morning = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)  # 09:30 Monday in New York
     with django_capture_on_commit_callbacks() as enqueued:
         assert services.held_leads_release(now=monday_morning) == 1
     lead.refresh_from_db()

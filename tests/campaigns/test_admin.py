@@ -12,7 +12,13 @@ from campaigns.models import Buyer, Campaign, IntakeAttempt, Lead, SupplierApiKe
 from campaigns.selectors import supplier_api_key_lookup
 from campaigns.services import supplier_api_key_create, supplier_api_key_revoke
 from tests.factories import (
-    BuyerFactory, CampaignFactory, IntakeAttemptFactory, LeadFactory, ManagerFactory, SupplierFactory, UserFactory,
+    BuyerFactory,
+    CampaignFactory,
+    IntakeAttemptFactory,
+    LeadFactory,
+    ManagerFactory,
+    SupplierFactory,
+    UserFactory,
 )
 
 RAW_KEY = re.compile(r"lcrm_[A-Za-z0-9_-]{20,}")

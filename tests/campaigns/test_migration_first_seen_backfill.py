@@ -11,7 +11,7 @@ from django.db import connection
 from campaigns.models import Lead
 from tests.factories import AssignmentFactory, LeadFactory
 
-T0 = dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,12 @@ import pytest
 
 from campaigns.services.iso639 import ISO_639_1
 from campaigns.services.normalise import (
-    ISO_3166_ALPHA2, LeadInvalid, LeadRefused, lead_payload_parse, phone_normalise, shown,
+    ISO_3166_ALPHA2,
+    LeadInvalid,
+    LeadRefused,
+    lead_payload_parse,
+    phone_normalise,
+    shown,
     suppression_value_normalise,
 )
 

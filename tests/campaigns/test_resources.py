@@ -59,6 +59,6 @@ def test_imported_entries_suppress_intake(supplier):
 def test_intake_log_export(supplier):
     lead_intake(supplier=supplier, payload=lead_payload(external_id="e-1"))
     dataset = IntakeAttemptResource().export(IntakeAttempt.objects.all())
-    row = dict(zip(dataset.headers, dataset[0]))
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert (row["supplier"], row["campaign"], row["outcome"], row["external_id"]) == (
         "Acme Leads", "solar-us", "accepted", "e-1")

@@ -30,7 +30,8 @@ def test_post_to_websocket_latency_embedded(floor):
             assert posted.status_code == 201, posted.text
             while True:
                 message = json.loads(socket.recv(timeout=5))
-                if message["type"] == "assignment.offered" and message["assignment"]["lead"]["id"] == posted.json()["id"]:
+                if (message["type"] == "assignment.offered"
+                        and message["assignment"]["lead"]["id"] == posted.json()["id"]):
                     break
             latencies.append((time.monotonic() - started) * 1000)
             time.sleep(0.1)

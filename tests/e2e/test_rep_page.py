@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_page_reconnects_and_resyncs_after_the_web_process_restarts(signed_in, f
     page = signed_in("carla", "/rep/")
     kept = floor.post_lead(language="es", first_name="Inés", last_name="Restart")
     card(page, kept).wait_for(state="visible", timeout=5_000)
-    web = [pid for pid in children_of(floor.pid) if b"uvicorn" in open(f"/proc/{pid}/cmdline", "rb").read()]
+    web = [pid for pid in children_of(floor.pid) if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert len(web) == 1
     os.kill(web[0], signal.SIGKILL)  # `run` starts a new web process; the page must find it by itself
     page.locator("#conn.conn-down, #conn.conn-connecting").wait_for(timeout=10_000)

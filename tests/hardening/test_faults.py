@@ -7,6 +7,7 @@ clients got 201 or 503 with Retry-After, never a 500.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,10 +49,8 @@ def test_task_cluster_killed_mid_routing_loses_no_lead(tmp_path):
         victims = qcluster_pids(server.process.pid)
         assert victims, "the task cluster should be running"
         for pid in victims:  # SIGKILL: no chance to finish or hand back its tasks
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         answers += post_leads(server.url, key, 15, start=15)  # arrives while no cluster runs
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -11,7 +11,12 @@ from rest_framework.test import APIClient
 from assignments import services
 from assignments.models import Assignment
 from tests.factories import (
-    PASSWORD, CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, supplier_with_key,
+    PASSWORD,
+    CampaignFactory,
+    LeadFactory,
+    RepFactory,
+    RoutingRuleFactory,
+    supplier_with_key,
 )
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,12 @@ from assignments import services
 from assignments.models import Assignment, ContactAttempt, Rep
 from campaigns.models import Lead
 from tests.factories import (
-    CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, UserFactory, supplier_with_key,
+    CampaignFactory,
+    LeadFactory,
+    RepFactory,
+    RoutingRuleFactory,
+    UserFactory,
+    supplier_with_key,
 )
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from assignments.models import Assignment, Experiment, ExperimentVariant, Routin
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_each_lead_records_its_stable_variant_and_the_explanation_says_so(experi
             assert offer.explanation["strategy"] == "least_busy" and offer.rep == closer
         else:
             assert offer.explanation["strategy"] == "round_robin"
-    assert {v for v in Assignment.objects.values_list("variant_id", flat=True)} == {a.pk, b.pk}
+    assert set(Assignment.objects.values_list("variant_id", flat=True)) == {a.pk, b.pk}
 
 
 def test_variant_metrics_count_each_lead_once_with_its_outcome(experiment):

@@ -8,13 +8,21 @@ from assignments import services
 from assignments.lab import services as lab
 from assignments.lab.selectors import ruleset_specs
 from assignments.models import (
-    Assignment, DraftCondition, DraftRule, ReplayRun, RepProfile, RoutingRule, RoutingSnapshot, RuleCondition,
-    RuleRelaxation, Ruleset,
+    Assignment,
+    DraftCondition,
+    DraftRule,
+    ReplayRun,
+    RepProfile,
+    RoutingRule,
+    RoutingSnapshot,
+    RuleCondition,
+    RuleRelaxation,
+    Ruleset,
 )
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, RuleConditionFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.UTC)
 DAY = dt.date(2030, 3, 11)
 
 

@@ -5,7 +5,12 @@ import math
 import pytest
 
 from assignments.lab.stats import (
-    VariantData, compare, experiment_report, sample_size_per_group, two_proportion_z_test, wilson_interval,
+    VariantData,
+    compare,
+    experiment_report,
+    sample_size_per_group,
+    two_proportion_z_test,
+    wilson_interval,
 )
 
 

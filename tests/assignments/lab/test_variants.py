@@ -27,7 +27,7 @@ def test_experiments_bucket_independently():
     shares = [(1, 50), (2, 50)]
     one = [variant_pick(lead_id=n, experiment_id=1, shares=shares) for n in range(2000)]
     two = [variant_pick(lead_id=n, experiment_id=2, shares=shares) for n in range(2000)]
-    agree = sum(a == b for a, b in zip(one, two)) / 2000
+    agree = sum(a == b for a, b in zip(one, two, strict=True)) / 2000
     assert 0.45 < agree < 0.55
 
 

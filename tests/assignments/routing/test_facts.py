@@ -2,7 +2,7 @@
 
 import json
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ from assignments.routing import (
     decide,
 )
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2024, 6, 5, 14, 0, tzinfo=UTC)  # a Wednesday
 ALL_WEEK = tuple(WorkingWindow(day, time(0), time(0)) for day in range(7))
 

@@ -114,7 +114,8 @@ def test_no_eligible_rep_waits():
 
 
 def test_team_candidates_empty_rule_teams_means_everyone():
-    reps = [make_rep(1, team_ids=frozenset({1})), make_rep(2, team_ids=frozenset()), make_rep(3, team_ids=frozenset({2}))]
+    reps = [make_rep(1, team_ids=frozenset({1})), make_rep(2, team_ids=frozenset()),
+            make_rep(3, team_ids=frozenset({2}))]
     assert [r.id for r in team_candidates(reps=reps, rule=make_rule(team_ids=frozenset()))] == [1, 2, 3]
     assert [r.id for r in team_candidates(reps=reps, rule=make_rule(team_ids=frozenset({2, 5})))] == [3]
 
@@ -220,7 +221,8 @@ def test_off_hours_decided_per_rep_zone():
 RELAX_CASES = [
     ("language", dict(), dict(languages=frozenset({"en"})), dict(language="es"), "language"),
     ("skill", dict(require_skill=True, min_skill_level=4), dict(), dict(), "skill"),
-    ("territory_region", dict(require_territory=True), dict(territories=(Territory("US", "NY", "10"),)), {}, "territory"),
+    ("territory_region", dict(require_territory=True), dict(territories=(Territory("US", "NY", "10"),)), {},
+     "territory"),
     ("territory", dict(require_territory=True), dict(territories=(Territory("MX"),)), {}, "territory"),
 ]
 

@@ -7,10 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assignments.routing import (
-    LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide, is_on_shift,
+    LeadFacts,
+    RepFacts,
+    RuleSpec,
+    Territory,
+    WorkingWindow,
+    decide,
+    is_on_shift,
 )
 
-NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.timezone.utc)  # a DST night in Europe
+NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)  # a DST night in Europe
 LANGS = ["en", "es", "de"]
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
 STRATEGIES = ["round_robin", "weighted", "least_busy", "top_performer", "performance_weighted", "broadcast"]
@@ -27,7 +33,8 @@ def reps(draw, rep_id: int) -> RepFacts:
         timezone=draw(st.sampled_from(ZONES)), working_hours=draw(windows), days_off=frozenset(),
         load=draw(st.integers(0, capacity)), capacity=capacity,
         languages=frozenset(draw(st.lists(st.sampled_from(LANGS), max_size=2))),
-        skills={"solar": draw(st.integers(0, 5))}, territories=(Territory(country=draw(st.sampled_from(["US", "DE"]))),),
+        skills={"solar": draw(st.integers(0, 5))},
+        territories=(Territory(country=draw(st.sampled_from(["US", "DE"]))),),
         team_ids=frozenset(draw(st.lists(st.integers(1, 2), max_size=2))),
         last_offered_at=None, weight=draw(st.integers(0, 5)), performance=draw(st.floats(0, 1)),
     )

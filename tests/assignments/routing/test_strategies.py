@@ -52,7 +52,7 @@ def simulate(strategy, reps, leads, seed=7, **rule_kw):
 
 def test_round_robin_is_exactly_fair_over_300_leads():
     counts, _ = simulate("round_robin", [make_rep(i, last_offered_at=ago(i)) for i in range(1, 6)], 300)
-    assert counts == {i: 60 for i in range(1, 6)}
+    assert counts == dict.fromkeys(range(1, 6), 60)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 2024])
@@ -88,7 +88,8 @@ def test_weighted_fallbacks_by_weight_then_round_robin():
         ([make_rep(1, load=2, capacity=4), make_rep(2, load=1, capacity=4), make_rep(3, load=3, capacity=10)],
          (2, 3, 1)),
         ([make_rep(1, load=2, capacity=4), make_rep(2, load=1, capacity=2)], (2, 1)),
-        ([make_rep(1, load=1, capacity=2, last_offered_at=ago(1)), make_rep(2, load=1, capacity=2, last_offered_at=ago(9))],
+        ([make_rep(1, load=1, capacity=2, last_offered_at=ago(1)),
+          make_rep(2, load=1, capacity=2, last_offered_at=ago(9))],
          (2, 1)),
         ([make_rep(2, load=0, capacity=3), make_rep(1, load=0, capacity=5)], (1, 2)),
     ],

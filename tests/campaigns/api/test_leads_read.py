@@ -6,7 +6,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import (
-    AssignmentFactory, CampaignFactory, LeadFactory, ManagerFactory, RepFactory, UserFactory, supplier_with_key,
+    AssignmentFactory,
+    CampaignFactory,
+    LeadFactory,
+    ManagerFactory,
+    RepFactory,
+    UserFactory,
+    supplier_with_key,
 )
 
 URL = "/api/v1/leads/"

@@ -96,7 +96,7 @@ class BuyerServer:
         with self._lock:
             return [r for r in self.received if r.path == path]
 
-    def start(self) -> "BuyerServer":
+    def start(self) -> BuyerServer:
         self.thread.start()
         return self
 

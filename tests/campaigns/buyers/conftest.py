@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.models import Campaign, LeadDistribution, Lead
+from campaigns.models import Campaign, Lead, LeadDistribution
 from tests.campaigns.buyers.buyer_server import BuyerServer
 from tests.factories import BuyerFactory, CampaignFactory, LeadFactory, SupplierFactory
 

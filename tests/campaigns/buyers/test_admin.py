@@ -12,7 +12,12 @@ from django.utils.timezone import now
 from campaigns.models import Buyer, BuyerDelivery, Lead, LeadDistribution, LeadReturn
 from tests.campaigns.buyers.buyer_server import Reply
 from tests.factories import (
-    BuyerDeliveryFactory, BuyerFactory, CampaignFactory, LeadDistributionFactory, LeadFactory, ManagerFactory,
+    BuyerDeliveryFactory,
+    BuyerFactory,
+    CampaignFactory,
+    LeadDistributionFactory,
+    LeadFactory,
+    ManagerFactory,
     PriceRuleFactory,
 )
 

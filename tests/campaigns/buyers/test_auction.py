@@ -8,7 +8,7 @@ import pytest
 
 from campaigns.buyers.services import lead_distribute
 from campaigns.models import BuyerDelivery, Campaign, Lead
-from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REJECT, bid, slow, Reply
+from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REJECT, Reply, bid, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from campaigns.buyers.services import lead_distribute
 from campaigns.models import BuyerDelivery, Campaign, CapCounter, Lead, LeadDistribution
-from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REJECT, REFUSED_400, bid, slow
+from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REFUSED_400, REJECT, bid, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,7 @@ from campaigns.buyers.services import lead_distribute
 from campaigns.models import Buyer, BuyerDelivery, Lead, LeadDistribution
 from campaigns.tasks_buyers import distribute_lead_task
 from leadcrm.after_commit import task_path
-from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REFUSED_400, REJECT, slow
-from tests.campaigns.buyers.buyer_server import refused_url
+from tests.campaigns.buyers.buyer_server import ACCEPT, ERROR_500, REFUSED_400, REJECT, refused_url, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
 
 

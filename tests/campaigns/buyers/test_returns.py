@@ -19,7 +19,8 @@ def sale():
     supplier = SupplierFactory(webhook_url="http://127.0.0.1:9/hook")
     buyer = BuyerFactory(return_window_hours=48)
     lead = LeadFactory(supplier=supplier, status=Lead.Status.SOLD, revenue=Decimal("20.00"))
-    return LeadDistributionFactory(lead=lead, buyer=buyer, price=Decimal("20.00"), sold_at=now() - dt.timedelta(hours=2))
+    return LeadDistributionFactory(lead=lead, buyer=buyer, price=Decimal("20.00"),
+                                   sold_at=now() - dt.timedelta(hours=2))
 
 
 def test_return_reverses_revenue_and_tells_the_supplier(sale, django_capture_on_commit_callbacks):
