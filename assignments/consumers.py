@@ -20,6 +20,7 @@ from django.utils.timezone import now as tz_now
 from assignments import events, services
 from assignments.messages import (
     AssignmentMessage,
+    CallbackDueMessage,
     FloorSnapshotMessage,
     OutboxLayerMessage,
     ServerMessage,
@@ -28,6 +29,7 @@ from assignments.messages import (
 from assignments.relay import relay_ensure_started
 from assignments.selectors import open_assignments_for_rep
 from assignments.selectors_live import floor_assignments, leads_waiting, rep_for_user, rep_with_user, reps_on_floor
+from assignments.selectors_work import callbacks_due_for_rep
 from leadcrm.roles import is_manager
 
 log = logging.getLogger(__name__)
@@ -53,15 +55,18 @@ def _membership(user, wanted: str) -> tuple[str | None, int | None]:
 
 
 @database_sync_to_async
-def _rep_resync(rep_id: int) -> list[AssignmentMessage | SyncDoneMessage]:
+def _rep_resync(rep_id: int) -> list[AssignmentMessage | CallbackDueMessage | SyncDoneMessage]:
     try:
         rep = services.rep_presence_connect(rep_id=rep_id)
     except Exception:  # presence is secondary: the rep still gets their offers
         log.exception("presence: connect of rep %s failed", rep_id)
         rep = None
     rep = rep or rep_with_user(rep_id=rep_id)
-    messages = events.assignment_sync_messages(open_assignments_for_rep(rep_id=rep_id))
-    return messages + [events.sync_done_message(rep=rep, now=tz_now())]
+    now = tz_now()
+    messages: list[AssignmentMessage | CallbackDueMessage | SyncDoneMessage] = []
+    messages += events.assignment_sync_messages(open_assignments_for_rep(rep_id=rep_id))
+    messages += [events.callback_message(callback=c) for c in callbacks_due_for_rep(rep_id=rep_id, now=now)]
+    return messages + [events.sync_done_message(rep=rep, now=now)]
 
 
 @database_sync_to_async

@@ -19,6 +19,7 @@ from assignments.messages import (
     AssignmentMessageType,
     AssignmentPayload,
     AssignmentStatus,
+    CallbackDueMessage,
     FloorSnapshotMessage,
     FloorUpdatedMessage,
     LeadStatus,
@@ -28,7 +29,7 @@ from assignments.messages import (
     SyncDoneMessage,
     WaitingLead,
 )
-from assignments.models import Assignment, OutboxEvent
+from assignments.models import Assignment, Callback, OutboxEvent
 from leadcrm.after_commit import after_commit
 
 FLOOR_GROUP = "floor"
@@ -36,7 +37,7 @@ OFFERED: Final = "assignment.offered"
 REVOKED: Final = "assignment.revoked"
 UPDATED: Final = "assignment.updated"
 FLOOR_UPDATED: Final = "floor.updated"
-# Declared by the contract (CONTRACT.md 6.2-6.4, assignments/messages.py); nothing sends them yet.
+# Declared by the contract (CONTRACT.md 6.2-6.4, assignments/messages.py).
 ASSIGNED: Final = "assignment.assigned"
 CALLBACK_DUE: Final = "callback.due"
 POOL_ADDED: Final = "pool.added"
@@ -179,3 +180,22 @@ def floor_updated_message(*, lead) -> FloorUpdatedMessage:
 def lead_waiting_event_send(*, lead) -> None:
     """Queue the waiting lead for the managers' boards (`lead` with its campaign, status and waiting_reason)."""
     _outbox_send(groups=[FLOOR_GROUP], message=floor_updated_message(lead=lead))
+
+
+def callback_message(*, callback: Callback) -> CallbackDueMessage:
+    """`callback.due` for the lead's owner: the callback and the lead's card with its contact details."""
+    lead = callback.lead
+    return {
+        "type": CALLBACK_DUE,
+        "callback": {
+            "id": callback.pk, "due_at": callback.due_at.isoformat(), "note": callback.note,
+            "lead": {"id": lead.pk, "status": cast(LeadStatus, lead.status), "name": lead.full_name,
+                     "campaign": lead.campaign.slug, "campaign_name": lead.campaign.name,
+                     "phone": lead.phone, "email": lead.email},
+        },
+    }
+
+
+def callback_due_send(*, callback: Callback, rep_id: int) -> None:
+    """Queue `callback.due` for this rep's sockets only (the lead's owner when it fell due)."""
+    _outbox_send(groups=[rep_group(rep_id)], message=callback_message(callback=callback))

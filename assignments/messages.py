@@ -17,7 +17,8 @@ IsoDateTime = Annotated[str, ISO_DATETIME]
 # The models' status choices (assignments.models.Assignment.Status, campaigns.models.Lead.Status,
 # assignments.models.Rep.Status); tests/assignments/test_messages.py keeps them equal.
 AssignmentStatus = Literal["offered", "accepted", "declined", "expired", "revoked", "completed"]
-LeadStatus = Literal["new", "held", "waiting", "offered", "assigned", "contacted", "won", "lost", "sold", "selling"]
+LeadStatus = Literal["new", "held", "waiting", "offered", "assigned", "contacted", "qualified", "nurture",
+                     "unqualified", "won", "lost", "sold", "selling"]
 RepStatus = Literal["available", "away", "offline"]
 
 
@@ -230,7 +231,7 @@ class PongMessage(TypedDict):
 
 
 class CallbackDueMessage(TypedDict):
-    """To the owner's sockets: a callback fell due (CONTRACT 6.2). No sender yet."""
+    """To the owner's sockets: a callback fell due (CONTRACT 6.2); again on reconnect while due and not done."""
 
     type: Literal["callback.due"]
     callback: CallbackPayload

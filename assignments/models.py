@@ -56,9 +56,15 @@ class Rep(models.Model):
     active = models.BooleanField(default=True, help_text="Inactive reps are never offered leads.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OFFLINE)
     status_changed_at = models.DateTimeField(default=now)
-    capacity = models.PositiveSmallIntegerField(default=5, help_text="Open leads (offered + accepted) at once.")
+    capacity = models.PositiveSmallIntegerField(
+        default=5, help_text="Leads waiting for this rep's first contact at once: open offers plus owned leads "
+                             "not yet contacted. Logging the first contact frees the unit.")
     load = models.PositiveSmallIntegerField(default=0, editable=False,
-                                            help_text="Open leads now; kept by the routing service.")
+                                            help_text="Open offers + owned leads with no contact yet; kept by the "
+                                                      "routing and contact services.")
+    daily_cap = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="At most this many new leads a day (the day in the rep's time zone); "
+                                         "empty: no daily cap.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     teams = models.ManyToManyField(Team, related_name="reps", blank=True)
     weight = models.PositiveIntegerField(default=1, help_text="Share of leads under a weighted rule.")
@@ -388,4 +394,12 @@ from assignments.models_lab import (  # noqa: E402,F401
     RepProfile,
     RoutingSnapshot,
     Ruleset,
+)
+
+# Working a lead after the offer: notes, callbacks, stage moves, reason lists.
+from assignments.models_work import (  # noqa: E402,F401
+    Callback,
+    LeadNote,
+    LeadStageChange,
+    ReasonCode,
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 from collections.abc import Iterable, Sequence
 
 from django.db.models import QuerySet
+from django.utils.timezone import now as tz_now
 
 from assignments.config_cache import config_cached
 from assignments.models import (
@@ -96,8 +98,9 @@ def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: 
     if rep_ids is not None:
         reps = reps.filter(pk__in=rep_ids)
     rows = list(reps.values_list("pk", "status", "timezone", "load", "capacity", "last_offered_at", "weight",
-                                 "conversion_rate", "median_response_seconds"))
+                                 "conversion_rate", "median_response_seconds", "daily_cap"))
     ids = [row[0] for row in rows]
+    full_today = reps_at_daily_cap(reps=[(pk, tz, cap) for pk, _, tz, *_, cap in rows if cap is not None])
     if profiles_cached:
         # A rep the memo has not seen (new or reactivated) makes it read again at once.
         profiles = config_cached(key="rep_profiles", load=lambda: rep_profiles(rep_ids=None),
@@ -106,13 +109,29 @@ def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: 
         profiles = rep_profiles(rep_ids=ids)
     return [
         RepFacts(
-            id=pk, active=True, status=status, timezone=timezone, load=load, capacity=capacity,
+            # A rep who reached their daily cap is as full as one at capacity: the engine filters both.
+            id=pk, active=True, status=status, timezone=timezone,
+            load=max(load, capacity) if pk in full_today else load, capacity=capacity,
             last_offered_at=last_offered_at, weight=weight, performance=conversion_rate,
             median_response_seconds=median_response_seconds, **profiles[pk],
         )
-        for pk, status, timezone, load, capacity, last_offered_at, weight, conversion_rate, median_response_seconds
-        in rows
+        for (pk, status, timezone, load, capacity, last_offered_at, weight, conversion_rate, median_response_seconds,
+             _) in rows
     ]
+
+
+def leads_taken_today(*, rep_id: int, timezone: str, now: dt.datetime | None = None) -> int:
+    """New leads this rep got today in their time zone: offers made today that are open or became theirs."""
+    now = now or tz_now()
+    start = now.astimezone(zoneinfo.ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Assignment.objects.filter(
+        rep_id=rep_id, offered_at__gte=start,
+        status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED]).count()
+
+
+def reps_at_daily_cap(*, reps: list[tuple[int, str, int]], now: dt.datetime | None = None) -> set[int]:
+    """Of these (rep id, time zone, daily cap), the reps whose leads taken today reached their cap."""
+    return {pk for pk, timezone, cap in reps if leads_taken_today(rep_id=pk, timezone=timezone, now=now) >= cap}
 
 
 def rep_profiles(*, rep_ids: list[int] | None) -> dict[int, dict]:

@@ -36,8 +36,8 @@ def expire_offers_task() -> int:
 
 
 def floor_tick_task() -> dict[str, int]:
-    """The minute's backstop for the floor clock: expire offers, then the same queue pass the clock runs."""
-    return {"expired": services.offers_expire(), **services.floor_queue_pass()}
+    """The minute's backstop for the floor clock: the clock's second and queue passes."""
+    return {**services.floor_second_pass(), **services.floor_queue_pass()}
 
 
 def rep_stats_task() -> int:

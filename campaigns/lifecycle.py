@@ -23,10 +23,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.WAITING: frozenset({Status.WAITING, Status.HELD, Status.OFFERED, Status.NEW, Status.SELLING}),
     Status.OFFERED: frozenset({Status.ASSIGNED, Status.NEW, Status.SELLING}),
     Status.ASSIGNED: frozenset({Status.CONTACTED, Status.WON, Status.LOST}),
-    Status.CONTACTED: frozenset({Status.WON, Status.LOST}),
+    Status.CONTACTED: frozenset({Status.QUALIFIED, Status.NURTURE, Status.UNQUALIFIED, Status.WON, Status.LOST}),
+    Status.QUALIFIED: frozenset({Status.NURTURE, Status.UNQUALIFIED, Status.WON, Status.LOST}),
+    Status.NURTURE: frozenset({Status.QUALIFIED, Status.UNQUALIFIED, Status.WON, Status.LOST}),
+    Status.UNQUALIFIED: frozenset({Status.CONTACTED}),
     Status.SELLING: frozenset({Status.SELLING, Status.SOLD, Status.NEW}),
     Status.WON: frozenset(),
-    Status.LOST: frozenset(),
+    Status.LOST: frozenset({Status.CONTACTED}),
     Status.SOLD: frozenset(),
 }
 
@@ -49,8 +52,21 @@ REASONS: dict[tuple[str, str], str] = {
     (Status.ASSIGNED, Status.CONTACTED): "first contact",
     (Status.ASSIGNED, Status.WON): "won",
     (Status.ASSIGNED, Status.LOST): "lost",
+    (Status.CONTACTED, Status.QUALIFIED): "qualified",
+    (Status.CONTACTED, Status.NURTURE): "not now",
+    (Status.CONTACTED, Status.UNQUALIFIED): "unqualified (reason)",
     (Status.CONTACTED, Status.WON): "won",
-    (Status.CONTACTED, Status.LOST): "lost",
+    (Status.CONTACTED, Status.LOST): "lost (reason)",
+    (Status.QUALIFIED, Status.NURTURE): "not now",
+    (Status.QUALIFIED, Status.UNQUALIFIED): "unqualified (reason)",
+    (Status.QUALIFIED, Status.WON): "won",
+    (Status.QUALIFIED, Status.LOST): "lost (reason)",
+    (Status.NURTURE, Status.QUALIFIED): "qualified",
+    (Status.NURTURE, Status.UNQUALIFIED): "unqualified (reason)",
+    (Status.NURTURE, Status.WON): "won",
+    (Status.NURTURE, Status.LOST): "lost (reason)",
+    (Status.UNQUALIFIED, Status.CONTACTED): "reopened",
+    (Status.LOST, Status.CONTACTED): "reopened",
     (Status.SELLING, Status.SELLING): "sent to buyers again",
     (Status.SELLING, Status.SOLD): "a buyer accepted",
     (Status.SELLING, Status.NEW): "unsold, back to reps",
@@ -58,6 +74,10 @@ REASONS: dict[tuple[str, str], str] = {
 
 OPEN_TO_FLOOR: frozenset[str] = frozenset({Status.NEW, Status.HELD, Status.WAITING, Status.OFFERED})
 FINAL: frozenset[str] = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+# Closed: nothing more happens to the lead unless its owner or a manager reopens it (lost only).
+CLOSED: frozenset[str] = frozenset({Status.WON, Status.LOST, Status.SOLD})
+# Worked by its owner after the first contact: the stages a person moves it through.
+WORKED: frozenset[str] = frozenset({Status.CONTACTED, Status.QUALIFIED, Status.NURTURE, Status.UNQUALIFIED})
 
 
 def sources_into(to: str) -> frozenset[str]:

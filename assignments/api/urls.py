@@ -1,9 +1,21 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from assignments.api import work_views
 from assignments.api.views import AssignmentViewSet, MeApi
 
 router = SimpleRouter()
 router.register("assignments", AssignmentViewSet, basename="assignment")
 
-urlpatterns = [path("me/", MeApi.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", MeApi.as_view(), name="me"),
+    path("leads/<int:lead_id>/notes/", work_views.LeadNoteCreateApi.as_view(), name="lead-notes"),
+    path("leads/<int:lead_id>/timeline/", work_views.LeadTimelineApi.as_view(), name="lead-timeline"),
+    path("leads/<int:lead_id>/callbacks/", work_views.LeadCallbackCreateApi.as_view(), name="lead-callbacks"),
+    path("leads/<int:lead_id>/stage/", work_views.LeadStageApi.as_view(), name="lead-stage"),
+    path("callbacks/", work_views.CallbackListApi.as_view(), name="callback-list"),
+    path("callbacks/<int:callback_id>/done/", work_views.CallbackDoneApi.as_view(), name="callback-done"),
+    path("my-leads/", work_views.MyLeadsApi.as_view(), name="my-leads"),
+    path("reasons/", work_views.ReasonListApi.as_view(), name="reasons"),
+    *router.urls,
+]

@@ -1,7 +1,7 @@
 """Every write of the sales floor; import from here, not from the submodules."""
 
 from assignments.services.contacts import contact_log, lead_outcome_set
-from assignments.services.floor import floor_queue_pass
+from assignments.services.floor import floor_queue_pass, floor_second_pass
 from assignments.services.offers import (
     OfferError,
     assignment_accept,
@@ -39,3 +39,15 @@ from assignments.services.presence import (  # noqa: E402
 )
 
 __all__ += ["rep_presence_connect", "rep_presence_disconnect", "rep_presence_touch", "reps_presence_sweep"]
+
+from assignments.services.work import (  # noqa: E402
+    callback_done,
+    callback_schedule,
+    callbacks_due_send,
+    lead_for_worker,
+    lead_note_add,
+    lead_stage_set,
+)
+
+__all__ += ["callback_done", "callback_schedule", "callbacks_due_send", "floor_second_pass", "lead_for_worker",
+            "lead_note_add", "lead_stage_set"]

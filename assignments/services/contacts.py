@@ -11,6 +11,7 @@ from assignments import events
 from assignments.models import Assignment, ContactAttempt, Rep
 from assignments.services.offers import OfferError, assignment_locked
 from assignments.services.routing import rep_release
+from assignments.services.work import stage_move
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.services import lead_status_webhook_enqueue
@@ -24,7 +25,8 @@ FINAL_OUTCOMES: dict[str, Lead.Status] = {
 
 def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, notes: str = "",
                 now: dt.datetime | None = None) -> ContactAttempt:
-    """Record a call/email/SMS; the first one sets first_contact_at; won/lost closes the lead and frees capacity."""
+    """Record a call/email/SMS on the rep's lead. The lead's first contact sets first_contact_at and frees the
+    rep's capacity unit; won/lost closes the lead."""
     now = now or tz_now()
     if channel not in ContactAttempt.Channel.values:
         raise OfferError("invalid_channel", f"channel must be one of {', '.join(ContactAttempt.Channel.values)}.")
@@ -34,16 +36,16 @@ def contact_log(*, assignment_id: int, rep: Rep, channel: str, outcome: str, not
         assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.ACCEPTED)
         contact = ContactAttempt.objects.create(assignment=assignment, lead_id=assignment.lead_id, rep=rep,
                                                 channel=channel, outcome=outcome, notes=notes[:1000], at=now)
-        lead = Lead.objects.filter(pk=assignment.lead_id)
-        first = lead.filter(first_contact_at__isnull=True).update(first_contact_at=now)
-        lead_transition(lead_id=assignment.lead_id, to=Lead.Status.CONTACTED)
+        first = Lead.objects.filter(pk=assignment.lead_id, first_contact_at__isnull=True).update(first_contact_at=now)
+        lead_transition(lead_id=assignment.lead_id, to=Lead.Status.CONTACTED, sources=[Lead.Status.ASSIGNED])
         assignment.lead.refresh_from_db()
         if first:
+            rep_release(rep_id=assignment.rep_id)
             lead_status_webhook_enqueue(lead=assignment.lead, event="contacted")
-        if outcome in FINAL_OUTCOMES:
-            _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
-            assignment.lead.refresh_from_db()
-        events.assignment_event_send(assignment=assignment, type=events.UPDATED)
+        closed = outcome in FINAL_OUTCOMES and stage_move(lead=assignment.lead, to=FINAL_OUTCOMES[outcome],
+                                                          by=rep.user, outcome=outcome, now=now)
+        if not closed:
+            events.assignment_event_send(assignment=assignment, type=events.UPDATED)
         return contact
 
 
@@ -54,17 +56,7 @@ def lead_outcome_set(*, assignment_id: int, rep: Rep, outcome: str, now: dt.date
         raise OfferError("invalid_outcome", "outcome must be won or lost.")
     with transaction.atomic():
         assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.ACCEPTED)
-        _finish(assignment=assignment, status=FINAL_OUTCOMES[outcome], outcome=outcome, now=now)
+        if not stage_move(lead=assignment.lead, to=FINAL_OUTCOMES[outcome], by=rep.user, outcome=outcome, now=now):
+            raise OfferError("stage_not_allowed", f"A {assignment.lead.status} lead cannot be {outcome}.")
         assignment.refresh_from_db()
-        events.assignment_event_send(assignment=assignment, type=events.UPDATED)
         return assignment
-
-
-def _finish(*, assignment: Assignment, status: str, outcome: str, now: dt.datetime) -> None:
-    closed = lead_transition(lead_id=assignment.lead_id, to=status, outcome=outcome, outcome_at=now)
-    if closed and status == Lead.Status.WON:
-        lead_status_webhook_enqueue(lead=Lead.objects.select_related("supplier").get(pk=assignment.lead_id),
-                                    event="converted")
-    if Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.ACCEPTED).update(
-            status=Assignment.Status.COMPLETED):
-        rep_release(rep_id=assignment.rep_id)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from assignments.services.offers import offers_expire
 from assignments.services.presence import reps_presence_sweep
 from assignments.services.routing import held_leads_release, leads_reconcile, waiting_leads_route
+from assignments.services.work import callbacks_due_send
+from campaigns.buyers.services import leads_to_buyers_release
+
+
+def floor_second_pass() -> dict[str, int]:
+    """What must happen on the second: expire offers past their SLA, tell owners of callbacks that fell due."""
+    return {"expired": offers_expire(), "callbacks_due": callbacks_due_send()}
 
 
 def floor_queue_pass() -> dict[str, int]:
@@ -11,8 +19,6 @@ def floor_queue_pass() -> dict[str, int]:
 
     Buyers go first: held leads of buyer campaigns must reach buyers, not the reps' queue. Returns counts.
     """
-    from campaigns.buyers.services import leads_to_buyers_release  # campaigns' buyers import the floor's services
-
     return {
         "to_buyers": leads_to_buyers_release(),
         "released": held_leads_release(),

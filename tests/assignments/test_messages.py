@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from django.utils.timezone import now
 
 from assignments import events, messages, services
-from assignments.models import Assignment, OutboxEvent, Rep
+from assignments.models import Assignment, Callback, OutboxEvent, Rep
 from campaigns.models import Lead
 from tests.assignments.ws_testing import WebsocketCommunicator
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory
@@ -297,6 +297,22 @@ async def test_every_frame_a_rep_and_a_manager_receive_conforms(isolated_layer):
     await board.disconnect()
 
 
+@pytest.mark.django_db
+def test_callback_due_send_conforms_and_goes_to_the_owner_only():
+    rep, other = RepFactory(), RepFactory()
+    lead = LeadFactory(status=Lead.Status.CONTACTED, owner=rep.user)
+    callback = Callback.objects.create(lead=lead, created_by=rep.user, due_at=now() - dt.timedelta(seconds=1),
+                                       note="Call after lunch")
+    mark = outbox_mark()
+    assert services.callbacks_due_send() == 1
+    rows = outbox_since(mark)
+    assert_outbox_conforms(rows, types_={events.CALLBACK_DUE})
+    assert [row.group for row in rows] == [events.rep_group(rep.pk)] != [events.rep_group(other.pk)]
+    assert rows[0].payload["callback"]["id"] == callback.pk
+    assert services.callbacks_due_send() == 0  # once
+    assert_conforms(events.callback_message(callback=callback))
+
+
 # --- Every sender and builder is covered ----------------------------------------------------------------------
 
 # Public function of assignments/events.py -> the test(s) above that check what it produces.
@@ -307,6 +323,7 @@ SENDERS_COVERED = {
                          test_floor_event_send_of_a_status_change_conforms, test_rep_presence_event_send_conforms],
     "rep_presence_event_send": [test_rep_presence_event_send_conforms],
     "lead_waiting_event_send": [test_lead_waiting_event_send_conforms],
+    "callback_due_send": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
 }
 BUILDERS_COVERED = {
     "assignment_message": [test_builders_conform_including_nulls_and_empty_lists],
@@ -318,6 +335,7 @@ BUILDERS_COVERED = {
                                test_every_frame_a_rep_and_a_manager_receive_conforms],
     "floor_updated_message": [test_builders_conform_including_nulls_and_empty_lists],
     "layer_message": [test_builders_conform_including_nulls_and_empty_lists],
+    "callback_message": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
 }
 
 

@@ -1,4 +1,5 @@
-"""`manage.py floor_clock`: expire offers on the second and re-offer waiting leads; safe to run several."""
+"""`manage.py floor_clock`: expire offers and send due callbacks on the second, re-offer waiting leads; safe to run
+several."""
 
 import logging
 import signal
@@ -17,8 +18,9 @@ QUEUE_EVERY = settings.FLOOR_QUEUE_SECONDS
 
 
 class Command(BaseCommand):
-    help = ("Every second expire offers past their SLA; every 15 s release held leads, reconcile lost work and "
-            "offer waiting leads (so timed relaxations apply). The per-minute django-q2 schedule is the backstop.")
+    help = ("Every second expire offers past their SLA and send callbacks that fell due; every 15 s release held "
+            "leads, reconcile lost work and offer waiting leads (so timed relaxations apply). The per-minute "
+            "django-q2 schedule is the backstop.")
 
     def handle(self, *args, **options):
         if settings.PROCESS_ROLE != "clock":
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         while not stopping:
             started = time.monotonic()
             try:
-                services.offers_expire()
+                services.floor_second_pass()
                 if started - last_queue >= QUEUE_EVERY:
                     last_queue = started
                     services.floor_queue_pass()

@@ -1,0 +1,130 @@
+"""The API for working a lead: notes, timeline, callbacks, stage moves, the rep's leads and the reason lists.
+
+Only the lead's owner and managers reach a lead here; anyone else gets 404 (no hint that it exists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.timezone import now as tz_now
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assignments import services
+from assignments.api import work_serializers as s
+from assignments.models import Callback, ReasonCode
+from assignments.selectors_work import callbacks_for_user, lead_timeline, leads_for_work, my_leads, reasons_active
+from campaigns.models import Lead
+
+
+def _user_id(request: Request) -> int:
+    return int(request.user.pk or 0)
+
+
+class LeadNoteCreateApi(APIView):
+    """Add a note to a lead you own (or manage): 1 to 5,000 characters."""
+
+    @extend_schema(request=s.NoteInSerializer, responses={201: s.NoteSerializer})
+    def post(self, request: Request, lead_id: int) -> Response:
+        body = s.NoteInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = services.lead_note_add(lead_id=lead_id, user=request.user, text=body.validated_data["text"])
+        return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class LeadTimelineApi(APIView):
+    """Everything that happened to a lead you own (or manage), oldest first."""
+
+    @extend_schema(responses=s.TimelineSerializer)
+    def get(self, request: Request, lead_id: int) -> Response:
+        lead = services.lead_for_worker(lead_id=lead_id, user=request.user)
+        return Response(s.TimelineSerializer({"events": lead_timeline(lead=lead)}).data)
+
+
+class LeadCallbackCreateApi(APIView):
+    """Schedule a callback on a lead you own (or manage): due_at with its UTC offset, within a year."""
+
+    @extend_schema(request=s.CallbackInSerializer, responses={201: s.CallbackCreatedSerializer})
+    def post(self, request: Request, lead_id: int) -> Response:
+        body = s.CallbackInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        callback = services.callback_schedule(lead_id=lead_id, user=request.user, **body.validated_data)
+        return Response(s.CallbackCreatedSerializer(callback).data, status=status.HTTP_201_CREATED)
+
+
+class LeadStageApi(APIView):
+    """Move a lead you own (or manage) to a stage: qualified, nurture, unqualified (reason), won, lost (reason),
+    or contacted to reopen a lost or unqualified lead."""
+
+    @extend_schema(request=s.StageInSerializer, responses=s.WorkedLeadSerializer)
+    def post(self, request: Request, lead_id: int) -> Response:
+        body = s.StageInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.lead_stage_set(lead_id=lead_id, user=request.user, **body.validated_data)
+        lead = leads_for_work().get(pk=lead_id)
+        return Response(s.WorkedLeadSerializer(lead, context={"now": tz_now()}).data)
+
+
+class CallbackListApi(ListAPIView[Callback]):
+    """Your callbacks: ?status=due (due or overdue), upcoming or done; all when absent."""
+
+    serializer_class = s.CallbackSerializer
+    filter_backends: list[Any] = []
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["due", "upcoming", "done"])])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        query = s.CallbackListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return callbacks_for_user(user_id=_user_id(self.request), status=query.validated_data["status"],
+                                  now=tz_now())
+
+
+class CallbackDoneApi(APIView):
+    """Mark one of your callbacks done (again: no change)."""
+
+    @extend_schema(request=None, responses=s.CallbackSerializer)
+    def post(self, request: Request, callback_id: int) -> Response:
+        callback = services.callback_done(callback_id=callback_id, user=request.user)
+        return Response(s.CallbackSerializer(Callback.objects.select_related("lead__campaign")
+                                             .get(pk=callback.pk)).data)
+
+
+class MyLeadsApi(ListAPIView[Lead]):
+    """The leads you own, to work: open first, then by next callback. ?q= (name, phone, email), ?stage=,
+    ?campaign= (slug)."""
+
+    serializer_class = s.WorkedLeadSerializer
+    filter_backends: list[Any] = []
+
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("stage", str),
+                               OpenApiParameter("campaign", str)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        return my_leads(user_id=_user_id(self.request), q=params.get("q", "")[:100],
+                        stage=params.get("stage", "")[:16], campaign=params.get("campaign", "")[:64])
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "now": tz_now()}
+
+
+class ReasonListApi(ListAPIView[ReasonCode]):
+    """The reasons to pick from: ?kind=lost|unqualified|decline (all when absent)."""
+
+    serializer_class = s.ReasonSerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        kind = self.request.query_params.get("kind", "")
+        return reasons_active(kind=kind if kind in ReasonCode.Kind.values else None)
