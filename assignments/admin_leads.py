@@ -11,6 +11,7 @@ from django.utils.timezone import now
 
 from assignments import services
 from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
+from assignments.admin_work import CallbackInline, LeadNoteInline, LeadStageChangeInline
 from assignments.selectors import lead_route_simulate
 from campaigns.admin_buyers import BuyerDeliveryInline, LeadDistributionInline, LeadReturnInline, send_to_buyers
 from campaigns.admin_common import EMPTY, badge, seconds_humanised
@@ -47,7 +48,8 @@ class LeadAdmin(admin.ModelAdmin):
     """Leads arrive through intake (no add here); contact details may be corrected, history is read-only."""
 
     form = LeadAdminForm
-    inlines = [LeadAssignmentInline, LeadContactInline, LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
+    inlines = [LeadAssignmentInline, LeadContactInline, LeadNoteInline, CallbackInline, LeadStageChangeInline,
+               LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
     actions = [reroute_now, simulate_routing, send_to_buyers]
     list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
                     "first_contact_at", "speed_to_lead")

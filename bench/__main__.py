@@ -23,6 +23,7 @@ SUITES = [
     ("bench.reports", [], False),
     ("bench.buyers", [], False),
     ("bench.replay", [], False),
+    ("bench.workspace", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
     ("bench.latency", ["--scale-out", "--redis-broker"], True),

@@ -21,8 +21,10 @@ def exception_handler(exc, context):
     """DRF's handler, with validation errors under "errors", oversized bodies as 413 JSON, and a service's
     refusal as {"detail", "code"} with the code's status."""
     if isinstance(exc, ServiceError):
-        return Response({"detail": str(exc), "code": exc.code},
-                        status=SERVICE_ERROR_STATUS.get(exc.code, status.HTTP_409_CONFLICT))
+        body: dict[str, object] = {"detail": str(exc), "code": exc.code}
+        if exc.field:
+            body["errors"] = {exc.field: [str(exc)]}
+        return Response(body, status=SERVICE_ERROR_STATUS.get(exc.code, status.HTTP_409_CONFLICT))
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A service refused an action: `code` is stable, the message (str(error)) is for people."""
+    """A service refused an action: `code` is stable, the message (str(error)) is for people, and `field` names
+    the input at fault, if one is."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, field: str = ""):
         super().__init__(message)
         self.code = code
+        self.field = field

@@ -59,9 +59,10 @@ def lead_for_worker(*, lead_id: int, user: User, lock: bool = False) -> Lead:
 def _text(value: str, *, field: str, max_length: int, required: bool) -> str:
     text = value.strip()
     if required and not text:
-        raise ServiceError("invalid", f"{field} must not be empty.")
+        raise ServiceError("invalid", f"{field} must not be empty.", field=field)
     if len(text) > max_length:
-        raise ServiceError("invalid", f"{field} is at most {max_length:,} characters (got {len(text):,}).")
+        raise ServiceError("invalid", f"{field} is at most {max_length:,} characters (got {len(text):,}).",
+                           field=field)
     return text
 
 
@@ -78,11 +79,11 @@ def callback_schedule(*, lead_id: int, user: User, due_at: dt.datetime, note: st
     """Promise a call back at `due_at` (aware, in the future, at most a year ahead)."""
     now = now or tz_now()
     if due_at.tzinfo is None or due_at.utcoffset() is None:
-        raise ServiceError("invalid", "due_at needs a UTC offset, e.g. 2026-12-03T15:00:00+01:00.")
+        raise ServiceError("invalid", "due_at needs a UTC offset, e.g. 2026-12-03T15:00:00+01:00.", field="due_at")
     if due_at <= now:
-        raise ServiceError("invalid", "due_at is in the past.")
+        raise ServiceError("invalid", "due_at is in the past.", field="due_at")
     if due_at > now + CALLBACK_MAX_AHEAD:
-        raise ServiceError("invalid", "due_at is more than a year ahead.")
+        raise ServiceError("invalid", "due_at is more than a year ahead.", field="due_at")
     note = _text(note, field="note", max_length=CALLBACK_NOTE_MAX_LENGTH, required=False)
     with transaction.atomic():
         lead = lead_for_worker(lead_id=lead_id, user=user)
@@ -134,7 +135,7 @@ def lead_stage_set(*, lead_id: int, user: User, stage: str, reason: str = "",
     """
     now = now or tz_now()
     if stage not in STAGES:
-        raise ServiceError("invalid", f"stage must be one of {', '.join(STAGES)}.")
+        raise ServiceError("invalid", f"stage must be one of {', '.join(STAGES)}.", field="stage")
     with transaction.atomic():
         lead = lead_for_worker(lead_id=lead_id, user=user, lock=True)
         reason_code = _reason(stage=stage, reason=reason)
@@ -149,13 +150,14 @@ def _reason(*, stage: str, reason: str) -> ReasonCode | None:
     kind = REASON_NEEDED.get(stage)
     if kind is None:
         if reason:
-            raise ServiceError("invalid", f"A move to {stage} takes no reason.")
+            raise ServiceError("invalid", f"A move to {stage} takes no reason.", field="reason")
         return None
     if not reason:
-        raise ServiceError("invalid", f"A move to {stage} needs a reason: one of {_codes(kind)}.")
+        raise ServiceError("invalid", f"A move to {stage} needs a reason: one of {_codes(kind)}.", field="reason")
     found = ReasonCode.objects.filter(kind=kind, code=reason, active=True).first()
     if found is None:
-        raise ServiceError("invalid", f"Unknown {kind} reason {reason!r}: use one of {_codes(kind)}.")
+        raise ServiceError("invalid", f"Unknown {kind} reason {reason!r}: use one of {_codes(kind)}.",
+                           field="reason")
     return found
 
 
