@@ -4,9 +4,6 @@ The same tests run on the embedded SQLite (writers serialised by BEGIN IMMEDIATE
 PostgreSQL (advisory locks + conditional UPDATE), where the threads truly overlap.
 """
 
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -14,7 +11,7 @@ from django.db import connection
 
 from campaigns.models import Campaign, CapCounter, IntakeAttempt, Lead
 from campaigns.services import intake, lead_intake
-from tests.concurrency import run_all
+from tests.concurrency import SQLITE_FILE_SKIP, on_sqlite_file, run_all, sqlite_file_child_run
 from tests.factories import CampaignFactory, supplier_with_key
 
 THREADS = 50
@@ -86,10 +83,6 @@ SCENARIOS = [run_same_lead_without_keys, run_same_idempotency_key, run_same_exte
              run_cap_is_never_overfilled]
 
 
-def on_sqlite_file() -> bool:
-    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
-
-
 @pytest.mark.scale
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
@@ -102,22 +95,11 @@ def test_on_postgresql(race, scenario):
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
 def test_on_a_sqlite_file(race, scenario):
     if not on_sqlite_file():
-        pytest.skip("runs in the child pytest of test_sqlite_file_child_run (needs a SQLite file database)")
+        pytest.skip(SQLITE_FILE_SKIP)
     scenario(race)
 
 
 def test_sqlite_file_child_run(tmp_path):
     """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
-    from django.conf import settings
-
-    if settings.DATABASE_ENGINE != "sqlite" or on_sqlite_file():
-        pytest.skip("only from an in-memory SQLite run")
-    env = {**os.environ, "LEADCRM_TEST_SQLITE_FILE": str(tmp_path / "race.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    child = subprocess.run(
-        [sys.executable, "-m", "pytest", f"{__file__}::test_on_a_sqlite_file", "-q", "-p", "no:cacheprovider",
-         "--ds", "tests.campaigns.sqlite_file_settings"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert child.returncode == 0, child.stdout[-4000:] + child.stderr[-2000:]
-    assert f"{len(SCENARIOS)} passed" in child.stdout
+    sqlite_file_child_run(test=f"{__file__}::test_on_a_sqlite_file", database=str(tmp_path / "race.sqlite3"),
+                          scenarios=len(SCENARIOS))

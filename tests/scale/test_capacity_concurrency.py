@@ -1,6 +1,7 @@
 """Capacity under real concurrency on PostgreSQL: reps accept, call and close while workers keep routing; the load
 counter always equals open offers plus owned leads with no contact yet (CONTRACT 6.1)."""
 
+import contextlib
 import random
 import threading
 
@@ -53,16 +54,12 @@ def test_contacts_and_new_offers_racing_keep_load_exact():
             start.wait()
             while not routing_done.is_set():
                 for offer in Assignment.objects.filter(rep=rep, status="offered"):
-                    try:
+                    with contextlib.suppress(OfferError):
                         services.assignment_accept(assignment_id=offer.pk, rep=rep)
-                    except OfferError:
-                        pass
                 for owned in Assignment.objects.filter(rep=rep, status="accepted"):
                     outcome = rng.choice(["no_answer", "connected", "won", "lost"])
-                    try:
+                    with contextlib.suppress(OfferError):
                         services.contact_log(assignment_id=owned.pk, rep=rep, channel="call", outcome=outcome)
-                    except OfferError:
-                        pass
         except BaseException as error:
             errors.append(error)
         finally:

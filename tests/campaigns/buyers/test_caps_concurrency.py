@@ -5,9 +5,6 @@ Runs on a SQLite file (writers serialised by BEGIN IMMEDIATE) in a child pytest,
 PostgreSQL, where the threads truly overlap.
 """
 
-import os
-import subprocess
-import sys
 
 import pytest
 from django.db import connection
@@ -16,7 +13,7 @@ from campaigns.buyers.services import lead_distribute
 from campaigns.models import BuyerDelivery, CapCounter, Lead, LeadDistribution
 from tests.campaigns.buyers.buyer_server import BuyerServer, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
-from tests.concurrency import run_all
+from tests.concurrency import SQLITE_FILE_SKIP, on_sqlite_file, run_all, sqlite_file_child_run
 from tests.factories import CampaignFactory, SupplierFactory
 
 THREADS, CAP = 12, 5
@@ -67,10 +64,6 @@ def live_server_buyers():
     running.stop()
 
 
-def on_sqlite_file() -> bool:
-    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
-
-
 @pytest.mark.scale
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
@@ -83,22 +76,11 @@ def test_on_postgresql(live_server_buyers, scenario):
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
 def test_on_a_sqlite_file(live_server_buyers, scenario):
     if not on_sqlite_file():
-        pytest.skip("runs in the child pytest of test_sqlite_file_child_run (needs a SQLite file database)")
+        pytest.skip(SQLITE_FILE_SKIP)
     scenario(live_server_buyers)
 
 
 def test_sqlite_file_child_run(tmp_path):
     """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
-    from django.conf import settings
-
-    if settings.DATABASE_ENGINE != "sqlite" or on_sqlite_file():
-        pytest.skip("only from an in-memory SQLite run")
-    env = {**os.environ, "LEADCRM_TEST_SQLITE_FILE": str(tmp_path / "buyers.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    child = subprocess.run(
-        [sys.executable, "-m", "pytest", f"{__file__}::test_on_a_sqlite_file", "-q", "-p", "no:cacheprovider",
-         "--ds", "tests.campaigns.sqlite_file_settings"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert child.returncode == 0, child.stdout[-4000:] + child.stderr[-2000:]
-    assert f"{len(SCENARIOS)} passed" in child.stdout
+    sqlite_file_child_run(test=f"{__file__}::test_on_a_sqlite_file", database=str(tmp_path / "buyers.sqlite3"),
+                          scenarios=len(SCENARIOS))
