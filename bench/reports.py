@@ -3,7 +3,8 @@
 SQLite (default): N = 200,000 leads in a temporary file. PostgreSQL (--postgres): N = 1,000,000 leads in a
 scratch database `leadcrm_bench_reports` on the scale-out server (tests/scale_env.py), dropped and rebuilt.
 Rows are made by one INSERT ... SELECT per table (a recursive CTE on SQLite, generate_series on PostgreSQL):
-~1.25 offers and ~1.15 intake attempts per lead, 88 % contacted, a heavy tail of slow contacts.
+~1.25 offers and ~1.15 intake attempts per lead, 88 % contacted, a heavy tail of slow contacts, 1-6 contact
+attempts per contacted lead (~2.2 on average), declines with a reason code, legacy free text or none.
 
 Run: .venv/bin/python -m bench.reports [--leads N] [--postgres]   (also part of `make bench`)
 `rows(engine=..., leads=...)` runs one measurement in a child process and returns (metric, value, note) rows.
@@ -98,7 +99,7 @@ def _build(engine: str, count: int) -> dict:
     from django.db import connection
     from django.utils.timezone import now
 
-    from assignments.models import Assignment, Rep, RoutingRule, Team
+    from assignments.models import Assignment, ContactAttempt, ReasonCode, Rep, RoutingRule, Team
     from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 
     campaigns = Campaign.objects.bulk_create(Campaign(slug=f"c{i}", name=f"Campaign {i}") for i in range(CAMPAIGNS))
@@ -109,6 +110,8 @@ def _build(engine: str, count: int) -> dict:
     for i, rep in enumerate(reps):
         rep.teams.add(teams[i % TEAMS])
     strategies = ["round_robin", "weighted", "least_busy", "broadcast", "top_performer"]
+    ReasonCode.objects.bulk_create(ReasonCode(kind="decline", code=code, label=code.title())
+                                   for code in ("busy", "wrong-language", "not-my-skill"))
     rules = RoutingRule.objects.bulk_create(RoutingRule(name=f"Rule {i}", order=i, strategy=strategies[i])
                                             for i in range(RULES))
     for i, rule in enumerate(rules):
@@ -170,12 +173,36 @@ def _build(engine: str, count: int) -> dict:
         "offered_at": "l.assigned_at", "expires_at": ts(f"{lead_epoch} + 120"),
         "seen_at": "l.first_seen_at", "responded_at": "l.accepted_at",
     }
+    mixed = f"({ln} * 31)"  # a scramble of its own: reasons, attempts and outcomes independent of the rest
     declined = {**first, "rep_id": f"{r0} + {h(15, REPS, ln)}", "status": "'declined'", "seen_at": "NULL",
-                "responded_at": ts(f"{lead_epoch} + 5")}
+                "responded_at": ts(f"{lead_epoch} + 5"),
+                "decline_reason": f"CASE {h(23, 5, mixed)} WHEN 0 THEN 'busy' WHEN 1 THEN 'wrong-language' "
+                                  "WHEN 2 THEN 'not-my-skill' WHEN 3 THEN 'On a call' ELSE '' END"}
     for given, where in ((first, ""), (declined, f" WHERE {h(16, 100, ln)} < 25")):
         cols, values, params = _filler(Assignment, given)
         cursor.execute(f"INSERT INTO {Assignment._meta.db_table} ({', '.join(cols)}) SELECT {', '.join(values)} "
                        f"FROM {Lead._meta.db_table} l{where}", params)
+
+    # Contact attempts of the contacted leads (all accepted, by the owner's accepted offer): the k-th of n at
+    # first_contact_at + (k - 1) * gap; the last one closes won / lost leads, some earlier ones connect.
+    contact_epoch = ("EXTRACT(EPOCH FROM l.first_contact_at)::bigint" if pg
+                     else "CAST(strftime('%%s', l.first_contact_at) AS INTEGER)")
+    share = h(21, 100, mixed)
+    tries = (f"CASE WHEN {share} < 40 THEN 1 WHEN {share} < 65 THEN 2 WHEN {share} < 80 THEN 3 "
+             f"WHEN {share} < 90 THEN 4 WHEN {share} < 95 THEN 5 ELSE 6 END")
+    each = "(l.id * 37 + k.k * 101)"
+    contact_values = {
+        "assignment_id": "a.id", "lead_id": "l.id", "rep_id": "a.rep_id", "channel": "'call'",
+        "outcome": f"CASE WHEN k.k = {tries} AND l.outcome <> '' THEN l.outcome WHEN {h(24, 100, each)} < 25 "
+                   f"THEN 'connected' WHEN {h(24, 100, each)} < 40 THEN 'voicemail' ELSE 'no_answer' END",
+        "at": ts(f"{contact_epoch} + (k.k - 1) * (600 + {h(22, 86400, mixed)})"),
+    }
+    cols, values, params = _filler(ContactAttempt, contact_values)
+    numbers = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, 7))
+    cursor.execute(f"INSERT INTO {ContactAttempt._meta.db_table} ({', '.join(cols)}) SELECT {', '.join(values)} "
+                   f"FROM {Lead._meta.db_table} l JOIN {Assignment._meta.db_table} a ON a.lead_id = l.id "
+                   f"AND a.status = 'accepted' JOIN ({numbers}) k ON k.k <= {tries} "
+                   "WHERE l.first_contact_at IS NOT NULL", params)
 
     attempt = {"supplier_id": "l.supplier_id", "campaign_id": "l.campaign_id", "received_at": "l.received_at",
                "outcome": "'accepted'", "lead_id": "l.id", "response_status": "201"}
@@ -192,7 +219,7 @@ def _build(engine: str, count: int) -> dict:
                    + _series(engine, max(1, count * 15 // 100)).format(values=", ".join(values)), params)
     cursor.execute("VACUUM ANALYZE" if pg else "ANALYZE")  # steady state: visibility map set, statistics fresh
     return {"build_seconds": time.perf_counter() - started, "offers": Assignment.objects.count(),
-            "attempts": IntakeAttempt.objects.count()}
+            "attempts": IntakeAttempt.objects.count(), "contacts": ContactAttempt.objects.count()}
 
 
 def _measure(engine: str, count: int) -> list[tuple[str, str, str]]:
@@ -223,11 +250,18 @@ def _measure(engine: str, count: int) -> list[tuple[str, str, str]]:
         ("campaigns", selectors.campaign_rows, base),
         ("reps", selectors.rep_rows, base),
         ("reps fairness", selectors.rep_fairness_rows, base),
+        ("reps declines by reason", selectors.rep_decline_rows, base),
         ("SLA by rule", selectors.sla_rows, replace(base, group_by="rule")),
+        ("follow-up by rep", selectors.followup_rep_rows, base),
+        ("follow-up by campaign", selectors.followup_campaign_rows, base),
+        ("follow-up by campaign, business hours (New York)", selectors.followup_campaign_rows,
+         replace(base, tz="America/New_York", business_hours=True)),
+        ("won rate by contact attempts", selectors.won_by_attempts_rows, base),
     ]
     label = "SQLite" if engine == "sqlite" else "PostgreSQL"
     out = [(f"reports: build {count:,} leads ({label})", f"{built['build_seconds']:.1f} s",
-            f"{built['offers']:,} offers, {built['attempts']:,} intake attempts, bulk INSERT ... SELECT")]
+            f"{built['offers']:,} offers, {built['attempts']:,} intake attempts, {built['contacts']:,} contact "
+            "attempts, bulk INSERT ... SELECT")]
     for name, selector, params in cases:
         started = time.perf_counter()
         result = selector(params=params)

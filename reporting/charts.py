@@ -32,6 +32,10 @@ def pct_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} %"
 
 
+def number_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def _short(label: str) -> str:
     label = str(label)
     return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"

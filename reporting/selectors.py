@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reporting.queries.reps import rep_fairness_rows, rep_rows
+from reporting.queries.followup import (
+    ATTEMPT_BUCKETS,
+    FOLLOWUP_GROUPS,
+    followup_campaign_rows,
+    followup_rep_rows,
+    won_by_attempts_rows,
+)
+from reporting.queries.reps import rep_decline_rows, rep_fairness_rows, rep_rows
 from reporting.queries.scope import ReportParams
 from reporting.queries.sla import SLA_GROUPS, sla_rows
 from reporting.queries.sources import campaign_rows, reason_codes, supplier_rows
@@ -23,9 +30,10 @@ from reporting.queries.speed import (
 )
 
 __all__ = [
-    "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "ReportParams", "campaign_rows", "conversion_by_speed_rows",
-    "reason_codes", "rep_fairness_rows", "rep_rows", "report_headlines", "sla_rows", "speed_to_lead_rows",
-    "speed_to_lead_totals", "supplier_rows",
+    "ATTEMPT_BUCKETS", "FOLLOWUP_GROUPS", "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "ReportParams",
+    "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_rep_rows", "reason_codes",
+    "rep_decline_rows", "rep_fairness_rows", "rep_rows", "report_headlines", "sla_rows", "speed_to_lead_rows",
+    "speed_to_lead_totals", "supplier_rows", "won_by_attempts_rows",
 ]
 
 

@@ -11,15 +11,16 @@ from dataclasses import dataclass, field, replace
 from django.utils.safestring import SafeString
 
 from reporting import selectors
-from reporting.charts import bar_chart, duration_text, pct_text
+from reporting.charts import bar_chart, duration_text, number_text, pct_text
 from reporting.filters import ReportFilter, SlaFilter, SpeedFilter
 
 
 @dataclass(frozen=True)
 class Column:
-    """key: a row key, or "dict_key.inner" for a value inside a dict column; kind: text|int|seconds|pct|money.
+    """key: a row key, or "dict_key.inner" for a value inside a dict column; kind: text|int|number|seconds|pct|money
+    (number: a mean or median of counts, 2 decimals).
 
-    What the API says of the field: help (its description), null (may be null; None: numbers in seconds, percent
+    What the API says of the field: help (its description), null (may be null; None: numbers, seconds, percent
     or money may, counts and text not), whole (seconds as an integer), optional (only some groupings have it: the
     page shows it when the rows do, the API does not require it), each (a dict of counts: one page column per
     inner key found in the rows).
@@ -36,7 +37,7 @@ class Column:
 
     @property
     def nullable(self) -> bool:
-        return self.kind in ("seconds", "pct", "money") if self.null is None else self.null
+        return self.kind in ("number", "seconds", "pct", "money") if self.null is None else self.null
 
     def value(self, row: dict):
         outer, _, inner = self.key.partition(".")
@@ -51,7 +52,7 @@ def cell_text(value, kind: str) -> str:
     """The one text a cell shows, in the page table and in the CSV alike."""
     if value is None:
         return ""
-    if kind in ("pct", "money"):
+    if kind in ("number", "pct", "money"):
         return f"{value:.2f}"
     if kind == "seconds":
         return f"{value:.3f}".rstrip("0").rstrip(".")
@@ -191,6 +192,13 @@ REP_COLUMNS = (
     Column("load", "Load", null=True, help="Open leads now."), Column("capacity", "Capacity", null=True),
     Column("load_pct", "Load %", "pct", help="load, of capacity"),
 )
+DECLINE_COLUMNS = (
+    label("Rep"),
+    Column("reason", "Reason", "text", help="The decline reason's label, legacy free text, or \"(no reason given)\"."),
+    Column("code", "Code", "text", null=True, help="The decline reason code; null for free text and no reason."),
+    Column("declines", "Declines", help="Offers the rep declined with this reason."),
+    Column("share_pct", "Share %", "pct", help="Of the rep's declines"),
+)
 FAIRNESS_COLUMNS = (
     Column("rule", "Rule", "text"), Column("rule_id", "Rule id"), Column("strategy", "Strategy", "text"),
     label("Rep"), Column("offers", "Offers", help="Offers under the rule to this rep."),
@@ -237,6 +245,44 @@ def sla_chart(rows: list[dict]) -> SafeString:
     return bar_chart(title="Late leads", bars=[(r["label"], r["late_pct"]) for r in rows], value_text=pct_text)
 
 
+# The columns of follow-up by rep and by campaign, after the group's label.
+FOLLOWUP_COLUMNS = (
+    Column("leads", "Leads", help="Leads received in the range."),
+    Column("contacted", "Contacted", help="Leads with at least one contact attempt."),
+    Column("attempts_per_lead", "Attempts / lead", "number", help="Mean contact attempts per contacted lead"),
+    Column("followed_up", "Followed up", help="Contacted leads with a second attempt."),
+    Column("median_first_to_second_seconds", "First → second attempt (s)", "seconds",
+           help="Median time from a lead's first to its second attempt, over the followed-up leads (business "
+                "time with business_hours=1)."),
+    Column("given_up_after_one", "Given up after 1",
+           help="Contacted leads with exactly one attempt, not won, whose attempt is at least 24 h old at report "
+                "time (younger ones may still get a second attempt)."),
+    Column("given_up_after_one_pct", "Given up after 1 %", "pct", help="Given up after one attempt, of contacted"),
+    Column("connected", "Connected", help="Leads with an attempt whose outcome is connected or won."),
+    Column("median_attempts_to_connect", "Attempts to connect", "number",
+           help="Median number of the first connected/won attempt (1 = reached at the first attempt), over the "
+                "connected leads"),
+    *[Column(f"won_rate_{key}_pct", f"Won % ({text})", "pct",
+             help=f"Won leads, of the leads with {text.replace('5+ ', '5 or more ')}")
+      for key, text, attempts in selectors.ATTEMPT_BUCKETS if attempts],
+)
+ATTEMPTS_COLUMNS = (
+    label("Attempts"), Column("leads", "Leads", help="Leads with this many contact attempts."),
+    Column("leads_pct", "Leads %", "pct", help="Of all leads in the range"),
+    Column("won", "Won"), Column("won_rate_pct", "Won rate %", "pct", help="Won leads, of the bucket's leads"),
+)
+
+
+def followup_chart(rows: list[dict]) -> SafeString:
+    return bar_chart(title="Contact attempts per lead", bars=[(r["label"], r["attempts_per_lead"]) for r in rows],
+                     value_text=number_text)
+
+
+def attempts_chart(rows: list[dict]) -> SafeString:
+    return bar_chart(title="Won rate by contact attempts", bars=[(r["label"], r["won_rate_pct"]) for r in rows],
+                     value_text=pct_text)
+
+
 REPORTS = {report.slug: report for report in [
     Report("speed-to-lead", "Speed to lead", "Received → first contact, split into system delay "
            "(received → offered → seen) and human delay (offered → accepted → contact).", SpeedFilter,
@@ -251,7 +297,17 @@ REPORTS = {report.slug: report for report in [
     Report("reps", "Reps", "Offers and what reps did with them; fairness of each routing rule.", ReportFilter,
            [Table("main", "Reps", selectors.rep_rows, REP_COLUMNS, rep_chart),
             Table("fairness", "Fairness: share of each rule's offers vs intended", selectors.rep_fairness_rows,
-                  FAIRNESS_COLUMNS)]),
+                  FAIRNESS_COLUMNS),
+            Table("declines", "Declines by reason", selectors.rep_decline_rows, DECLINE_COLUMNS)]),
     Report("sla", "SLA", "Offers that expired and leads that waited longer than their rule allows.", SlaFilter,
            [Table("main", "SLA", selectors.sla_rows, SLA_COLUMNS, sla_chart, sla_columns)]),
+    Report("follow-up", "Follow-up", "What happens after the first contact attempt: attempts per lead, time to "
+           "the second attempt, leads given up after one attempt, attempts to connect, won rate by attempts.",
+           ReportFilter,
+           [Table("main", "Follow-up by rep (lead owner)", selectors.followup_rep_rows,
+                  (label("Rep"), *FOLLOWUP_COLUMNS), followup_chart),
+            Table("campaigns", "Follow-up by campaign", selectors.followup_campaign_rows,
+                  (label("Campaign"), *FOLLOWUP_COLUMNS), followup_chart),
+            Table("attempts", "Won rate by contact attempts", selectors.won_by_attempts_rows, ATTEMPTS_COLUMNS,
+                  attempts_chart)]),
 ]}

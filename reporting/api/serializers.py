@@ -14,14 +14,14 @@ def api_field(column: Column) -> serializers.Field:
     help_text = column.help
     if column.kind == "pct":
         help_text = f"{help_text} (percent, 2 decimals)."
-    elif column.kind == "money":
+    elif column.kind in ("money", "number"):
         help_text = f"{help_text} (2 decimals)."
     description = help_text or None
     required = False if column.optional else None  # None: DRF's default (required unless it has a default)
     if column.each:
         return serializers.DictField(child=serializers.IntegerField(), help_text=description, required=required)
     if column.kind == "text":
-        return serializers.CharField(help_text=description, required=required)
+        return serializers.CharField(allow_null=column.nullable, help_text=description, required=required)
     if column.kind == "int" or column.whole:
         return serializers.IntegerField(allow_null=column.nullable, help_text=description, required=required)
     return serializers.FloatField(allow_null=column.nullable, help_text=description, required=required)
@@ -47,6 +47,10 @@ SourceRowSerializer = row_serializer("SourceRowSerializer", REPORTS["suppliers"]
 RepRowSerializer = row_serializer("RepRowSerializer", REPORTS["reps"].table_named("main"))
 FairnessRowSerializer = row_serializer("FairnessRowSerializer", REPORTS["reps"].table_named("fairness"))
 SlaRowSerializer = row_serializer("SlaRowSerializer", REPORTS["sla"].table_named("main"))
+DeclineRowSerializer = row_serializer("DeclineRowSerializer", REPORTS["reps"].table_named("declines"))
+# Follow-up by rep and by campaign share their columns but for the label's header: one schema component.
+FollowUpRowSerializer = row_serializer("FollowUpRowSerializer", REPORTS["follow-up"].table_named("main"))
+AttemptsRowSerializer = row_serializer("AttemptsRowSerializer", REPORTS["follow-up"].table_named("attempts"))
 
 
 def rows_of(row: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:

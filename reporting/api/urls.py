@@ -11,5 +11,9 @@ urlpatterns = [
     path("campaigns/", views.CampaignReportApi.as_view(), name="report-campaigns"),
     path("reps/", views.RepReportApi.as_view(), name="report-reps"),
     path("fairness/", views.RepFairnessReportApi.as_view(), name="report-fairness"),
+    path("declines/", views.RepDeclinesReportApi.as_view(), name="report-declines"),
     path("sla/", views.SlaReportApi.as_view(), name="report-sla"),
+    path("follow-up/", views.FollowUpReportApi.as_view(), name="report-follow-up"),
+    path("follow-up-campaigns/", views.FollowUpCampaignReportApi.as_view(), name="report-follow-up-campaigns"),
+    path("follow-up-attempts/", views.WonByAttemptsReportApi.as_view(), name="report-follow-up-attempts"),
 ]

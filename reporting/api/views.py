@@ -127,10 +127,47 @@ class RepFairnessReportApi(ReportApi):
         return super().get(request)
 
 
+class RepDeclinesReportApi(ReportApi):
+    report, table = "reps", "declines"
+
+    @report_schema(report, s.DeclineRowSerializer, "RepDeclinesReport",
+                   "Declines by reason: each rep's declined offers per reason code (or legacy free text)")
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
 class SlaReportApi(ReportApi):
     report = "sla"
 
     @report_schema(report, s.SlaRowSerializer, "SlaReport",
                    "SLA: expired offers and leads that waited longer than their rule allows, by rule or team")
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class FollowUpReportApi(ReportApi):
+    report = "follow-up"
+
+    @report_schema(report, s.FollowUpRowSerializer, "FollowUpReport",
+                   "Follow-up by rep (lead owner): attempts per lead, first -> second attempt, leads given up after "
+                   "one attempt, attempts to connect, won rate by attempts")
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class FollowUpCampaignReportApi(ReportApi):
+    report, table = "follow-up", "campaigns"
+
+    @report_schema(report, s.FollowUpRowSerializer, "FollowUpCampaignReport",
+                   "Follow-up by campaign: the same columns as by rep")
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class WonByAttemptsReportApi(ReportApi):
+    report, table = "follow-up", "attempts"
+
+    @report_schema(report, s.AttemptsRowSerializer, "WonByAttemptsReport",
+                   "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)")
     def get(self, request: Request) -> Response:
         return super().get(request)

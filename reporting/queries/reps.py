@@ -6,6 +6,10 @@ with the share the rule's strategy intends among the rule's current eligible mem
 teams, or every active rep when it has none): an equal share for round robin, least busy and broadcast,
 weight / total weight for weighted, none for the performance-based strategies (they favour the best on
 purpose).
+
+Declines by reason: Assignment.decline_reason holds a decline reason code (ReasonCode of kind "decline",
+shown by its label, active or not) or, from before the reason lists, free text (trimmed, grouped case- and
+space-insensitively, shown as the most frequent spelling); a blank reason is "(no reason given)".
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
-from assignments.models import Assignment, Rep, RoutingRule
+from assignments.models import Assignment, ReasonCode, Rep, RoutingRule
 from assignments.routing.facts import Strategy
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, assignments_in_scope, leads_in_scope
@@ -24,6 +28,7 @@ from reporting.queries.sql import seconds_between
 
 EQUAL_SHARE = {Strategy.ROUND_ROBIN, Strategy.LEAST_BUSY, Strategy.BROADCAST}
 ACCEPTED = (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED)
+NO_REASON = "(no reason given)"
 
 
 def _flag(condition: Q) -> Case:
@@ -63,6 +68,53 @@ def rep_rows(*, params: ReportParams) -> list[dict]:
             "won": won.get(user_id, 0), "load": load, "capacity": capacity, "load_pct": pct(load, capacity),
         })
     return sorted(out, key=lambda row: row["key"])
+
+
+def _declines(*, params: ReportParams) -> dict[int, list[dict]]:
+    """rep id -> its declines per reason, most first (ties by reason): {"reason", "code", "declines"}.
+    One GROUP BY query over the offers, and the reason list."""
+    counts = (assignments_in_scope(params=params).filter(status=Assignment.Status.DECLINED)
+              .values("rep_id", "decline_reason").annotate(n=Count("pk")).values_list("rep_id", "decline_reason", "n"))
+    labels = dict(ReasonCode.objects.filter(kind=ReasonCode.Kind.DECLINE).values_list("code", "label"))
+    merged: dict[int, dict[tuple[str, str], dict]] = {}
+    spellings: dict[tuple[int, str], dict[str, int]] = {}
+    for rep_id, raw, n in counts:
+        text = " ".join((raw or "").split())
+        item: dict[str, str | None]
+        if text in labels:
+            group, item = ("code", text), {"reason": labels[text], "code": text}
+        else:
+            group, item = ("text", text.casefold()), {"reason": text or NO_REASON, "code": None}
+            if text:
+                spelled = spellings.setdefault((rep_id, group[1]), {})
+                spelled[text] = spelled.get(text, 0) + n
+        entry = merged.setdefault(rep_id, {}).setdefault(group, {**item, "declines": 0})
+        entry["declines"] += n
+    out: dict[int, list[dict]] = {}
+    for rep_id, groups in merged.items():
+        for (kind, key), entry in groups.items():
+            if kind == "text" and key:  # the most frequent spelling, then the first alphabetically
+                entry["reason"] = min(spellings[(rep_id, key)].items(), key=lambda pair: (-pair[1], pair[0]))[0]
+        out[rep_id] = sorted(groups.values(), key=lambda entry: (-entry["declines"], entry["reason"]))
+    return out
+
+
+def rep_decline_rows(*, params: ReportParams) -> list[dict]:
+    """Per rep with declined offers in scope, per reason: declines and their share of the rep's declines;
+    ordered by username, then most declines first."""
+    declines = _declines(params=params)
+    if not declines:
+        return []
+    reps = {pk: (username, label) for pk, username, label in Rep.objects.filter(pk__in=declines)
+            .annotate(label=full_name_label("user__")).values_list("pk", "user__username", "label")}
+    out = []
+    for rep_id in sorted(declines, key=lambda pk: reps[pk][0]):
+        username, label = reps[rep_id]
+        total = sum(entry["declines"] for entry in declines[rep_id])
+        out += [{"key": username, "label": label, "reason": entry["reason"], "code": entry["code"],
+                 "declines": entry["declines"], "share_pct": pct(entry["declines"], total)}
+                for entry in declines[rep_id]]
+    return out
 
 
 def _active_reps() -> tuple[dict[int, tuple[str, str, int]], dict[int, set[int]]]:

@@ -19,6 +19,7 @@ from typing import Literal
 from django.db import connection, transaction
 from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql import Query
 
 from reporting.queries.sql import PercentileCont
 
@@ -85,12 +86,26 @@ def grouped_stats(*, source: QuerySet, groups: list[str], stats: list[Stat],
     """
     derived = derived or {}
     _check(*groups, *derived, *(inputs or []))
-    stats = [rows("rows"), *stats]
-    plain = [c for c in dict.fromkeys(s.column for s in stats if s.column) if c not in derived]
+    plain = _plain([rows("rows"), *stats], derived)
     selected = list(dict.fromkeys([*(g for g in groups if g not in derived), *plain, *(inputs or [])]))
     inner, params = source.values(*selected).order_by().query.sql_with_params()
+    return grouped_stats_sql(inner=inner, params=tuple(params), groups=groups, stats=stats, derived=derived)
+
+
+def _plain(stats: list[Stat], derived: dict[str, str]) -> list[str]:
+    return [c for c in dict.fromkeys(s.column for s in stats if s.column) if c not in derived]
+
+
+def grouped_stats_sql(*, inner: str, params: tuple, groups: list[str], stats: list[Stat],
+                      derived: dict[str, str] | None = None) -> list[dict]:
+    """grouped_stats() over rows given as SQL: `inner` (with its `params`) selects, under their names, every
+    group and stat column that is not `derived`, and every column the `derived` SQL reads."""
+    derived = derived or {}
+    _check(*groups, *derived)
+    stats = [rows("rows"), *stats]
+    plain = _plain(stats, derived)
     if connection.vendor == "postgresql":
-        sql, extra = _postgresql(inner, groups, plain, derived, stats, source)
+        sql, extra = _postgresql(inner, groups, plain, derived, stats)
         params = (*extra, *params)  # the aggregates' params come first in the text
     else:
         sql = _sqlite(inner, groups, plain, derived, stats)
@@ -114,9 +129,9 @@ def _layer(inner: str, groups: list[str], plain: list[str], derived: dict[str, s
     return f"SELECT {', '.join(columns)} FROM ({inner}{fence}) AS _raw"
 
 
-def _postgresql(inner, groups, plain, derived, stats, source) -> tuple[str, tuple]:
+def _postgresql(inner, groups, plain, derived, stats) -> tuple[str, tuple]:
     q = connection.ops.quote_name
-    compiler = source.query.get_compiler(connection=connection)
+    compiler = Query(None).get_compiler(connection=connection)
     selects, params = [q(g) for g in groups], []
     for stat in stats:
         col = q(stat.column) if stat.column else ""

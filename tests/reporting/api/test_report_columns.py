@@ -12,7 +12,8 @@ from tests.reporting.dataset import RANGE
 
 # (endpoint, extra query): each grouping whose page shows other columns (SLA by rule shows the rule's limits).
 ANSWERS = [("speed-to-lead", {"group_by": "rep"}), ("conversion-by-speed", {}), ("suppliers", {}), ("campaigns", {}),
-           ("reps", {}), ("fairness", {}), ("sla", {"group_by": "rule"}), ("sla", {"group_by": "team"})]
+           ("reps", {}), ("fairness", {}), ("declines", {}), ("sla", {"group_by": "rule"}),
+           ("sla", {"group_by": "team"}), ("follow-up", {}), ("follow-up-campaigns", {}), ("follow-up-attempts", {})]
 
 
 def report_apis() -> dict[str, type]:
@@ -86,6 +87,15 @@ PUBLISHED = {
            "late_leads late_pct max_wait_seconds offer_timeout_seconds median_wait_seconds p90_wait_seconds",
 }
 PUBLISHED["campaigns"] = PUBLISHED["suppliers"]
+# Added after: the fields they were published with.
+PUBLISHED.update({
+    "declines": "key label reason code declines share_pct",
+    "follow-up": "key label leads contacted attempts_per_lead followed_up median_first_to_second_seconds "
+                 "given_up_after_one given_up_after_one_pct connected median_attempts_to_connect won_rate_1_pct "
+                 "won_rate_2_pct won_rate_3_pct won_rate_4_pct won_rate_5_plus_pct",
+    "follow-up-attempts": "key label leads leads_pct won won_rate_pct",
+})
+PUBLISHED["follow-up-campaigns"] = PUBLISHED["follow-up"]
 
 
 @pytest.mark.parametrize("name", sorted(report_apis()))
