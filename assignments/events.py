@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from assignments.messages import (
+    AssignmentAssignedMessage,
     AssignmentMessage,
     AssignmentMessageType,
     AssignmentPayload,
@@ -24,6 +25,7 @@ from assignments.messages import (
     FloorUpdatedMessage,
     LeadStatus,
     OutboxLayerMessage,
+    OwnedAssignmentPayload,
     RepPayload,
     ServerMessage,
     SyncDoneMessage,
@@ -199,3 +201,16 @@ def callback_message(*, callback: Callback) -> CallbackDueMessage:
 def callback_due_send(*, callback: Callback, rep_id: int) -> None:
     """Queue `callback.due` for this rep's sockets only (the lead's owner when it fell due)."""
     _outbox_send(groups=[rep_group(rep_id)], message=callback_message(callback=callback))
+
+
+def assignment_assigned_message(*, assignment: Assignment) -> AssignmentAssignedMessage:
+    """`assignment.assigned` for the new owner: the assignment with the lead's contact details."""
+    payload = assignment_payload(assignment)
+    lead = {**payload["lead"], "phone": assignment.lead.phone, "email": assignment.lead.email}
+    return {"type": ASSIGNED, "assignment": cast(OwnedAssignmentPayload, {**payload, "lead": lead})}
+
+
+def assignment_assigned_send(*, assignment: Assignment) -> None:
+    """Queue `assignment.assigned` for the new owner's sockets and `assignment.updated` for the floor."""
+    _outbox_send(groups=[rep_group(assignment.rep_id)], message=assignment_assigned_message(assignment=assignment))
+    _outbox_send(groups=[FLOOR_GROUP], message=assignment_message(assignment=assignment, type=UPDATED))

@@ -186,7 +186,8 @@ class AssignmentRevokedMessage(TypedDict):
 
 
 class AssignmentAssignedMessage(TypedDict):
-    """To the new owner's sockets: a manager assigned the lead by hand (CONTRACT 6.3). No sender yet."""
+    """To the new owner's sockets: a manager assigned the lead by hand (CONTRACT 6.3); the floor gets
+    `assignment.updated` without the contact details."""
 
     type: Literal["assignment.assigned"]
     assignment: OwnedAssignmentPayload

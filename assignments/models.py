@@ -82,9 +82,8 @@ class Rep(models.Model):
 
     class Meta:
         ordering = ["user__username"]
-        constraints = [
-            models.CheckConstraint(condition=Q(load__lte=F("capacity")), name="rep_load_within_capacity"),
-        ]
+        # No load <= capacity constraint: a manager may assign past capacity. Routing never does: its claim is
+        # one conditional UPDATE (load < capacity), proved on PostgreSQL by tests/scale.
         indexes = [models.Index(fields=["active", "status"], name="rep_active_status")]
 
     def __str__(self) -> str:
@@ -307,6 +306,9 @@ class Assignment(models.Model):
     explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")
     variant = models.ForeignKey("assignments.ExperimentVariant", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="assignments", help_text="The A/B experiment arm that routed it.")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", editable=False,
+                                    help_text="The manager who gave the lead to this rep by hand (no offer then).")
 
     objects = AssignmentQuerySet.as_manager()
 

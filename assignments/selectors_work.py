@@ -97,15 +97,22 @@ def _username(user: Any) -> str | None:
 def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
     """Everything that happened to the lead, oldest first, read from what is stored (6 queries).
 
-    Types: received, offered, accepted, declined, expired, contact, note, callback, stage; `by` names the person.
+    Types: received, offered, accepted, declined, expired, assigned, contact, note, callback, stage; `by` names the
+    person.
     """
     events: list[dict[str, Any]] = [{"type": "received", "at": lead.received_at, "by": None,
                                      "campaign": lead.campaign.slug}]
-    for offer in Assignment.objects.filter(lead=lead).select_related("rep__user").order_by("offered_at", "pk"):
+    offers = Assignment.objects.filter(lead=lead).select_related("rep__user", "assigned_by")
+    for offer in offers.order_by("offered_at", "pk"):
         rep = offer.rep.user.username
+        if offer.assigned_by is not None:
+            events.append({"type": "assigned", "at": offer.offered_at, "by": offer.assigned_by.username, "rep": rep})
+            continue
         events.append({"type": "offered", "at": offer.offered_at, "by": None, "rep": rep,
                        "broadcast": offer.broadcast})
-        if offer.status in (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED) and offer.responded_at:
+        # A revoked offer with a response was accepted, then taken back (a manager gave the lead to another rep).
+        taken = (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED, Assignment.Status.REVOKED)
+        if offer.status in taken and offer.responded_at:
             events.append({"type": "accepted", "at": offer.responded_at, "by": rep})
         elif offer.status == Assignment.Status.DECLINED and offer.responded_at:
             events.append({"type": "declined", "at": offer.responded_at, "by": rep, "reason": offer.decline_reason})

@@ -22,12 +22,17 @@ def violates(fn) -> bool:
     return False
 
 
-def test_rep_load_never_exceeds_capacity():
+def test_routing_never_claims_past_capacity_though_a_manager_may_assign_past_it():
+    # The load <= capacity constraint went with CONTRACT 6.3 (a manager's assignment may pass capacity); routing's
+    # claim is the guard: one conditional UPDATE.
+    from assignments.services import rep_claim
+
     rep = RepFactory(capacity=2)
     Rep.objects.filter(pk=rep.pk).update(load=2)
-    assert violates(lambda: Rep.objects.filter(pk=rep.pk).update(load=3))
-    assert violates(lambda: Rep.objects.filter(pk=rep.pk).update(capacity=1))
+    assert rep_claim(rep_id=rep.pk, now=now()) is False
     assert Rep.objects.get(pk=rep.pk).load == 2
+    Rep.objects.filter(pk=rep.pk).update(load=3)  # a manager's call
+    assert rep_claim(rep_id=rep.pk, now=now()) is False
 
 
 def test_rep_load_is_never_negative():

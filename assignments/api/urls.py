@@ -13,6 +13,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/timeline/", work_views.LeadTimelineApi.as_view(), name="lead-timeline"),
     path("leads/<int:lead_id>/callbacks/", work_views.LeadCallbackCreateApi.as_view(), name="lead-callbacks"),
     path("leads/<int:lead_id>/stage/", work_views.LeadStageApi.as_view(), name="lead-stage"),
+    path("leads/<int:lead_id>/assign/", work_views.LeadAssignApi.as_view(), name="lead-assign"),
     path("callbacks/", work_views.CallbackListApi.as_view(), name="callback-list"),
     path("callbacks/<int:callback_id>/done/", work_views.CallbackDoneApi.as_view(), name="callback-done"),
     path("my-leads/", work_views.MyLeadsApi.as_view(), name="my-leads"),

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assignments.models import Callback, LeadNote, ReasonCode
@@ -15,6 +17,7 @@ from assignments.services.work import STAGES
 from campaigns.models import Lead
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class AwareDateTimeField(serializers.Field[dt.datetime, str, str, Any]):
     """An ISO 8601 date and time that must carry its UTC offset (a naive time is ambiguous across zones)."""
 
@@ -117,3 +120,7 @@ class ReasonSerializer(serializers.ModelSerializer[ReasonCode]):
 
 class TimelineSerializer(serializers.Serializer[dict[str, Any]]):
     events = serializers.ListField(child=serializers.DictField())
+
+
+class AssignInSerializer(serializers.Serializer[dict[str, Any]]):
+    rep = serializers.CharField(max_length=150, help_text="The username of an active rep.")

@@ -19,7 +19,10 @@ from assignments import services
 from assignments.api import work_serializers as s
 from assignments.models import Callback, ReasonCode
 from assignments.selectors_work import callbacks_for_user, lead_timeline, leads_for_work, my_leads, reasons_active
+from campaigns.api.serializers import LeadReadSerializer
+from campaigns.api.views import AUTHENTICATION
 from campaigns.models import Lead
+from leadcrm.roles import IsManager
 
 
 def _user_id(request: Request) -> int:
@@ -128,3 +131,20 @@ class ReasonListApi(ListAPIView[ReasonCode]):
     def get_queryset(self) -> Any:
         kind = self.request.query_params.get("kind", "")
         return reasons_active(kind=kind if kind in ReasonCode.Kind.values else None)
+
+
+class LeadAssignApi(APIView):
+    """Managers: make a rep the lead's owner at once, whatever its state but closed (409 lead_closed); open offers
+    to others are revoked and a previous owner loses it. It may pass the rep's capacity."""
+
+    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
+    permission_classes = [IsManager]
+
+    @extend_schema(request=s.AssignInSerializer, responses=LeadReadSerializer)
+    def post(self, request: Request, lead_id: int) -> Response:
+        body = s.AssignInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rep = services.rep_for_assignment(username=body.validated_data["rep"])
+        lead = services.lead_assign(lead_id=lead_id, rep=rep, by=request.user)
+        lead = Lead.objects.select_related("campaign", "owner").get(pk=lead.pk)
+        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)

@@ -51,3 +51,7 @@ from assignments.services.work import (  # noqa: E402
 
 __all__ += ["callback_done", "callback_schedule", "callbacks_due_send", "floor_second_pass", "lead_for_worker",
             "lead_note_add", "lead_stage_set"]
+
+from assignments.services.ownership import lead_assign, rep_for_assignment  # noqa: E402
+
+__all__ += ["lead_assign", "rep_for_assignment"]

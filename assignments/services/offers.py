@@ -16,6 +16,7 @@ from assignments.services.routing import rep_release
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.services import lead_status_webhook_enqueue
+from leadcrm.db import retry_on_deadlock
 from leadcrm.errors import ServiceError
 
 
@@ -30,9 +31,20 @@ _WRONG_STATUS: dict[str, tuple[str, str]] = {
 }
 
 
+def lead_lock(*, lead_id: int) -> None:
+    """Lock the lead's row for this transaction. Lock order, everywhere: the lead, then its assignments, so a
+    manager's assignment, routing, an accept and an expiry of the same lead queue up instead of deadlocking."""
+    list(Lead.objects.select_for_update(of=("self",)).filter(pk=lead_id).values_list("pk", flat=True))
+
+
 def assignment_locked(*, assignment_id: int, rep: Rep, status: str) -> Assignment:
-    """The rep's own assignment, locked and joined for its payload; OfferError unless it is in `status`."""
-    assignment = Assignment.objects.select_for_update().with_payload().filter(pk=assignment_id, rep=rep).first()
+    """The rep's own assignment, locked (after its lead) and joined for its payload; OfferError unless it is in
+    `status`. Call inside a transaction."""
+    lead_id = Assignment.objects.filter(pk=assignment_id, rep=rep).values_list("lead_id", flat=True).first()
+    if lead_id is not None:
+        lead_lock(lead_id=lead_id)
+    assignment = (Assignment.objects.select_for_update(of=("self",)).with_payload()
+                  .filter(pk=assignment_id, rep=rep).first())
     if assignment is None:
         raise OfferError("not_found", "No such assignment for you.")
     if assignment.status != status:
@@ -41,6 +53,7 @@ def assignment_locked(*, assignment_id: int, rep: Rep, status: str) -> Assignmen
     return assignment
 
 
+@retry_on_deadlock
 def assignment_accept(*, assignment_id: int, rep: Rep, now: dt.datetime | None = None) -> Assignment:
     """Make the rep the lead's owner; other open offers of the lead (broadcast) are revoked."""
     now = now or tz_now()
@@ -78,7 +91,11 @@ def offer_expire(*, assignment_id: int, now: dt.datetime | None = None) -> bool:
     """Expire one offer whose time is up; False when it was already answered or is not due."""
     now = now or tz_now()
     with transaction.atomic():
-        assignment = (Assignment.objects.select_for_update().with_payload()
+        lead_id = Assignment.objects.filter(pk=assignment_id).values_list("lead_id", flat=True).first()
+        if lead_id is None:
+            return False
+        lead_lock(lead_id=lead_id)
+        assignment = (Assignment.objects.select_for_update(of=("self",)).with_payload()
                       .filter(pk=assignment_id, status=Assignment.Status.OFFERED, expires_at__lte=now).first())
         if assignment is None:
             return False
@@ -115,8 +132,9 @@ def lead_offers_revoke(*, lead_id: int, now: dt.datetime | None = None) -> int:
     """Revoke the lead's open offers (each rep is told, and gets the capacity back) without re-routing it;
     inside the caller's transaction. Returns how many were revoked."""
     now = now or tz_now()
-    offers = Assignment.objects.select_for_update().with_payload().filter(lead_id=lead_id,
-                                                                         status=Assignment.Status.OFFERED)
+    # In rep order: releases update the reps' rows, and a fixed order makes deadlocks rarer.
+    offers = (Assignment.objects.select_for_update(of=("self",)).with_payload()
+              .filter(lead_id=lead_id, status=Assignment.Status.OFFERED).order_by("rep_id"))
     revoked = 0
     for offer in offers:
         _close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
@@ -140,6 +158,7 @@ def assignment_seen(*, assignment_id: int, rep: Rep, now: dt.datetime | None = N
         return True
 
 
+@retry_on_deadlock
 def lead_reroute(*, lead_id: int, now: dt.datetime | None = None) -> str:
     """Take back open offers of a lead and route it again now; refused (returns why) once a rep owns it."""
     now = now or tz_now()

@@ -23,6 +23,7 @@ from assignments.services.queue import lead_route_enqueue, waiting_leads_route_e
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.schedule import campaign_is_open
+from leadcrm.db import retry_on_deadlock
 
 ROUTABLE = (Lead.Status.NEW, Lead.Status.WAITING)
 
@@ -35,6 +36,7 @@ class RouteResult:
     reason: str = ""
 
 
+@retry_on_deadlock
 def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Random | None = None) -> RouteResult:
     """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent.
 

@@ -25,6 +25,7 @@ from campaigns.floor_hooks import floor
 from campaigns.lifecycle import OPEN_TO_FLOOR, lead_transition
 from campaigns.models import Buyer, BuyerDelivery, Campaign, Lead, LeadDistribution, PriceRule
 from leadcrm.after_commit import enqueue_now, enqueue_on_commit, schedule_at
+from leadcrm.db import retry_on_deadlock
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def lead_cost_apply(*, lead_id: int) -> Decimal | None:
     return quote.amount
 
 
+@retry_on_deadlock
 def lead_distribution_enqueue(*, lead_id: int, now: dt.datetime | None = None, force: bool = False) -> bool:
     """Hand a lead no rep holds to buyers: status "selling", open offers revoked, a run queued after commit.
 

@@ -313,6 +313,21 @@ def test_callback_due_send_conforms_and_goes_to_the_owner_only():
     assert_conforms(events.callback_message(callback=callback))
 
 
+@pytest.mark.django_db
+def test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only():
+    rep, manager = RepFactory(), ManagerFactory()
+    lead = LeadFactory(status=Lead.Status.WAITING)
+    mark = outbox_mark()
+    services.lead_assign(lead_id=lead.pk, rep=rep, by=manager)
+    rows = outbox_since(mark)
+    assert_outbox_conforms(rows, types_={events.ASSIGNED, events.UPDATED})
+    assigned = next(row for row in rows if row.type == events.ASSIGNED)
+    assert assigned.group == events.rep_group(rep.pk)
+    assert assigned.payload["assignment"]["lead"]["phone"] == lead.phone
+    floor = next(row for row in rows if row.type == events.UPDATED)
+    assert floor.group == events.FLOOR_GROUP and "phone" not in floor.payload["assignment"]["lead"]
+
+
 # --- Every sender and builder is covered ----------------------------------------------------------------------
 
 # Public function of assignments/events.py -> the test(s) above that check what it produces.
@@ -324,6 +339,7 @@ SENDERS_COVERED = {
     "rep_presence_event_send": [test_rep_presence_event_send_conforms],
     "lead_waiting_event_send": [test_lead_waiting_event_send_conforms],
     "callback_due_send": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
+    "assignment_assigned_send": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
 }
 BUILDERS_COVERED = {
     "assignment_message": [test_builders_conform_including_nulls_and_empty_lists],
@@ -336,6 +352,7 @@ BUILDERS_COVERED = {
     "floor_updated_message": [test_builders_conform_including_nulls_and_empty_lists],
     "layer_message": [test_builders_conform_including_nulls_and_empty_lists],
     "callback_message": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
+    "assignment_assigned_message": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
 }
 
 

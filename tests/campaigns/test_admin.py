@@ -225,7 +225,8 @@ def lead_post(lead: Lead, **overrides) -> dict:
         "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email, "phone": lead.phone,
         "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
         "language": lead.language, "skill": lead.skill, "fields": "{}",
-        **management("assignments"), **management("contacts"),
+        **management("assignments"), **management("contacts"), **management("notes"), **management("callbacks"),
+        **management("stage_changes"),
         **management("distribution"), **management("buyer_deliveries"), **management("buyer_return"),
     }
     data.update(overrides)
