@@ -3,7 +3,9 @@ contacts and routing actions. Actions call services and selectors only."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
@@ -12,11 +14,13 @@ from django.utils.timezone import now
 from assignments import services
 from assignments.admin_inlines import LeadAssignmentInline, LeadContactInline
 from assignments.admin_work import CallbackInline, LeadNoteInline, LeadStageChangeInline
+from assignments.models import Rep
 from assignments.selectors import lead_route_simulate
 from campaigns.admin_buyers import BuyerDeliveryInline, LeadDistributionInline, LeadReturnInline, send_to_buyers
 from campaigns.admin_common import EMPTY, badge, seconds_humanised
 from campaigns.forms import LeadAdminForm
 from campaigns.models import Lead
+from leadcrm.errors import ServiceError
 
 
 @admin.action(description="Re-route now (take back open offers and route again)")
@@ -40,6 +44,44 @@ def simulate_routing(modeladmin, request, queryset):
     return TemplateResponse(request, "admin/assignments/simulate.html", context)
 
 
+class RepChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Rep) -> str:
+        return f"{obj.user.get_username()} ({obj.load}/{obj.capacity}, {obj.status})"
+
+
+class AssignForm(forms.Form):
+    rep = RepChoiceField(
+        queryset=Rep.objects.filter(active=True, user__is_active=True).select_related("user")
+        .order_by("user__username"),
+        help_text="Active reps; load/capacity and status in brackets.")
+
+
+@admin.action(description="Assign to a rep (now, past capacity if need be)")
+def assign_to_rep(modeladmin, request, queryset):
+    form = AssignForm(request.POST if "apply" in request.POST else None)
+    leads = list(queryset.select_related("campaign"))
+    if form.is_valid():
+        rep = form.cleaned_data["rep"]
+        assigned, refused = [], []
+        for lead in leads:
+            try:
+                services.lead_assign(lead_id=lead.pk, rep=rep, by=request.user)
+                assigned.append(lead.pk)
+            except ServiceError as error:
+                refused.append(f"#{lead.pk}: {error}")
+        if assigned:
+            modeladmin.message_user(request, f"{len(assigned)} lead(s) assigned to {rep.user.get_username()}.",
+                                    messages.SUCCESS)
+        for line in refused[:20]:
+            modeladmin.message_user(request, line, messages.WARNING)
+        return None
+    context = {**modeladmin.admin_site.each_context(request), "title": "Assign to a rep", "form": form,
+               "leads": leads, "opts": modeladmin.model._meta, "action": "assign_to_rep",
+               "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "object_pks": [lead.pk for lead in leads],
+               "submit_label": "Assign"}
+    return TemplateResponse(request, "admin/assignments/assign.html", context)
+
+
 SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
 
 
@@ -50,7 +92,7 @@ class LeadAdmin(admin.ModelAdmin):
     form = LeadAdminForm
     inlines = [LeadAssignmentInline, LeadContactInline, LeadNoteInline, CallbackInline, LeadStageChangeInline,
                LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
-    actions = [reroute_now, simulate_routing, send_to_buyers]
+    actions = [assign_to_rep, reroute_now, simulate_routing, send_to_buyers]
     list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
                     "first_contact_at", "speed_to_lead")
     list_display_links = ("id", "name")
