@@ -23,6 +23,7 @@ from assignments.admin_inlines import (
     WorkingHoursInline,
 )
 from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
+from assignments.admin_work import deactivate_and_take_back, take_back_leads
 from assignments.forms import RepAdminForm, RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
 from assignments.models import (
     DayOff,
@@ -103,7 +104,7 @@ class RepAdmin(admin.ModelAdmin):
                        "median_response", "stats_updated_at")
     ordering = ("user__username",)
     list_per_page = 100
-    actions = ["set_available", "set_away"]
+    actions = ["set_available", "set_away", take_back_leads, deactivate_and_take_back]
     fieldsets = (
         (None, {"fields": ("user", "active", "teams", "timezone")}),
         ("Status", {"fields": ("status_badge", "status_changed_at")}),

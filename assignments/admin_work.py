@@ -1,11 +1,18 @@
-"""Admin for working a lead: the reason lists managers edit, and a lead's notes, callbacks and stage moves."""
+"""Admin for working a lead: the reason lists managers edit, a lead's notes, callbacks and stage moves, and
+taking back a rep's leads."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
+from assignments import services
 from assignments.admin_inlines import ReadOnlyInline
-from assignments.models import Callback, LeadNote, LeadStageChange, ReasonCode
+from assignments.models import Callback, LeadNote, LeadStageChange, ReasonCode, Rep, Team
 
 
 @admin.register(ReasonCode)
@@ -42,3 +49,57 @@ class LeadStageChangeInline(ReadOnlyInline):
     fields = ("at", "from_status", "to_status", "reason", "by")
     readonly_fields = fields
     show_change_link = False
+
+
+class TakeBackForm(forms.Form):
+    """Where the rep's contacted leads go; offers and uncontacted leads always go back to routing."""
+
+    to_rep = forms.ModelChoiceField(
+        queryset=Rep.objects.filter(active=True, user__is_active=True).select_related("user")
+        .order_by("user__username"), required=False, label="Contacted leads to this rep")
+    to_team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), required=False,
+                                     label="or round robin over this team")
+
+    def clean(self) -> dict[str, object] | None:
+        data = super().clean() or {}
+        if data.get("to_rep") and data.get("to_team"):
+            raise forms.ValidationError("Pick a rep or a team, not both.")
+        return data
+
+
+def _take_back(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Rep], *,
+               deactivate: bool) -> TemplateResponse | None:
+    reps = list(queryset.select_related("user"))
+    form = TakeBackForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        for rep in reps:
+            result = services.rep_leads_take_back(rep=rep, by=request.user, deactivate=deactivate,
+                                                  to_rep=form.cleaned_data["to_rep"],
+                                                  to_team=form.cleaned_data["to_team"])
+            done = "deactivated; " if deactivate else ""
+            modeladmin.message_user(
+                request, f"{rep.user.get_username()}: {done}{result.rerouted} lead(s) back to routing, "
+                         f"{result.reassigned} reassigned, {result.kept} contacted lead(s) kept.", messages.SUCCESS)
+            for problem in result.problems[:20]:
+                modeladmin.message_user(request, problem, messages.WARNING)
+        return None
+    plans = [(rep, services.rep_take_back_plan(rep=rep)) for rep in reps]
+    title = "Deactivate and take back their leads" if deactivate else "Take back all their leads"
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "plans": plans,
+               "deactivate": deactivate, "opts": modeladmin.model._meta,
+               "action": "deactivate_and_take_back" if deactivate else "take_back_leads",
+               "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "object_pks": [rep.pk for rep in reps],
+               "submit_label": "Deactivate and move their leads" if deactivate else "Move their leads"}
+    return TemplateResponse(request, "admin/assignments/take_back.html", context)
+
+
+@admin.action(description="Take back all their leads (offers and uncalled leads re-routed)")
+def take_back_leads(modeladmin: admin.ModelAdmin, request: HttpRequest,
+                    queryset: QuerySet[Rep]) -> TemplateResponse | None:
+    return _take_back(modeladmin, request, queryset, deactivate=False)
+
+
+@admin.action(description="Deactivate and take back their leads")
+def deactivate_and_take_back(modeladmin: admin.ModelAdmin, request: HttpRequest,
+                             queryset: QuerySet[Rep]) -> TemplateResponse | None:
+    return _take_back(modeladmin, request, queryset, deactivate=True)

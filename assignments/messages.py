@@ -16,7 +16,7 @@ IsoDateTime = Annotated[str, ISO_DATETIME]
 
 # The models' status choices (assignments.models.Assignment.Status, campaigns.models.Lead.Status,
 # assignments.models.Rep.Status); tests/assignments/test_messages.py keeps them equal.
-AssignmentStatus = Literal["offered", "accepted", "declined", "expired", "revoked", "completed"]
+AssignmentStatus = Literal["offered", "accepted", "declined", "expired", "revoked", "taken_back", "completed"]
 LeadStatus = Literal["new", "held", "waiting", "offered", "assigned", "contacted", "qualified", "nurture",
                      "unqualified", "won", "lost", "sold", "selling"]
 RepStatus = Literal["available", "away", "offline"]

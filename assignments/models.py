@@ -288,6 +288,7 @@ class Assignment(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         REVOKED = "revoked", "Revoked"
+        TAKEN_BACK = "taken_back", "Taken back"  # from this rep, who is not offered the lead again
         COMPLETED = "completed", "Completed"
 
     OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
@@ -301,6 +302,9 @@ class Assignment(models.Model):
     expires_at = models.DateTimeField()
     seen_at = models.DateTimeField(null=True, blank=True, help_text="First shown in the rep's browser.")
     responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                     help_text="When the offer or the rep's hold ended without their answer "
+                                               "(expired, revoked, taken back).")
     decline_reason = models.CharField(max_length=200, blank=True)
     broadcast = models.BooleanField(default=False)
     explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")

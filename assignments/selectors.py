@@ -79,10 +79,11 @@ def scoring_rules_active() -> list[EngineScoringRule]:
 
 
 def lead_facts(*, lead: Lead, now: dt.datetime, past_offers: Sequence[tuple[int, str]] | None = None) -> LeadFacts:
-    """The engine's view of a lead, without reps who declined or let it expire ((rep id, status) per offer)."""
+    """The engine's view of a lead, without reps who declined it, let it expire or had it taken back ((rep id,
+    status) per offer)."""
     offers: Iterable[tuple[int, str]] = (
         past_offers if past_offers is not None else lead.assignments.values_list("rep_id", "status"))
-    gone = (Assignment.Status.DECLINED, Assignment.Status.EXPIRED)
+    gone = (Assignment.Status.DECLINED, Assignment.Status.EXPIRED, Assignment.Status.TAKEN_BACK)
     excluded = frozenset(rep_id for rep_id, status in offers if status in gone)
     return LeadFacts(
         id=lead.pk, campaign=lead.campaign.slug, supplier=lead.supplier.name, country=lead.country,

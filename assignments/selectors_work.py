@@ -111,9 +111,13 @@ def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
         events.append({"type": "offered", "at": offer.offered_at, "by": None, "rep": rep,
                        "broadcast": offer.broadcast})
         # A revoked offer with a response was accepted, then taken back (a manager gave the lead to another rep).
-        taken = (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED, Assignment.Status.REVOKED)
+        taken = (Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED, Assignment.Status.REVOKED,
+                 Assignment.Status.TAKEN_BACK)
         if offer.status in taken and offer.responded_at:
             events.append({"type": "accepted", "at": offer.responded_at, "by": rep})
+            if offer.status == Assignment.Status.TAKEN_BACK:
+                events.append({"type": "taken_back", "at": offer.closed_at or offer.responded_at, "by": None,
+                               "rep": rep})
         elif offer.status == Assignment.Status.DECLINED and offer.responded_at:
             events.append({"type": "declined", "at": offer.responded_at, "by": rep, "reason": offer.decline_reason})
         elif offer.status == Assignment.Status.EXPIRED:

@@ -52,6 +52,14 @@ from assignments.services.work import (  # noqa: E402
 __all__ += ["callback_done", "callback_schedule", "callbacks_due_send", "floor_second_pass", "lead_for_worker",
             "lead_note_add", "lead_stage_set"]
 
-from assignments.services.ownership import lead_assign, rep_for_assignment  # noqa: E402
+from assignments.services.ownership import (  # noqa: E402
+    TakeBackPlan,
+    TakeBackResult,
+    lead_assign,
+    rep_for_assignment,
+    rep_leads_take_back,
+    rep_take_back_plan,
+)
 
-__all__ += ["lead_assign", "rep_for_assignment"]
+__all__ += ["TakeBackPlan", "TakeBackResult", "lead_assign", "rep_for_assignment", "rep_leads_take_back",
+            "rep_take_back_plan"]

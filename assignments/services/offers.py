@@ -60,7 +60,7 @@ def assignment_accept(*, assignment_id: int, rep: Rep, now: dt.datetime | None =
     with transaction.atomic():
         assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.OFFERED)
         if assignment.expires_at <= now:
-            _close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
+            offer_close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
             raise_after = OfferError("expired", "This offer expired before it was accepted.")
         else:
             raise_after = None
@@ -84,7 +84,7 @@ def assignment_decline(*, assignment_id: int, rep: Rep, reason: str = "", now: d
     with transaction.atomic():
         assignment = assignment_locked(assignment_id=assignment_id, rep=rep, status=Assignment.Status.OFFERED)
         Assignment.objects.filter(pk=assignment.pk).update(decline_reason=reason[:200])
-        return _close(assignment=assignment, status=Assignment.Status.DECLINED, now=now)
+        return offer_close(assignment=assignment, status=Assignment.Status.DECLINED, now=now)
 
 
 def offer_expire(*, assignment_id: int, now: dt.datetime | None = None) -> bool:
@@ -99,7 +99,7 @@ def offer_expire(*, assignment_id: int, now: dt.datetime | None = None) -> bool:
                       .filter(pk=assignment_id, status=Assignment.Status.OFFERED, expires_at__lte=now).first())
         if assignment is None:
             return False
-        _close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
+        offer_close(assignment=assignment, status=Assignment.Status.EXPIRED, now=now)
         return True
 
 
@@ -111,10 +111,12 @@ def offers_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return sum(offer_expire(assignment_id=pk, now=now) for pk in due)
 
 
-def _close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bool = True) -> Assignment:
-    """End an open offer: free the rep's capacity, tell the rep, and re-route the lead if nobody else holds it."""
+def offer_close(*, assignment: Assignment, status: str, now: dt.datetime, reroute: bool = True) -> Assignment:
+    """End an open offer (locked by the caller, after its lead): free the rep's capacity, tell the rep, and
+    re-route the lead if nobody else holds it."""
+    declined = status == Assignment.Status.DECLINED
     updated = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.OFFERED).update(
-        status=status, responded_at=now if status == Assignment.Status.DECLINED else None)
+        status=status, responded_at=now if declined else None, closed_at=None if declined else now)
     if not updated:
         return assignment
     assignment.refresh_from_db()
@@ -137,7 +139,7 @@ def lead_offers_revoke(*, lead_id: int, now: dt.datetime | None = None) -> int:
               .filter(lead_id=lead_id, status=Assignment.Status.OFFERED).order_by("rep_id"))
     revoked = 0
     for offer in offers:
-        _close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
+        offer_close(assignment=offer, status=Assignment.Status.REVOKED, now=now, reroute=False)
         revoked += offer.status == Assignment.Status.REVOKED
     return revoked
 

@@ -8,6 +8,7 @@ concerned after the commit.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -16,8 +17,9 @@ from django.db.models import F
 from django.utils.timezone import now as tz_now
 
 from assignments import events
-from assignments.models import Assignment, Rep
-from assignments.services.offers import lead_offers_revoke
+from assignments.models import Assignment, Rep, Team
+from assignments.services.offers import lead_lock, lead_offers_revoke, offer_close
+from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import CLOSED, WORKED, lead_transition
 from campaigns.models import Lead
@@ -84,10 +86,111 @@ def lead_assign(*, lead_id: int, rep: Rep, by: User, now: dt.datetime | None = N
         return lead
 
 
-def _owner_revoke(*, assignment: Assignment, uncontacted: bool) -> None:
-    Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.REVOKED)
-    assignment.status = Assignment.Status.REVOKED
+def _owner_revoke(*, assignment: Assignment, uncontacted: bool, status: str = Assignment.Status.REVOKED,
+                  now: dt.datetime | None = None) -> None:
+    now = now or tz_now()
+    Assignment.objects.filter(pk=assignment.pk).update(status=status, closed_at=now)
+    assignment.status, assignment.closed_at = status, now
     if uncontacted:
         rep_release(rep_id=assignment.rep_id)
     events.assignment_event_send(assignment=assignment, type=events.REVOKED)
+
+
+@dataclass(frozen=True)
+class TakeBackPlan:
+    """What taking back a rep's leads moves: offers and uncontacted leads go back to routing without the rep;
+    contacted leads go to a chosen rep or round robin over a team's active reps (or stay when none is chosen)."""
+
+    offers: list[Assignment]
+    uncontacted: list[Assignment]
+    contacted: list[Assignment]
+
+
+def rep_take_back_plan(*, rep: Rep) -> TakeBackPlan:
+    """The rep's open offers and owned leads, split as rep_leads_take_back moves them."""
+    mine = Assignment.objects.with_payload().filter(rep=rep).order_by("offered_at", "pk")
+    owned = list(mine.filter(status=Assignment.Status.ACCEPTED))
+    return TakeBackPlan(offers=list(mine.filter(status=Assignment.Status.OFFERED)),
+                        uncontacted=[a for a in owned if a.lead.first_contact_at is None],
+                        contacted=[a for a in owned if a.lead.first_contact_at is not None])
+
+
+@dataclass
+class TakeBackResult:
+    rerouted: int = 0
+    reassigned: int = 0
+    kept: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def rep_leads_take_back(*, rep: Rep, by: User, to_rep: Rep | None = None, to_team: Team | None = None,
+                        deactivate: bool = False, now: dt.datetime | None = None) -> TakeBackResult:
+    """Take back everything a rep holds: open offers and owned leads with no contact go back to routing (never to
+    this rep again); contacted leads go to `to_rep`, or round robin over `to_team`'s other active reps, or stay.
+
+    `deactivate` first makes the rep inactive, so nothing new reaches them. Each lead moves in its own transaction.
+    """
+    now = now or tz_now()
+    if deactivate:
+        Rep.objects.filter(pk=rep.pk).update(active=False)
+        events.rep_presence_event_send(rep=Rep.objects.select_related("user").get(pk=rep.pk))
+    plan = rep_take_back_plan(rep=rep)
+    result = TakeBackResult()
+    for offer in plan.offers:
+        result.rerouted += _offer_take_back(assignment_id=offer.pk, now=now)
+    for owned in plan.uncontacted:
+        result.rerouted += _owned_take_back(assignment_id=owned.pk, now=now)
+    receivers = _receivers(rep=rep, to_rep=to_rep, to_team=to_team)
+    for n, owned in enumerate(plan.contacted):
+        if not receivers:
+            result.kept += 1
+            continue
+        try:
+            lead_assign(lead_id=owned.lead_id, rep=receivers[n % len(receivers)], by=by, now=now)
+            result.reassigned += 1
+        except ServiceError as error:
+            result.problems.append(f"lead #{owned.lead_id}: {error}")
+    return result
+
+
+def _receivers(*, rep: Rep, to_rep: Rep | None, to_team: Team | None) -> list[Rep]:
+    if to_rep is not None:
+        return [to_rep] if to_rep.pk != rep.pk else []
+    if to_team is not None:
+        return list(to_team.reps.filter(active=True, user__is_active=True).exclude(pk=rep.pk)
+                    .select_related("user").order_by("last_offered_at", "pk"))
+    return []
+
+
+@retry_on_deadlock
+def _offer_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        offer = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.OFFERED).first()
+        if offer is None:
+            return False
+        lead_lock(lead_id=offer.lead_id)
+        offer = (Assignment.objects.select_for_update(of=("self",)).with_payload()
+                 .filter(pk=assignment_id, status=Assignment.Status.OFFERED).first())
+        if offer is None:
+            return False
+        offer_close(assignment=offer, status=Assignment.Status.TAKEN_BACK, now=now)
+        return True
+
+
+@retry_on_deadlock
+def _owned_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        owned = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).first()
+        if owned is None:
+            return False
+        lead_lock(lead_id=owned.lead_id)
+        owned = (Assignment.objects.select_for_update(of=("self",)).with_payload()
+                 .filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).first())
+        if owned is None or owned.lead.first_contact_at is not None:
+            return False
+        _owner_revoke(assignment=owned, uncontacted=True, status=Assignment.Status.TAKEN_BACK, now=now)
+        lead_transition(lead_id=owned.lead_id, to=Lead.Status.NEW, sources=[Lead.Status.ASSIGNED], owner=None,
+                        accepted_at=None)
+        lead_route_enqueue(lead_id=owned.lead_id)
+        return True
 
