@@ -41,7 +41,7 @@ from assignments.models import (
     WorkingHours,
 )
 from assignments.routing import describe_condition, describe_rule
-from assignments.selectors import condition_from_model, rule_spec_from_model
+from assignments.selectors import condition_from_model, leads_taken_today, rule_spec_from_model
 from assignments.services import rep_status_set
 from campaigns.admin_common import EMPTY, badge, joined, seconds_humanised
 
@@ -94,21 +94,22 @@ class RepAdmin(admin.ModelAdmin):
 
     form = RepAdminForm
     inlines = [RepLanguageInline, RepSkillInline, RepTerritoryInline, WorkingHoursInline, DayOffInline]
-    list_display = ("username", "full_name", "status_badge", "active", "load_capacity", "team_names",
-                    "language_codes", "conversion", "median_response", "last_offered_at")
+    list_display = ("username", "full_name", "status_badge", "active", "load_capacity", "today_daily_cap",
+                    "team_names", "language_codes", "conversion", "median_response", "last_offered_at")
     list_filter = ("status", "active", "teams")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     autocomplete_fields = ("user", "teams")
     list_select_related = ("user",)
-    readonly_fields = ("status_badge", "status_changed_at", "load", "last_offered_at", "conversion",
-                       "median_response", "stats_updated_at")
+    readonly_fields = ("status_badge", "status_changed_at", "load_capacity", "today_daily_cap", "last_offered_at",
+                       "conversion", "median_response", "stats_updated_at")
     ordering = ("user__username",)
     list_per_page = 100
     actions = ["set_available", "set_away", take_back_leads, deactivate_and_take_back]
     fieldsets = (
         (None, {"fields": ("user", "active", "teams", "timezone")}),
         ("Status", {"fields": ("status_badge", "status_changed_at")}),
-        ("Capacity and share", {"fields": ("capacity", "load", "weight", "last_offered_at")}),
+        ("Capacity and share", {"fields": ("capacity", "load_capacity", "daily_cap", "today_daily_cap", "weight",
+                                           "last_offered_at")}),
         ("Performance (recomputed by a scheduled task)", {"fields": ("conversion", "median_response",
                                                                       "stats_updated_at")}),
     )
@@ -132,8 +133,19 @@ class RepAdmin(admin.ModelAdmin):
         return badge(value=obj.status, label=obj.get_status_display())
 
     @admin.display(description="load / capacity", ordering="load")
-    def load_capacity(self, obj: Rep) -> str:
+    def load_capacity(self, obj: Rep | None) -> str:
+        """Open offers + owned leads not contacted yet, against the capacity."""
+        if obj is None or obj.pk is None:
+            return EMPTY
         return f"{obj.load} / {obj.capacity}"
+
+    @admin.display(description="new today / daily cap")
+    def today_daily_cap(self, obj: Rep | None) -> str:
+        """New leads today in the rep's time zone (offers open or taken), against the daily cap."""
+        if obj is None or obj.pk is None:
+            return EMPTY
+        today = leads_taken_today(rep_id=obj.pk, timezone=obj.timezone)
+        return f"{today} / {obj.daily_cap}" if obj.daily_cap is not None else f"{today} (no daily cap)"
 
     @admin.display(description="teams")
     def team_names(self, obj: Rep) -> str:
@@ -282,7 +294,8 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "order", "active", "summary")}),
         ("Who gets the lead", {"fields": ("teams", "strategy", "broadcast_count", "exploration_share")}),
         ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
-        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds")}),
+        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
+                            "no_contact_action")}),
     )
 
     def get_queryset(self, request):

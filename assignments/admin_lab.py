@@ -279,7 +279,8 @@ class DraftRuleAdmin(DraftPartAdmin):
         (None, {"fields": ("ruleset", "name", "order", "active", "source_rule_id", "summary")}),
         ("Who gets the lead", {"fields": ("teams", "strategy", "broadcast_count", "exploration_share")}),
         ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
-        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds")}),
+        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
+                            "no_contact_action")}),
     )
 
     def get_queryset(self, request):

@@ -8,7 +8,8 @@ Every message sent to browsers is one of the TypedDicts in assignments/messages.
 
 from __future__ import annotations
 
-from typing import Final, cast
+import datetime as dt
+from typing import Final, Literal, cast
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -19,8 +20,10 @@ from assignments.messages import (
     AssignmentMessage,
     AssignmentMessageType,
     AssignmentPayload,
+    AssignmentReminderMessage,
     AssignmentStatus,
     CallbackDueMessage,
+    FloorAlertMessage,
     FloorSnapshotMessage,
     FloorUpdatedMessage,
     LeadStatus,
@@ -31,7 +34,8 @@ from assignments.messages import (
     SyncDoneMessage,
     WaitingLead,
 )
-from assignments.models import Assignment, Callback, OutboxEvent
+from assignments.models import Assignment, Callback, OutboxEvent, Rep
+from assignments.selectors import leads_taken_today
 from leadcrm.after_commit import after_commit
 
 FLOOR_GROUP = "floor"
@@ -44,6 +48,9 @@ ASSIGNED: Final = "assignment.assigned"
 CALLBACK_DUE: Final = "callback.due"
 POOL_ADDED: Final = "pool.added"
 POOL_REMOVED: Final = "pool.removed"
+REMINDER: Final = "assignment.reminder"
+FloorAlertKind = Literal["accepted_and_sat", "waiting_too_long", "offers_expired"]
+FLOOR_ALERT: Final = "floor.alert"
 
 
 def rep_group(rep_id: int) -> str:
@@ -135,12 +142,13 @@ def assignment_sync_messages(assignments: list[Assignment]) -> list[AssignmentMe
 
 
 def rep_payload(rep) -> RepPayload:
-    """A rep as the live pages show them: status, load, capacity and presence."""
+    """A rep as the live pages show them: status, load and capacity, today's new leads and daily cap, presence."""
     return {
         "id": rep.pk, "username": rep.user.username, "name": rep.user.get_full_name() or rep.user.username,
         "status": rep.status, "status_changed_at": rep.status_changed_at.isoformat(), "active": rep.active,
         "load": rep.load, "capacity": rep.capacity, "connections": rep.connections,
         "last_seen_at": rep.last_seen_at.isoformat() if rep.last_seen_at else None, "auto_away": rep.auto_away,
+        "leads_today": leads_taken_today(rep_id=rep.pk, timezone=rep.timezone), "daily_cap": rep.daily_cap,
     }
 
 
@@ -214,3 +222,30 @@ def assignment_assigned_send(*, assignment: Assignment) -> None:
     """Queue `assignment.assigned` for the new owner's sockets and `assignment.updated` for the floor."""
     _outbox_send(groups=[rep_group(assignment.rep_id)], message=assignment_assigned_message(assignment=assignment))
     _outbox_send(groups=[FLOOR_GROUP], message=assignment_message(assignment=assignment, type=UPDATED))
+
+
+def assignment_reminder_message(*, assignment: Assignment, contact_by: dt.datetime) -> AssignmentReminderMessage:
+    """`assignment.reminder`: make the first contact by `contact_by`."""
+    return {"type": REMINDER, "assignment": assignment_payload(assignment), "contact_by": contact_by.isoformat()}
+
+
+def assignment_reminder_send(*, assignment: Assignment, contact_by: dt.datetime) -> None:
+    """Queue `assignment.reminder` for the owner's sockets only."""
+    _outbox_send(groups=[rep_group(assignment.rep_id)],
+                 message=assignment_reminder_message(assignment=assignment, contact_by=contact_by))
+
+
+def floor_alert_message(*, kind: FloorAlertKind, message: str, at: dt.datetime, lead_id: int | None = None,
+                        rep: Rep | None = None) -> FloorAlertMessage:
+    """`floor.alert` for the managers' boards."""
+    return {"type": FLOOR_ALERT, "alert": {
+        "kind": kind, "message": message, "at": at.isoformat(),
+        "lead": {"id": lead_id} if lead_id is not None else None,
+        "rep": {"id": rep.pk, "username": rep.user.get_username()} if rep is not None else None}}
+
+
+def floor_alert_send(*, kind: FloorAlertKind, message: str, at: dt.datetime, lead_id: int | None = None,
+                     rep: Rep | None = None) -> None:
+    """Queue `floor.alert` for the managers' boards."""
+    _outbox_send(groups=[FLOOR_GROUP], message=floor_alert_message(kind=kind, message=message, at=at,
+                                                                    lead_id=lead_id, rep=rep))

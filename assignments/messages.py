@@ -86,7 +86,8 @@ class OwnedAssignmentPayload(TypedDict):
 
 
 class RepPayload(TypedDict):
-    """A rep as the live pages show them: status, load, capacity and presence (events.rep_payload)."""
+    """A rep as the live pages show them: status, load, capacity, today's new leads against the daily cap (None:
+    no cap) and presence (events.rep_payload)."""
 
     id: int
     username: str
@@ -99,6 +100,8 @@ class RepPayload(TypedDict):
     connections: int
     last_seen_at: IsoDateTime | None
     auto_away: bool
+    leads_today: int
+    daily_cap: int | None
 
 
 class WaitingLead(TypedDict):
@@ -193,6 +196,31 @@ class AssignmentAssignedMessage(TypedDict):
     assignment: OwnedAssignmentPayload
 
 
+class AssignmentReminderMessage(TypedDict):
+    """To the owner's sockets: half the rule's first-contact time has gone and the lead is not contacted yet."""
+
+    type: Literal["assignment.reminder"]
+    assignment: AssignmentPayload
+    contact_by: IsoDateTime  # then the lead is taken back or the managers are alerted
+
+
+class FloorAlert(TypedDict):
+    """Something on the floor a manager should act on."""
+
+    kind: Literal["accepted_and_sat", "waiting_too_long", "offers_expired"]
+    message: str
+    at: IsoDateTime
+    lead: LeadRef | None
+    rep: RepRef | None
+
+
+class FloorAlertMessage(TypedDict):
+    """To the floor (managers' /live/): an alert."""
+
+    type: Literal["floor.alert"]
+    alert: FloorAlert
+
+
 class FloorUpdatedMessage(TypedDict):
     """To the floor: a lead started (or goes on) waiting for a rep."""
 
@@ -258,7 +286,7 @@ AssignmentMessageType = Literal["assignment.offered", "assignment.updated", "ass
 ServerMessage = (
     AssignmentOfferedMessage | AssignmentUpdatedMessage | AssignmentRevokedMessage | AssignmentAssignedMessage
     | FloorUpdatedMessage | RepUpdatedMessage | SyncDoneMessage | FloorSnapshotMessage | PongMessage
-    | CallbackDueMessage | PoolAddedMessage | PoolRemovedMessage
+    | CallbackDueMessage | PoolAddedMessage | PoolRemovedMessage | AssignmentReminderMessage | FloorAlertMessage
 )
 
 # Each message's `type` value -> its TypedDict.
@@ -275,6 +303,8 @@ MESSAGE_TYPES: dict[str, type] = {
     "callback.due": CallbackDueMessage,
     "pool.added": PoolAddedMessage,
     "pool.removed": PoolRemovedMessage,
+    "assignment.reminder": AssignmentReminderMessage,
+    "floor.alert": FloorAlertMessage,
 }
 
 

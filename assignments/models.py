@@ -226,10 +226,18 @@ class RuleSettings(models.Model):
                                                        help_text="Broadcast: reps offered at once.")
     exploration_share = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)],
                                           help_text="Performance-weighted: share of leads given at random.")
+    first_contact_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(10)],
+        help_text="SLA: first contact within this many seconds of accepting (900 = 15 minutes). Half-way the rep is "
+                  "reminded; at the limit the lead is taken back or escalated. Empty: no such SLA.")
+    no_contact_action = models.CharField(
+        max_length=12, choices=[("reroute", "Take it back and re-route it without that rep"),
+                                ("escalate", "Alert the managers, leave it with the rep")], default="reroute",
+        help_text="What happens when the first-contact SLA is missed.")
 
     SETTINGS_FIELDS = ("strategy", "offer_timeout_seconds", "max_offers", "max_wait_seconds", "require_language",
                        "require_skill", "min_skill_level", "require_territory", "broadcast_count",
-                       "exploration_share")
+                       "exploration_share", "first_contact_seconds", "no_contact_action")
 
     class Meta:
         abstract = True
@@ -302,6 +310,10 @@ class Assignment(models.Model):
     expires_at = models.DateTimeField()
     seen_at = models.DateTimeField(null=True, blank=True, help_text="First shown in the rep's browser.")
     responded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                       help_text="When the rep was reminded to make the first contact.")
+    sat_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                  help_text="Accepted and sat: the first-contact SLA was missed at this time.")
     closed_at = models.DateTimeField(null=True, blank=True, editable=False,
                                      help_text="When the offer or the rep's hold ended without their answer "
                                                "(expired, revoked, taken back).")

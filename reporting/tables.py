@@ -227,6 +227,8 @@ SLA_COLUMNS = (
     Column("waiting_late", "Waiting, late", help="Of those, already waiting longer than max_wait_seconds."),
     Column("late_leads", "Late leads"),
     Column("late_pct", "Late %", "pct", help="Late leads, of leads offered or waiting"),
+    Column("accepted_and_sat", "Accepted and sat",
+           help="Accepted leads not contacted within the rule's first-contact SLA (taken back or escalated)."),
     Column("median_wait_seconds", "Median wait (s)", "seconds", optional=True,
            help="By rule only: median received -> first offered."),
     Column("p90_wait_seconds", "P90 wait (s)", "seconds", optional=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assignments.services.first_contact import first_contact_sweep
 from assignments.services.offers import offers_expire
 from assignments.services.presence import reps_presence_sweep
 from assignments.services.routing import held_leads_release, leads_reconcile, waiting_leads_route
@@ -10,8 +11,9 @@ from campaigns.buyers.services import leads_to_buyers_release
 
 
 def floor_second_pass() -> dict[str, int]:
-    """What must happen on the second: expire offers past their SLA, tell owners of callbacks that fell due."""
-    return {"expired": offers_expire(), "callbacks_due": callbacks_due_send()}
+    """What must happen on the second: expire offers past their SLA, tell owners of callbacks that fell due,
+    remind or take back accepted leads nobody called (the rules' first-contact SLA)."""
+    return {"expired": offers_expire(), "callbacks_due": callbacks_due_send(), **first_contact_sweep()}
 
 
 def floor_queue_pass() -> dict[str, int]:

@@ -139,7 +139,7 @@ def rep_leads_take_back(*, rep: Rep, by: User, to_rep: Rep | None = None, to_tea
     for offer in plan.offers:
         result.rerouted += _offer_take_back(assignment_id=offer.pk, now=now)
     for owned in plan.uncontacted:
-        result.rerouted += _owned_take_back(assignment_id=owned.pk, now=now)
+        result.rerouted += owned_take_back(assignment_id=owned.pk, now=now)
     receivers = _receivers(rep=rep, to_rep=to_rep, to_team=to_team)
     for n, owned in enumerate(plan.contacted):
         if not receivers:
@@ -178,7 +178,9 @@ def _offer_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
 
 
 @retry_on_deadlock
-def _owned_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
+def owned_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
+    """Take an accepted lead with no contact yet back from its rep and re-route it without them; False when it
+    was contacted, closed or moved meanwhile."""
     with transaction.atomic():
         owned = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).first()
         if owned is None:

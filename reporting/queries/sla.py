@@ -86,17 +86,18 @@ def _unoffered_by_rule(*, params: ReportParams, at) -> dict[int | str, dict]:
 
 
 def _expired_by(*, params: ReportParams, group: str) -> dict:
-    """Offers and expired offers per rule id, or per team of the rep."""
+    """Offers, expired offers and accepted-and-sat offers (first-contact SLA missed) per rule id, or per team."""
     key = F("rule_id") if group == "rule" else Coalesce("rep__teams__name", Value(NO_TEAM))
     offers = (assignments_in_scope(params=params).values(k=key)
-              .annotate(offers=Count("pk"), expired=Count("pk", filter=Q(status=Assignment.Status.EXPIRED))))
+              .annotate(offers=Count("pk"), expired=Count("pk", filter=Q(status=Assignment.Status.EXPIRED)),
+                        sat=Count("pk", filter=Q(sat_at__isnull=False))))
     return {row["k"]: row for row in offers}
 
 
 def _blank(key: str, label: str) -> dict:
     return {"key": key, "label": label, "offers": 0, "expired_offers": 0, "expired_pct": None,
             "leads_offered": 0, "late_first_offers": 0, "waiting_now": 0, "waiting_late": 0, "late_leads": 0,
-            "late_pct": None}
+            "late_pct": None, "accepted_and_sat": 0}
 
 
 def _finish(row: dict) -> dict:
@@ -124,7 +125,8 @@ def sla_rows(*, params: ReportParams) -> list[dict]:
         row.update(max_wait_seconds=rule.max_wait_seconds if rule else None,
                    offer_timeout_seconds=rule.offer_timeout_seconds if rule else None)
         if rule_id in expired:
-            row.update(offers=expired[rule_id]["offers"], expired_offers=expired[rule_id]["expired"])
+            row.update(offers=expired[rule_id]["offers"], expired_offers=expired[rule_id]["expired"],
+                       accepted_and_sat=expired[rule_id]["sat"])
         if rule_id in offered:
             stat = offered[rule_id]
             row.update(leads_offered=stat["rows"], late_first_offers=stat["late"],
@@ -157,7 +159,7 @@ def _by_team(*, params, rules, offered, unoffered) -> list[dict]:
         return rows.setdefault(team, _blank(team, team))
 
     for team, stat in _expired_by(params=params, group="team").items():
-        row_for(team).update(offers=stat["offers"], expired_offers=stat["expired"])
+        row_for(team).update(offers=stat["offers"], expired_offers=stat["expired"], accepted_and_sat=stat["sat"])
     for rule_id, stat in offered.items():
         for team in _rule_teams(rules.get(rule_id)):
             row = row_for(team)

@@ -328,6 +328,22 @@ def test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_on
     assert floor.group == events.FLOOR_GROUP and "phone" not in floor.payload["assignment"]["lead"]
 
 
+@pytest.mark.django_db
+def test_first_contact_reminder_and_floor_alert_conform():
+    from assignments.services.first_contact import first_contact_sweep
+
+    RoutingRuleFactory(name="Everyone", first_contact_seconds=60, no_contact_action="escalate")
+    rep = RepFactory()
+    offer = offer_of(services.lead_route(lead_id=LeadFactory().pk))
+    services.assignment_accept(assignment_id=offer.pk, rep=rep)
+    offer.refresh_from_db()
+    mark = outbox_mark()
+    first_contact_sweep(now=offer.responded_at + dt.timedelta(seconds=30))
+    first_contact_sweep(now=offer.responded_at + dt.timedelta(seconds=60))
+    assert_outbox_conforms(outbox_since(mark), types_={events.REMINDER, events.FLOOR_ALERT})
+    assert_conforms(events.floor_alert_message(kind="waiting_too_long", message="m", at=now()))
+
+
 # --- Every sender and builder is covered ----------------------------------------------------------------------
 
 # Public function of assignments/events.py -> the test(s) above that check what it produces.
@@ -340,6 +356,8 @@ SENDERS_COVERED = {
     "lead_waiting_event_send": [test_lead_waiting_event_send_conforms],
     "callback_due_send": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
     "assignment_assigned_send": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
+    "assignment_reminder_send": [test_first_contact_reminder_and_floor_alert_conform],
+    "floor_alert_send": [test_first_contact_reminder_and_floor_alert_conform],
 }
 BUILDERS_COVERED = {
     "assignment_message": [test_builders_conform_including_nulls_and_empty_lists],
@@ -353,6 +371,8 @@ BUILDERS_COVERED = {
     "layer_message": [test_builders_conform_including_nulls_and_empty_lists],
     "callback_message": [test_callback_due_send_conforms_and_goes_to_the_owner_only],
     "assignment_assigned_message": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
+    "assignment_reminder_message": [test_first_contact_reminder_and_floor_alert_conform],
+    "floor_alert_message": [test_first_contact_reminder_and_floor_alert_conform],
 }
 
 
@@ -385,7 +405,7 @@ def test_each_type_names_its_typeddict_and_every_message_is_listed():
     assert declared == set(messages.MESSAGE_TYPES.values()) == set(typing.get_args(messages.ServerMessage))
     constants = {events.OFFERED, events.UPDATED, events.REVOKED, events.ASSIGNED, events.FLOOR_UPDATED,
                  events.REP_UPDATED, events.SYNC_DONE, events.FLOOR_SNAPSHOT, events.PONG, events.CALLBACK_DUE,
-                 events.POOL_ADDED, events.POOL_REMOVED}
+                 events.POOL_ADDED, events.POOL_REMOVED, events.REMINDER, events.FLOOR_ALERT}
     assert constants == set(messages.MESSAGE_TYPES)
     assert set(typing.get_args(messages.AssignmentMessageType)) == {events.OFFERED, events.UPDATED, events.REVOKED}
 

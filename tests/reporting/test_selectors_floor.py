@@ -97,11 +97,11 @@ def test_sla_by_rule(floor):
         {"key": str(floor.solar_rule.pk), "label": "Solar RR", "max_wait_seconds": 60, "offer_timeout_seconds": 120,
          "offers": 9, "expired_offers": 2, "expired_pct": 22.22, "leads_offered": 7, "late_first_offers": 1,
          "waiting_now": 0, "waiting_late": 0, "late_leads": 1, "late_pct": 14.29, "median_wait_seconds": 8.0,
-         "p90_wait_seconds": 47.2},
+         "p90_wait_seconds": 47.2, "accepted_and_sat": 0},
         {"key": str(floor.roof_rule.pk), "label": "Roof weighted", "max_wait_seconds": 300,
          "offer_timeout_seconds": 120, "offers": 4, "expired_offers": 0, "expired_pct": 0.0, "leads_offered": 3,
          "late_first_offers": 1, "waiting_now": 0, "waiting_late": 0, "late_leads": 1, "late_pct": 33.33,
-         "median_wait_seconds": 5.0, "p90_wait_seconds": 321.0},
+         "median_wait_seconds": 5.0, "p90_wait_seconds": 321.0, "accepted_and_sat": 0},
     ]
 
 
