@@ -223,6 +223,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ContactOutcomeEnum": "assignments.models.ContactAttempt.Outcome",
         "LeadOutcomeEnum": [("won", "Won"), ("lost", "Lost")],
+        "LeadStatusEnum": "campaigns.models.Lead.Status",
+        "AssignmentStatusEnum": "assignments.models.Assignment.Status",
+        "RepStatusEnum": "assignments.models.Rep.Status",
     },
 }
 
@@ -234,6 +237,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # `manage.py run` sets WARNING for its children unless --verbose (leadcrm/management/commands/run.py).
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").strip().upper() or "INFO"},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
