@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 
 from assignments import services
 from assignments.admin_inlines import ReadOnlyInline
-from assignments.models import Callback, LeadNote, LeadStageChange, ReasonCode, Rep, Team
+from assignments.models import Callback, FloorAlert, LeadNote, LeadStageChange, ReasonCode, Rep, Team
 
 
 @admin.register(ReasonCode)
@@ -103,3 +103,19 @@ def take_back_leads(modeladmin: admin.ModelAdmin, request: HttpRequest,
 def deactivate_and_take_back(modeladmin: admin.ModelAdmin, request: HttpRequest,
                              queryset: QuerySet[Rep]) -> TemplateResponse | None:
     return _take_back(modeladmin, request, queryset, deactivate=True)
+
+
+@admin.register(FloorAlert)
+class FloorAlertAdmin(admin.ModelAdmin):
+    """Every alert raised to managers, newest first; read-only history."""
+
+    list_display = ("at", "kind", "message", "lead", "rep")
+    list_filter = ("kind",)
+    date_hierarchy = "at"
+    list_select_related = ("lead", "rep__user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

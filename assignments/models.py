@@ -417,6 +417,7 @@ from assignments.models_lab import (  # noqa: E402,F401
 # Working a lead after the offer: notes, callbacks, stage moves, reason lists.
 from assignments.models_work import (  # noqa: E402,F401
     Callback,
+    FloorAlert,
     LeadNote,
     LeadStageChange,
     ReasonCode,

@@ -92,3 +92,26 @@ class LeadStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"Lead {self.lead_id}: {self.from_status} -> {self.to_status}"
+
+
+class FloorAlert(models.Model):
+    """Something on the floor a manager should act on; raised once per `key` and pushed to /live/."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED_AND_SAT = "accepted_and_sat", "Accepted and not called in time"
+        WAITING_TOO_LONG = "waiting_too_long", "Waiting longer than its rule allows"
+        OFFERS_EXPIRED = "offers_expired", "A rep let three offers in a row expire"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=100, unique=True, help_text="What was alerted on, so it is alerted once.")
+    message = models.CharField(max_length=300)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    rep = models.ForeignKey("assignments.Rep", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["at"], name="floor_alert_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"

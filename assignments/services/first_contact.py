@@ -14,6 +14,7 @@ from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.models import Assignment
+from assignments.services.alerts import floor_alert_raise
 from assignments.services.ownership import owned_take_back
 
 REROUTE = "reroute"
@@ -60,9 +61,10 @@ def _sat(*, assignment: Assignment, now: dt.datetime) -> str:
                                          status=Assignment.Status.ACCEPTED).update(sat_at=now):
             return ""
         if action != REROUTE:
-            events.floor_alert_send(kind="accepted_and_sat", lead_id=assignment.lead_id, rep=assignment.rep, at=now,
-                                    message=f"{assignment.rep.user.get_username()} accepted lead "
-                                            f"#{assignment.lead_id} and has not contacted it.")
+            floor_alert_raise(kind="accepted_and_sat", key=f"accepted_and_sat:assignment:{assignment.pk}",
+                              lead_id=assignment.lead_id, rep=assignment.rep, now=now,
+                              message=f"{assignment.rep.user.get_username()} accepted lead #{assignment.lead_id} "
+                                      f"and has not contacted it.")
     if action == REROUTE:
         owned_take_back(assignment_id=assignment.pk, now=now)
     return action

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assignments.services.alerts import expiry_streaks_alert, waiting_leads_alert
 from assignments.services.first_contact import first_contact_sweep
 from assignments.services.offers import offers_expire
 from assignments.services.presence import reps_presence_sweep
@@ -17,7 +18,8 @@ def floor_second_pass() -> dict[str, int]:
 
 
 def floor_queue_pass() -> dict[str, int]:
-    """Hand leads to buyers, release held leads, re-route lost work, offer waiting leads, sweep presence.
+    """Hand leads to buyers, release held leads, re-route lost work, offer waiting leads, sweep presence, alert
+    managers on leads waiting too long and reps letting offers expire.
 
     Buyers go first: held leads of buyer campaigns must reach buyers, not the reps' queue. Returns counts.
     """
@@ -27,4 +29,6 @@ def floor_queue_pass() -> dict[str, int]:
         "reconciled": leads_reconcile(),
         "offered": waiting_leads_route(),
         "set_away": reps_presence_sweep(),
+        "waiting_alerts": waiting_leads_alert(),
+        "expiry_alerts": expiry_streaks_alert(),
     }
