@@ -119,3 +119,38 @@ class FloorAlertAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """Rows people write while working leads: listed for managers, changed only through the product."""
+
+    list_select_related = ("lead",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(LeadNote)
+class LeadNoteAdmin(HistoryAdmin):
+    list_display = ("at", "lead", "author", "text")
+    search_fields = ("text", "author__username")
+    date_hierarchy = "at"
+
+
+@admin.register(Callback)
+class CallbackAdmin(HistoryAdmin):
+    list_display = ("due_at", "lead", "note", "created_by", "notified_at", "done_at")
+    list_filter = (("done_at", admin.EmptyFieldListFilter),)
+    search_fields = ("note", "created_by__username")
+    date_hierarchy = "due_at"
+
+
+@admin.register(LeadStageChange)
+class LeadStageChangeAdmin(HistoryAdmin):
+    list_display = ("at", "lead", "from_status", "to_status", "reason", "by")
+    list_filter = ("to_status", "reason")
+    search_fields = ("by__username",)
+    date_hierarchy = "at"

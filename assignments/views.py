@@ -1,16 +1,72 @@
-"""The live pages: `/rep/` (a rep's queue) and `/live/` (the managers' floor board)."""
+"""The live pages: `/rep/` (a rep's workspace: queue, my leads, due callbacks), `/rep/leads/<id>/` (one lead to
+work) and `/live/` (the managers' floor board)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.timezone import now as tz_now
 
-from assignments import events
+from assignments import events, services
 from assignments.models import Assignment, ContactAttempt, Rep
 from assignments.selectors import open_assignments_for_rep
 from assignments.selectors_live import floor_assignments, leads_waiting, rep_for_user, reps_on_floor
+from assignments.selectors_work import MY_LEAD_STAGES, lead_timeline, routed_because
+from assignments.services.work import STAGES
+from campaigns.lifecycle import TRANSITIONS
+from campaigns.models import Campaign, Lead
+from leadcrm.errors import ServiceError
 from leadcrm.roles import forbidden_page, is_manager, manager_required
+
+# What a rep reads for each stage of a lead they own (the badge's text; its class is badge-<value>).
+STAGE_LABELS: dict[str, str] = {
+    Lead.Status.ASSIGNED: "Not contacted yet",
+    Lead.Status.CONTACTED: "Contacted",
+    Lead.Status.QUALIFIED: "Qualified",
+    Lead.Status.NURTURE: "Nurture",
+    Lead.Status.UNQUALIFIED: "Unqualified",
+    Lead.Status.WON: "Won",
+    Lead.Status.LOST: "Lost",
+}
+# The button of each move; `contacted` is only ever offered as the reopening of a lost or unqualified lead.
+MOVE_LABELS: dict[str, str] = {
+    Lead.Status.CONTACTED: "Reopen",
+    Lead.Status.QUALIFIED: "Qualified",
+    Lead.Status.NURTURE: "Nurture (not now)",
+    Lead.Status.UNQUALIFIED: "Unqualified…",
+    Lead.Status.WON: "Won",
+    Lead.Status.LOST: "Lost…",
+}
+
+
+def stage_moves() -> dict[str, list[str]]:
+    """Each status -> the stages its owner may move it to from the lead page (the lifecycle's moves among STAGES).
+
+    An assigned lead becomes contacted by logging a contact, not by a button."""
+    moves: dict[str, list[str]] = {}
+    for status in Lead.Status.values:
+        allowed = [stage for stage in STAGES if stage in TRANSITIONS.get(status, ()) and stage != status
+                   and not (status == Lead.Status.ASSIGNED and stage == Lead.Status.CONTACTED)]
+        if allowed:
+            moves[status] = [str(stage) for stage in allowed]
+    return moves
+
+
+def _answer(value: Any) -> str:
+    """A supplier's answer as text: strings as given, yes/no for booleans, JSON for lists and objects."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 @login_required
@@ -29,12 +85,78 @@ def rep_page(request: HttpRequest) -> HttpResponse:
         "rep": rep,
         "assignments": assignments,
         "initial": {"rep": events.rep_payload(rep), "now": tz_now().isoformat(),
-                    "assignments": [events.assignment_payload(a) for a in assignments]},
+                    "assignments": [events.assignment_payload(a) for a in assignments],
+                    "stage_labels": STAGE_LABELS},
         "statuses": [("available", "Available"), ("away", "Away")],
         "outcomes": [(value, label) for value, label in ContactAttempt.Outcome.choices
                      if value not in ("won", "lost")],
+        "stages": [(str(stage), STAGE_LABELS.get(stage, stage)) for stage in MY_LEAD_STAGES],
+        "campaigns": (Campaign.objects.filter(leads__owner_id=user.pk).distinct().order_by("name")
+                      .values_list("slug", "name")),
+        "tab": "queue",
     }
     return render(request, "assignments/rep.html", context)
+
+
+def _in_words_for(text: str, *, rep: Rep | None, viewer_is_owner: bool) -> str:
+    """The routing summary as the owner reads it: "chose rep 12" becomes "chose you"."""
+    if rep is None or not viewer_is_owner:
+        return text
+    return re.sub(rf"\bchose rep {rep.pk}\b", "chose you", text)
+
+
+@login_required
+def rep_lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """One lead to work: every field, why it was routed, the timeline, notes, contacts, callbacks and stage moves.
+
+    Its owner and managers only; anyone else gets 404 (no hint that the lead exists)."""
+    user = request.user
+    if not user.is_authenticated:  # never: login_required sent anonymous visitors to sign in
+        return redirect_to_login(request.get_full_path())
+    try:
+        lead = services.lead_for_worker(lead_id=lead_id, user=user)
+    except ServiceError as error:
+        raise Http404("No such lead for you.") from error
+    viewer_rep = rep_for_user(user_id=user.pk)
+    owner_rep = rep_for_user(user_id=lead.owner_id) if lead.owner_id is not None else None
+    viewer_is_owner = lead.owner_id is not None and lead.owner_id == user.pk
+    # The owner's lead is their accepted assignment (completed once won or lost, accepted again when reopened).
+    assignment = None
+    if owner_rep is not None:
+        assignment = (Assignment.objects.filter(lead=lead, rep=owner_rep,
+                                                status__in=(Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED))
+                      .order_by("-offered_at").first())
+    fields = lead.fields if isinstance(lead.fields, dict) else {}
+    answers = [(str(key), _answer(value)) for key, value in sorted(fields.items())]
+    routed = _in_words_for(routed_because(lead=lead, rep=owner_rep), rep=owner_rep, viewer_is_owner=viewer_is_owner)
+    context = {
+        "lead": lead,
+        "answers": answers,
+        "routed": routed,
+        "owner_name": owner_rep.user.get_username() if owner_rep is not None else "",
+        "viewer_is_owner": viewer_is_owner,
+        "stage_label": STAGE_LABELS.get(lead.status, lead.get_status_display()),
+        "outcomes": [(value, label) for value, label in ContactAttempt.Outcome.choices
+                     if value not in ("won", "lost")],
+        "channels": ContactAttempt.Channel.choices,
+        "tab": "lead",
+        "is_rep": viewer_rep is not None,
+        "initial": {
+            "now": tz_now().isoformat(),
+            "lead": {"id": lead.pk, "status": lead.status, "name": lead.full_name},
+            # Contacts are logged on the owner's assignment, by the owner (the contacts API is the rep's own).
+            "assignment_id": assignment.pk if assignment is not None else None,
+            "can_log_contact": viewer_is_owner and viewer_rep is not None and assignment is not None,
+            "is_rep": viewer_rep is not None,
+            "moves": stage_moves(),
+            "stage_labels": STAGE_LABELS,
+            "move_labels": MOVE_LABELS,
+            "outcome_labels": dict(ContactAttempt.Outcome.choices),
+            "channel_labels": dict(ContactAttempt.Channel.choices),
+            "timeline": lead_timeline(lead=lead),
+        },
+    }
+    return render(request, "assignments/rep_lead.html", context)
 
 
 @manager_required(message="The live board is for sales managers.")

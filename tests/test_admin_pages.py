@@ -7,7 +7,9 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import now
 
+from assignments.models import Callback, FloorAlert, LeadNote, LeadStageChange
 from tests.factories import (
     AssignmentFactory,
     BuyerDeliveryFactory,
@@ -99,6 +101,10 @@ def world(db):
     assignment.save()
     RoutingSnapshotFactory(lead=lead, variant=variant)
     RepProfileFactory()
+    LeadNote.objects.create(lead=lead, author=rep.user, text=XSS)
+    Callback.objects.create(lead=lead, created_by=rep.user, due_at=now(), note=XSS)
+    LeadStageChange.objects.create(lead=lead, from_status="contacted", to_status="qualified", by=rep.user)
+    FloorAlert.objects.create(kind="waiting_too_long", key="waiting_too_long:lead:1", message=XSS, lead=lead)
     return lead
 
 
@@ -133,7 +139,9 @@ def test_read_only_models_refuse_add(manager_web):
     assert no_add == {"campaigns.SupplierApiKey", "campaigns.Lead", "campaigns.IntakeAttempt", "campaigns.CapCounter",
                       "campaigns.WebhookDelivery", "assignments.Assignment", "assignments.ContactAttempt",
                       "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution",
-                      "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile"}
+                      "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile",
+                      "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
+                      "assignments.FloorAlert"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

@@ -43,6 +43,7 @@ CALLBACK_MAX_AHEAD = dt.timedelta(days=365)
 STAGES = (Status.CONTACTED, Status.QUALIFIED, Status.NURTURE, Status.UNQUALIFIED, Status.WON, Status.LOST)
 REASON_NEEDED: dict[str, str] = {Status.LOST: ReasonCode.Kind.LOST, Status.UNQUALIFIED: ReasonCode.Kind.UNQUALIFIED}
 CLOSED_BY_STAGE = (Status.WON, Status.LOST)
+REOPENABLE = (Status.LOST, Status.UNQUALIFIED)
 
 
 def lead_for_worker(*, lead_id: int, user: User, lock: bool = False) -> Lead:
@@ -139,7 +140,8 @@ def lead_stage_set(*, lead_id: int, user: User, stage: str, reason: str = "",
     with transaction.atomic():
         lead = lead_for_worker(lead_id=lead_id, user=user, lock=True)
         reason_code = _reason(stage=stage, reason=reason)
-        if stage not in TRANSITIONS[lead.status] or lead.status == stage:
+        reopening_only = stage == Status.CONTACTED and lead.status not in REOPENABLE  # contacts make "contacted"
+        if stage not in TRANSITIONS[lead.status] or lead.status == stage or reopening_only:
             raise ServiceError("stage_not_allowed", f"A {lead.status} lead cannot move to {stage}.")
         stage_move(lead=lead, to=stage, by=user, reason=reason_code, now=now)
         lead.refresh_from_db()

@@ -1,15 +1,17 @@
-// The rep's live queue: offers arrive over /ws/notifications/, actions go through the REST API.
+// The rep's workspace: the live queue (offers arrive over /ws/notifications/, actions go through the REST API),
+// my leads (search, filters, pages) and the callbacks due (live by `callback.due`), as tabs of one page so the
+// socket, the chime and the countdowns keep running whichever tab is shown. Helpers: rep_common.js (LeadRep).
 // Every piece of lead data is written with textContent or as an attribute value, never as HTML.
 (function () {
   "use strict";
 
-  var API = "/api/v1/";
   var OPEN = { offered: true, accepted: true };
   var state = {
     cards: {},          // assignment id -> {a: payload, el: element, details: {...}|null}
     seen: {},           // assignment ids already POSTed as seen
     syncing: null,      // ids confirmed by the current resync, or null outside one
     status: null,
+    tab: null,          // the tab shown: queue, leads or due
   };
   var queue = document.getElementById("queue");
   var template = document.getElementById("card-template");
@@ -17,42 +19,15 @@
   var connEl = document.getElementById("conn");
   var toastEl = document.getElementById("toast");
   var alertsBtn = document.getElementById("alerts");
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
-
-  // ---- REST ------------------------------------------------------------------------------------------
-  function api(method, path, body) {
-    var options = { method: method, credentials: "same-origin",
-                    headers: { "Accept": "application/json", "X-CSRFToken": csrf } };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(API + path, options).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var error = new Error(data.detail || firstError(data) || ("Request failed (" + response.status + ")"));
-          error.code = data.code || String(response.status);
-          throw error;
-        }
-        return data;
-      });
-    });
-  }
-
-  function firstError(data) {
-    if (!data || !data.errors) { return ""; }
-    for (var key in data.errors) {
-      if (Object.prototype.hasOwnProperty.call(data.errors, key)) { return key + ": " + data.errors[key][0]; }
-    }
-    return "";
-  }
+  var offerCount = document.getElementById("offer-count");
+  var R = window.LeadRep;
+  var api = R.api;
+  var initial = JSON.parse(document.getElementById("initial-state").textContent);
+  var stageLabels = initial.stage_labels || {};
 
   // ---- Cards -----------------------------------------------------------------------------------------
   function field(el, name) { return el.querySelector('[data-field="' + name + '"]'); }
-  function setText(el, name, text) {
-    var nodes = el.querySelectorAll('[data-field="' + name + '"]');
-    for (var i = 0; i < nodes.length; i++) { nodes[i].textContent = text; }
-  }
+  var setText = R.setText;
 
   function locationOf(lead) {
     return [lead.region, lead.postal_code, lead.country].filter(function (p) { return p; }).join(", ") || "—";
@@ -98,9 +73,21 @@
     setText(el, "location", locationOf(lead));
     setText(el, "skill", lead.skill || "—");
     var accepted = a.status === "accepted";
-    el.querySelector(".offer-actions").hidden = accepted;
+    if (card.reason && (card.reason.kind === "decline") === accepted) {
+      // The offer was accepted (or the lead reopened) meanwhile: the question no longer applies.
+      if (card.reason.form.parentNode) { card.reason.form.parentNode.removeChild(card.reason.form); }
+      card.reason = null;
+    }
+    el.querySelector(".offer-actions").hidden = accepted || !!(card.reason && card.reason.kind === "decline");
+    el.querySelector(".close-actions").hidden = !!(card.reason && card.reason.kind === "lost");
     el.querySelector(".owned").hidden = !accepted;
     if (accepted) {
+      var link = el.querySelector("a.lead-page-link");
+      if (!link) {
+        link = R.el("a", "lead-page-link", "Open lead page: notes, callbacks, stage");
+        el.querySelector(".owned").insertBefore(link, el.querySelector(".log-contact"));
+      }
+      link.setAttribute("href", "/rep/leads/" + Number(lead.id) + "/");
       var details = card.details || {};
       var phone = details.phone || lead.phone || "";
       setText(el, "phone", phone);
@@ -137,6 +124,12 @@
 
   function updateEmpty() {
     emptyNote.hidden = Object.keys(state.cards).length > 0;
+    var offers = 0;
+    for (var id in state.cards) {
+      if (Object.prototype.hasOwnProperty.call(state.cards, id) && state.cards[id].a.status === "offered") { offers++; }
+    }
+    offerCount.textContent = String(offers);
+    offerCount.hidden = offers === 0;
   }
 
   function tick(card) {
@@ -171,69 +164,21 @@
     api("POST", "assignments/" + id + "/seen/").catch(function () { delete state.seen[id]; });
   }
 
-  function toast(text) {
-    toastEl.textContent = text;
-    toastEl.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { toastEl.hidden = true; }, 6000);
-  }
+  var toast = R.toaster(toastEl);
 
   function showError(card, text) {
     setText(card.el, "error", text);
   }
 
-  // ---- Sound and browser notifications ------------------------------------------------------------------
-  var audio = null;
-  function enableAlerts() {
-    try {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
-      if (Ctx && !audio) { audio = new Ctx(); }
-      if (audio && audio.state === "suspended") { audio.resume(); }
-    } catch (e) { audio = null; }
-    if ("Notification" in window && Notification.permission === "default") {
-      Notification.requestPermission().then(updateAlertsButton, updateAlertsButton);
-    }
-    try { localStorage.setItem("leadcrm.alerts", "on"); } catch (e) { /* private mode */ }
-    chime();
-    updateAlertsButton();
-  }
-
-  function updateAlertsButton() {
-    var sound = audio && audio.state === "running";
-    var notify = "Notification" in window && Notification.permission === "granted";
-    alertsBtn.textContent = sound ? (notify ? "Sound and notifications on" : "Sound on") : "Turn on sound & notifications";
-    alertsBtn.classList.toggle("on", !!sound);
-  }
-
-  function chime() {
-    if (!audio || audio.state !== "running") { return; }
-    var t = audio.currentTime;
-    [[880, 0], [1318.5, 0.16]].forEach(function (note) {
-      var osc = audio.createOscillator(), gain = audio.createGain();
-      osc.type = "sine";
-      osc.frequency.value = note[0];
-      gain.gain.setValueAtTime(0.0001, t + note[1]);
-      gain.gain.exponentialRampToValueAtTime(0.3, t + note[1] + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, t + note[1] + 0.45);
-      osc.connect(gain).connect(audio.destination);
-      osc.start(t + note[1]);
-      osc.stop(t + note[1] + 0.5);
-    });
-  }
-
+  // ---- Sound and browser notifications (rep_common.js) ----------------------------------------------------
   function announce(a) {
-    chime();
-    if ("Notification" in window && Notification.permission === "granted") {
-      try {
-        var lead = a.lead || {};
-        var n = new Notification("New lead: " + (lead.name || "(no name)"), {
-          body: [lead.campaign_name || lead.campaign, (lead.language || "").toUpperCase(), locationOf(lead)]
-            .filter(function (p) { return p; }).join(" · "),
-          tag: "assignment-" + a.id,
-        });
-        n.onclick = function () { window.focus(); n.close(); };
-      } catch (e) { /* some browsers only notify from a service worker */ }
-    }
+    R.chime();
+    var lead = a.lead || {};
+    R.notify("New lead: " + (lead.name || "(no name)"),
+             [lead.campaign_name || lead.campaign, (lead.language || "").toUpperCase(), locationOf(lead)]
+               .filter(function (p) { return p; }).join(" · "),
+             "assignment-" + a.id,
+             function () { showTab("queue"); });
   }
 
   // ---- Actions ------------------------------------------------------------------------------------------
@@ -265,14 +210,100 @@
         upsert(data, false);
       }, function (error) { gone(card, error); }).then(done);
     } else if (action === "decline") {
-      api("POST", "assignments/" + id + "/decline/", { reason: "" }).then(function () {
-        removeCard(id, "Declined: the lead goes to the next rep.");
-      }, function (error) { gone(card, error); }).then(done);
-    } else if (action === "won" || action === "lost") {
+      done();
+      askReason(card, "decline", function (reason) {
+        return api("POST", "assignments/" + id + "/decline/", { reason: reason }).then(function () {
+          removeCard(id, "Declined: the lead goes to the next rep.");
+        });
+      });
+    } else if (action === "lost") {
+      // Lost needs a reason code (CONTRACT 6.2): the stage move, not the bare outcome.
+      done();
+      askReason(card, "lost", function (reason) {
+        return api("POST", "leads/" + card.a.lead.id + "/stage/", { stage: "lost", reason: reason }).then(function () {
+          removeCard(id, "Closed as lost.");
+        });
+      });
+    } else if (action === "won") {
       api("POST", "assignments/" + id + "/outcome/", { outcome: action }).then(function () {
         removeCard(id, "Closed as " + action + ".");
       }, function (error) { gone(card, error); }).then(done);
     }
+  });
+
+  queue.addEventListener("click", function (event) {
+    if (!event.target.closest(".reason-cancel")) { return; }
+    var card = cardOf(event.target);
+    if (card) { closeReason(card); }
+  });
+
+  // ---- Reasons: decline an offer, lose a lead (GET /api/v1/reasons/?kind=) ---------------------------------
+  var reasonTemplate = document.getElementById("reason-template");
+  var reasonLists = {};   // kind -> promise of [{code, label}]
+
+  function reasonsOf(kind) {
+    if (!reasonLists[kind]) {
+      reasonLists[kind] = api("GET", "reasons/?kind=" + encodeURIComponent(kind)).then(function (data) {
+        return Array.isArray(data) ? data : (data.results || []);
+      }, function (error) { delete reasonLists[kind]; throw error; });
+    }
+    return reasonLists[kind];
+  }
+
+  var REASON_TEXT = {
+    decline: { label: "Why decline?", confirm: "Decline", hides: ".offer-actions" },
+    lost: { label: "Why was it lost?", confirm: "Close as lost", hides: ".close-actions" },
+  };
+
+  function askReason(card, kind, send) {
+    closeReason(card);
+    reasonsOf(kind).then(function (list) {
+      if (state.cards[card.a.id] !== card) { return; }
+      var text = REASON_TEXT[kind];
+      var form = reasonTemplate.content.firstElementChild.cloneNode(true);
+      var select = form.querySelector("select");
+      var selectId = "reason-" + kind + "-" + card.a.id;
+      select.id = selectId;
+      form.querySelector("label").setAttribute("for", selectId);
+      form.querySelector("label").textContent = text.label;
+      form.querySelector(".reason-confirm").textContent = text.confirm;
+      form.setAttribute("data-kind", kind);
+      list.forEach(function (reason) {
+        var option = document.createElement("option");
+        option.value = reason.code;
+        option.textContent = reason.label;
+        select.appendChild(option);
+      });
+      if (!list.length) { select.required = false; select.options[0].textContent = "(no reasons kept)"; }
+      card.reason = { kind: kind, send: send, form: form };
+      card.el.insertBefore(form, field(card.el, "error"));
+      render(card);
+      select.focus();
+    }, function (error) { showError(card, error.message); });
+  }
+
+  function closeReason(card) {
+    if (!card.reason) { return; }
+    if (card.reason.form.parentNode) { card.reason.form.parentNode.removeChild(card.reason.form); }
+    card.reason = null;
+    render(card);
+  }
+
+  queue.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.reason-form");
+    if (!form) { return; }
+    event.preventDefault();
+    var card = cardOf(form);
+    if (!card || !card.reason || card.reason.form !== form) { return; }
+    var select = form.querySelector("select");
+    if (select.required && !select.value) { showError(card, "Pick a reason first."); return; }
+    var button = form.querySelector(".reason-confirm");
+    button.disabled = true;
+    showError(card, "");
+    card.reason.send(select.value).catch(function (error) {
+      button.disabled = false;
+      gone(card, error);
+    });
   });
 
   queue.addEventListener("submit", function (event) {
@@ -312,6 +343,269 @@
     });
   });
 
+  // ---- Tabs: Queue, My leads, Due (one page: the socket stays open whichever is shown) ----------------------
+  var panels = {};
+  Array.prototype.forEach.call(document.querySelectorAll(".rep-panel[data-panel]"), function (panel) {
+    panels[panel.getAttribute("data-panel")] = panel;
+  });
+  var tabLinks = document.querySelectorAll(".rep-tabs a[data-tab]");
+
+  function showTab(name) {
+    if (!panels[name]) { name = "queue"; }
+    state.tab = name;
+    for (var key in panels) {
+      if (Object.prototype.hasOwnProperty.call(panels, key)) { panels[key].hidden = key !== name; }
+    }
+    for (var i = 0; i < tabLinks.length; i++) {
+      if (tabLinks[i].getAttribute("data-tab") === name) { tabLinks[i].setAttribute("aria-current", "page"); }
+      else { tabLinks[i].removeAttribute("aria-current"); }
+    }
+    if (name === "leads") { loadLeads(leads.page); }
+    if (name === "due") { loadDue(); }
+  }
+
+  Array.prototype.forEach.call(tabLinks, function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var name = link.getAttribute("data-tab");
+      if (history.replaceState) { history.replaceState(null, "", "#" + name); }
+      showTab(name);
+    });
+  });
+  window.addEventListener("hashchange", function () { showTab(location.hash.replace("#", "")); });
+
+  // ---- My leads: GET /api/v1/my-leads/?q=&stage=&campaign=&page= ---------------------------------------------
+  var leadsList = document.getElementById("my-leads");
+  var leadRowTemplate = document.getElementById("lead-row-template");
+  var leadsSummary = document.getElementById("leads-summary");
+  var leadsPrev = document.getElementById("leads-prev");
+  var leadsNext = document.getElementById("leads-next");
+  var leadsPage = document.getElementById("leads-page");
+  var leadsPager = document.getElementById("leads-pager");
+  var searchForm = document.getElementById("lead-search");
+  var leads = { page: 1, size: 0, seq: 0, timer: null };
+
+  function leadQuery(page) {
+    var parts = ["page=" + page];
+    ["q", "stage", "campaign"].forEach(function (name) {
+      var value = searchForm.elements[name].value.trim();
+      if (value) { parts.push(name + "=" + encodeURIComponent(value)); }
+    });
+    return parts.join("&");
+  }
+
+  function nextActionText(lead) {
+    if (lead.next_callback_at && lead.status !== "won" && lead.status !== "lost") {
+      return Date.parse(lead.next_callback_at) <= sock.now() ? "Call back now" : "Call back " + R.when(lead.next_callback_at);
+    }
+    var text = lead.next_action || "";
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function leadRow(lead) {
+    var row = leadRowTemplate.content.firstElementChild.cloneNode(true);
+    row.setAttribute("data-lead-id", String(lead.id));
+    row.setAttribute("data-status", lead.status);
+    row.querySelector("a").setAttribute("href", "/rep/leads/" + Number(lead.id) + "/");
+    setText(row, "name", lead.name || "(no name)");
+    var stage = field(row, "stage");
+    stage.className = "badge badge-" + String(lead.status).replace(/[^a-z_]/g, "");
+    stage.textContent = stageLabels[lead.status] || lead.status;
+    setText(row, "campaign", lead.campaign_name || lead.campaign || "");
+    var next = nextActionText(lead);
+    setText(row, "next", next);
+    field(row, "next").classList.toggle("urgent", next === "Call back now" || next === "First call");
+    setText(row, "age", lead.received_at ? "received " + R.age(lead.received_at, sock.now()) + " ago" : "");
+    return row;
+  }
+
+  function loadLeads(page) {
+    clearTimeout(leads.timer);
+    var seq = ++leads.seq;
+    leadsSummary.textContent = "Loading…";
+    api("GET", "my-leads/?" + leadQuery(page)).then(function (data) {
+      if (seq !== leads.seq) { return; }   // a newer search answered first
+      var results = data.results || [];
+      if (!results.length && page > 1 && data.count) { loadLeads(1); return; }
+      leads.page = page;
+      if (data.next) { leads.size = Math.max(leads.size, results.length); }
+      while (leadsList.firstChild) { leadsList.removeChild(leadsList.firstChild); }
+      results.forEach(function (lead) {
+        leadsList.appendChild(leadRow(lead));
+        knowCampaign(lead.campaign, lead.campaign_name);
+      });
+      var size = leads.size || results.length || 1;
+      var filtered = leadQuery(1) !== "page=1";
+      if (!data.count) {
+        leadsSummary.textContent = filtered ? "No leads match." : "You own no leads yet: accept an offer in the queue.";
+      } else {
+        var first = (page - 1) * size + 1;
+        leadsSummary.textContent = first + "–" + (first + results.length - 1) + " of " + data.count +
+          (data.count === 1 ? " lead" : " leads");
+      }
+      var pages = Math.max(1, Math.ceil((data.count || 0) / size));
+      leadsPage.textContent = pages > 1 ? "Page " + page + " of " + pages : "";
+      leadsPrev.disabled = !data.previous;
+      leadsNext.disabled = !data.next;
+      leadsPager.hidden = !data.previous && !data.next;
+    }, function (error) {
+      if (seq === leads.seq) { leadsSummary.textContent = "Could not load your leads: " + error.message; }
+    });
+  }
+
+  // The campaign filter lists the campaigns of the leads the rep owned when the page loaded; a lead accepted
+  // since may bring a new one.
+  function knowCampaign(slug, name) {
+    var select = searchForm.elements.campaign;
+    if (!slug) { return; }
+    for (var i = 0; i < select.options.length; i++) { if (select.options[i].value === slug) { return; } }
+    var option = document.createElement("option");
+    option.value = slug;
+    option.textContent = name || slug;
+    select.appendChild(option);
+  }
+
+  function refreshLeadsSoon() {
+    if (state.tab !== "leads") { return; }
+    clearTimeout(leads.timer);
+    leads.timer = setTimeout(function () { loadLeads(leads.page); }, 400);
+  }
+
+  searchForm.addEventListener("submit", function (event) { event.preventDefault(); loadLeads(1); });
+  searchForm.elements.q.addEventListener("input", function () {
+    clearTimeout(leads.timer);
+    leads.timer = setTimeout(function () { loadLeads(1); }, 300);
+  });
+  ["stage", "campaign"].forEach(function (name) {
+    searchForm.elements[name].addEventListener("change", function () { loadLeads(1); });
+  });
+  leadsPrev.addEventListener("click", function () { if (leads.page > 1) { loadLeads(leads.page - 1); } });
+  leadsNext.addEventListener("click", function () { loadLeads(leads.page + 1); });
+
+  // ---- Due: callbacks due now or overdue (live by callback.due), and the upcoming ones -------------------------
+  var dueList = document.getElementById("due-list");
+  var upcomingList = document.getElementById("upcoming-list");
+  var dueEmpty = document.getElementById("due-empty");
+  var upcomingEmpty = document.getElementById("upcoming-empty");
+  var dueCount = document.getElementById("due-count");
+  var callbackTemplate = document.getElementById("callback-template");
+  var callbacks = {};   // callback id -> {cb, el, due: bool}
+  var dueSeq = 0;
+
+  function results(data) { return Array.isArray(data) ? data : (data.results || []); }
+
+  function putCallback(cb, isDue) {
+    var item = callbacks[cb.id];
+    if (!item) {
+      item = callbacks[cb.id] = { cb: cb, el: callbackTemplate.content.firstElementChild.cloneNode(true) };
+    } else if (item.cb.lead && cb.lead) {
+      for (var key in item.cb.lead) { if (!(key in cb.lead)) { cb.lead[key] = item.cb.lead[key]; } }
+    }
+    item.cb = cb;
+    item.due = isDue || Date.parse(cb.due_at) <= sock.now();
+    drawCallback(item);
+    var list = item.due ? dueList : upcomingList;
+    var before = null;
+    for (var node = list.firstElementChild; node; node = node.nextElementSibling) {
+      var other = callbacks[node.getAttribute("data-callback-id")];
+      if (node !== item.el && other && Date.parse(other.cb.due_at) > Date.parse(cb.due_at)) { before = node; break; }
+    }
+    if (before !== item.el) { list.insertBefore(item.el, before); }
+    updateDueCount();
+    return item;
+  }
+
+  function drawCallback(item) {
+    var cb = item.cb, lead = cb.lead || {}, el = item.el;
+    el.setAttribute("data-callback-id", String(cb.id));
+    el.setAttribute("data-lead-id", String(lead.id));
+    el.classList.toggle("is-due", item.due);
+    var name = field(el, "name");
+    name.textContent = lead.name || "(no name)";
+    name.setAttribute("href", "/rep/leads/" + Number(lead.id) + "/");
+    setText(el, "when", (item.due ? "Due " : "") + R.when(cb.due_at) + " (" + R.relative(cb.due_at, sock.now()) + ")");
+    setText(el, "note", cb.note || "");
+    var tel = field(el, "tel"), href = R.telHref(lead.phone);
+    tel.hidden = !href;
+    if (href) { tel.setAttribute("href", href); tel.textContent = "Call " + lead.phone; }
+  }
+
+  function dropCallback(id) {
+    var item = callbacks[id];
+    if (!item) { return; }
+    delete callbacks[id];
+    if (item.el.parentNode) { item.el.parentNode.removeChild(item.el); }
+    updateDueCount();
+  }
+
+  function updateDueCount() {
+    var n = 0, upcoming = 0;
+    for (var id in callbacks) {
+      if (Object.prototype.hasOwnProperty.call(callbacks, id)) { if (callbacks[id].due) { n++; } else { upcoming++; } }
+    }
+    dueCount.textContent = String(n);
+    dueCount.hidden = n === 0;
+    dueEmpty.hidden = n > 0;
+    upcomingEmpty.hidden = upcoming > 0;
+  }
+
+  function loadDue() {
+    var seq = ++dueSeq;
+    return Promise.all([api("GET", "callbacks/?status=due"), api("GET", "callbacks/?status=upcoming")])
+      .then(function (answers) {
+        if (seq !== dueSeq) { return; }
+        var keep = {};
+        results(answers[0]).forEach(function (cb) { keep[cb.id] = true; putCallback(cb, true); });
+        results(answers[1]).forEach(function (cb) { keep[cb.id] = true; putCallback(cb, false); });
+        for (var id in callbacks) {
+          if (Object.prototype.hasOwnProperty.call(callbacks, id) && !keep[id]) { dropCallback(id); }
+        }
+      }, function (error) { if (state.tab === "due") { toast("Could not load your callbacks: " + error.message); } });
+  }
+
+  function callbackDue(cb) {
+    putCallback(cb, true);
+    var lead = cb.lead || {};
+    if (!R.firstTime("callback-" + cb.id)) { return; }
+    R.chime();
+    R.notify("Call back " + (lead.name || "(no name)"), cb.note || "Due " + R.when(cb.due_at), "callback-" + cb.id,
+             function () { location.href = "/rep/leads/" + Number(lead.id) + "/"; });
+    if (state.tab !== "due") { toast("Callback due: " + (lead.name || "(no name)") + "."); }
+  }
+
+  function tickCallbacks() {
+    for (var id in callbacks) {
+      if (Object.prototype.hasOwnProperty.call(callbacks, id)) {
+        var item = callbacks[id];
+        if (!item.due && Date.parse(item.cb.due_at) <= sock.now()) { putCallback(item.cb, true); }
+        else if (tickCallbacks.n % 15 === 0) { drawCallback(item); }
+      }
+    }
+    tickCallbacks.n = (tickCallbacks.n || 0) + 1;
+  }
+
+  [dueList, upcomingList].forEach(function (list) {
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest('button[data-action="done"]');
+      if (!button) { return; }
+      var id = button.closest(".callback-item").getAttribute("data-callback-id");
+      button.disabled = true;
+      api("POST", "callbacks/" + Number(id) + "/done/").then(function () {
+        dropCallback(id);
+        R.broadcast({ type: "callback.done", id: Number(id) });
+        toast("Callback done.");
+      }, function (error) { button.disabled = false; toast(error.message); });
+    });
+  });
+
+  R.onBroadcast(function (message) {
+    if (message.type === "callback.done") { dropCallback(message.id); }
+    else if (message.type === "callback.scheduled" || message.type === "lead.changed") {
+      loadDue();
+      refreshLeadsSoon();
+    }
+  });
+
   // ---- Websocket (socket.js: reconnect with back-off, ping/pong, clock skew) ------------------------------
   var sock = LeadSocket.create({
     path: "/ws/notifications/",
@@ -329,6 +623,24 @@
         if (state.syncing) { state.syncing[a.id] = true; }
         if (OPEN[a.status]) { upsert(a, message.type === "assignment.offered"); }
         else { removeCard(a.id); }
+        if (message.type === "assignment.updated" && !state.syncing) { refreshLeadsSoon(); }
+        break;
+      case "assignment.assigned":
+        // A manager gave the rep this lead (CONTRACT 6.3): it is theirs already, with its contact details.
+        if (state.syncing) { state.syncing[a.id] = true; }
+        var given = !state.cards[a.id];
+        upsert(a, false);
+        if (given && R.firstTime("assigned-" + a.id)) {
+          R.chime();
+          R.notify("A lead was given to you: " + ((a.lead && a.lead.name) || "(no name)"),
+                   (a.lead && (a.lead.campaign_name || a.lead.campaign)) || "", "assignment-" + a.id,
+                   function () { location.href = "/rep/leads/" + Number(a.lead.id) + "/"; });
+          toast("A manager gave you " + ((a.lead && a.lead.name) || "a lead") + ".");
+        }
+        refreshLeadsSoon();
+        break;
+      case "callback.due":
+        if (message.callback) { callbackDue(message.callback); }
         break;
       case "assignment.revoked":
         if (state.cards[a.id]) {
@@ -354,31 +666,23 @@
   }
 
   // ---- Start ---------------------------------------------------------------------------------------------
-  var initial = JSON.parse(document.getElementById("initial-state").textContent);
   sock.syncClock(initial.now);
   showStatus(initial.rep.status);
   initial.assignments.forEach(function (a) { upsert(a, false); });
-  setInterval(tickAll, 1000);
+  setInterval(function () { tickAll(); tickCallbacks(); }, 1000);
+  updateEmpty();
+  showTab(location.hash.replace("#", "") || "queue");
+  if (state.tab !== "due") { loadDue(); }
 
-  alertsBtn.addEventListener("click", enableAlerts);
-  document.addEventListener("click", function () {
-    if (audio && audio.state === "suspended") { audio.resume().then(updateAlertsButton); }
-  });
-  try {
-    if (localStorage.getItem("leadcrm.alerts") === "on") {
-      // Browsers start audio only after a gesture: the first click anywhere turns the chime back on.
-      document.addEventListener("click", function once() {
-        document.removeEventListener("click", once);
-        if (!audio) { enableAlerts(); }
-      });
-    }
-  } catch (e) { /* private mode */ }
-  updateAlertsButton();
+  R.setupAlerts(alertsBtn);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "visible") { return; }
     for (var id in state.cards) {
       if (Object.prototype.hasOwnProperty.call(state.cards, id)) { markSeen(state.cards[id]); }
     }
+    // Back on the page: callbacks may have been closed and leads moved in another tab or on another device.
+    loadDue();
+    refreshLeadsSoon();
   });
   sock.connect();
 })();

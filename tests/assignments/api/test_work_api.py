@@ -210,6 +210,7 @@ def test_stage_moves_through_the_lifecycle_and_the_timeline(owned):
 
 @pytest.mark.parametrize("before, payload, status, detail", [
     ("assigned", {"stage": "qualified"}, 409, "A assigned lead cannot move to qualified."),
+    ("assigned", {"stage": "contacted"}, 409, "A assigned lead cannot move to contacted."),
     ("contacted", {"stage": "contacted"}, 409, "A contacted lead cannot move to contacted."),
     ("contacted", {"stage": "lost"}, 400, "A move to lost needs a reason: one of no-budget, chose-competitor, "
                                           "not-interested, never-reached."),
