@@ -94,7 +94,8 @@ class RepAdmin(admin.ModelAdmin):
 
     form = RepAdminForm
     inlines = [RepLanguageInline, RepSkillInline, RepTerritoryInline, WorkingHoursInline, DayOffInline]
-    list_display = ("username", "full_name", "status_badge", "active", "load_capacity", "today_daily_cap",
+    # Today's count needs each rep's own day (time zone), so it is on the rep's page; the list shows the cap.
+    list_display = ("username", "full_name", "status_badge", "active", "load_capacity", "daily_cap",
                     "team_names", "language_codes", "conversion", "median_response", "last_offered_at")
     list_filter = ("status", "active", "teams")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")

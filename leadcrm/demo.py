@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -19,6 +20,7 @@ from assignments.models import (
     RepTerritory,
     RoutingRule,
     RuleCondition,
+    RuleRelaxation,
     Skill,
     Team,
     WorkingHours,
@@ -38,7 +40,7 @@ REPS = [
     ("bob", "Bob", ["en"], ["US", "GB"], {"mortgage": 4}, 5, "English desk"),
     ("carla", "Carla", ["es", "en"], ["US", "ES"], {"solar": 3}, 4, "Spanish desk"),
     ("diego", "Diego", ["es"], ["ES"], {"mortgage": 3, "solar": 2}, 4, "Spanish desk"),
-    ("erika", "Erika", ["de", "en"], ["DE"], {"solar": 4}, 5, "German desk"),
+    ("erika", "Erika", ["de", "en"], ["DE", "US"], {"solar": 4, "mortgage": 2}, 5, "German desk"),
     ("felix", "Felix", ["de"], ["DE"], {"mortgage": 3}, 3, "German desk"),
 ]
 SUPPLIERS = {"Acme Leads": ["solar-us", "mortgage-intl"], "Bright Media": ["solar-us"]}
@@ -61,18 +63,20 @@ def demo_api_key(supplier_name: str) -> str:
     return f"lcrm_demo_{digest.hexdigest()[:40]}"
 
 
-def _user(username: str, first_name: str, *, staff: bool):
+def _user(username: str, first_name: str, *, staff: bool, password: str):
+    """The demo user, with `password` (already hashed: one hash for every demo login, made before the
+    transaction, so seeding holds the database's write lock for milliseconds, not a password hash per user)."""
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.first_name = first_name
     user.email = f"{username}@demo.leadcrm.local"
     user.is_staff = staff
-    user.set_password(DEMO_PASSWORD)
+    user.password = password
     user.save()
     return user
 
 
-def _rep(username, first_name, languages, countries, skills, capacity, team) -> Rep:
-    rep, _ = Rep.objects.get_or_create(user=_user(username, first_name, staff=False))
+def _rep(username, first_name, languages, countries, skills, capacity, team, *, password: str) -> Rep:
+    rep, _ = Rep.objects.get_or_create(user=_user(username, first_name, staff=False, password=password))
     rep.status, rep.active, rep.capacity = Rep.Status.AVAILABLE, True, max(capacity, rep.load)
     rep.save()
     rep.teams.set([Team.objects.get(name=team)])
@@ -87,25 +91,60 @@ def _rep(username, first_name, languages, countries, skills, capacity, team) -> 
     return rep
 
 
+# Each desk takes its language's leads and routes them to reps who speak it, have the skill and cover the lead's
+# territory (bilingual reps help two desks). A lead nobody fits, or that every fitting rep turned down, waits; after
+# these seconds from receipt the rule stops requiring the territory, then the skill, and at last the language, so
+# every lead reaches a rep and the floor keeps flowing.
+DESK_RELAXATIONS = ((20, "territory"), (45, "skill"), (180, "language"))
+# Languages without a desk go to anyone who speaks the language and has the skill (not the territory: a rep for a
+# language no desk speaks is rare enough without it); after a wait the skill, then the language, stop being required.
+CATCH_ALL = "Everyone else"
+CATCH_ALL_RELAXATIONS = ((60, "skill"), (600, "language"))
+STRICT = {"require_language": True, "require_skill": True, "min_skill_level": 1, "require_territory": True}
+
+
+def _rule_configure(rule: RoutingRule, *, settings_: dict, relaxations: tuple[tuple[int, str], ...]) -> None:
+    for name, value in settings_.items():
+        setattr(rule, name, value)
+    rule.save()
+    rule.teams.clear()  # candidates: every rep; the filters choose
+    for after_seconds, drop in relaxations:
+        RuleRelaxation.objects.get_or_create(rule=rule, after_seconds=after_seconds, drop=drop)
+
+
+def _as_first_seeded(rule: RoutingRule) -> bool:
+    """True for a rule as an older demo left it (language only, no relaxation): it gets the current settings once.
+
+    A demo rule a manager changed since (a filter or a relaxation added) is left as it is.
+    """
+    return not (rule.require_skill or rule.require_territory or rule.relaxations.exists())
+
+
 def _routing_rules() -> None:
     for order, (team, language) in enumerate(TEAMS.items(), start=1):
-        if team == "English desk":
-            continue
         rule, created = RoutingRule.objects.get_or_create(
             name=f"{team} ({language} speakers)", defaults={"order": order * 10, "strategy": "round_robin"}
         )
         if created:
-            rule.teams.set([Team.objects.get(name=team)])
             RuleCondition.objects.create(rule=rule, field="language", op="eq", value=language)
-    RoutingRule.objects.get_or_create(name="Everyone else", defaults={"order": 1000, "strategy": "round_robin"})
+        if created or _as_first_seeded(rule):
+            _rule_configure(rule, settings_=STRICT, relaxations=DESK_RELAXATIONS)
+    rule, created = RoutingRule.objects.get_or_create(
+        name=CATCH_ALL, defaults={"order": 1000, "strategy": "round_robin"})
+    if created or _as_first_seeded(rule):
+        _rule_configure(rule, settings_={**STRICT, "require_territory": False}, relaxations=CATCH_ALL_RELAXATIONS)
+
+
+def demo_seed() -> DemoData:
+    """Create or refresh the demo floor; running it again changes nothing but passwords back to the demo one."""
+    return _demo_seed(password=make_password(DEMO_PASSWORD))
 
 
 @transaction.atomic
-def demo_seed() -> DemoData:
-    """Create or refresh the demo floor; running it again changes nothing but passwords back to the demo one."""
+def _demo_seed(*, password: str) -> DemoData:
     data = DemoData()
     managers_group_sync()
-    manager = _user(MANAGER, "Morgan", staff=True)
+    manager = _user(MANAGER, "Morgan", staff=True, password=password)
     manager.groups.add(Group.objects.get(name=settings.MANAGERS_GROUP))
     data.manager = {"username": MANAGER, "password": DEMO_PASSWORD}
 
@@ -118,7 +157,7 @@ def demo_seed() -> DemoData:
         data.campaigns.append({"slug": slug, "name": Campaign.objects.get(slug=slug).name})
 
     for username, first_name, languages, countries, skills, capacity, team in REPS:
-        rep = _rep(username, first_name, languages, countries, skills, capacity, team)
+        rep = _rep(username, first_name, languages, countries, skills, capacity, team, password=password)
         data.reps.append({
             "username": username, "password": DEMO_PASSWORD,
             "languages": sorted(rep.languages.values_list("code", flat=True)),

@@ -5,6 +5,9 @@
 
   var MAX_FEED = 200;
   var OPEN = { offered: true, accepted: true };
+  // An offer counts among the rep's new leads today while it is open or once it became theirs
+  // (assignments.selectors.leads_taken_today); declined, expired and revoked offers do not.
+  var TAKEN = { offered: true, accepted: true, completed: true };
   var floor = { assignments: {}, waiting: {}, reps: {}, unlistedWaiting: 0 };
   var feed = document.getElementById("feed");
   var waitingBody = document.getElementById("waiting");
@@ -104,7 +107,7 @@
     if (!row) {
       row = document.createElement("tr");
       row.setAttribute("data-rep-id", String(rep.id));
-      td(row, "name"); badge(row, "status"); td(row, "load"); td(row, "tabs");
+      td(row, "name"); badge(row, "status"); td(row, "load"); td(row, "today"); td(row, "tabs");
       repsBody.appendChild(row);
     }
     var nameCell = cell(row, "name");
@@ -116,16 +119,34 @@
     setBadge(cell(row, "status"), rep.status,
              rep.status + (rep.auto_away && rep.status === "away" ? " (no tab)" : ""));
     cell(row, "load").textContent = loadOf(rep.id) + " / " + (rep.capacity || 0);
+    var today = rep.leads_today || 0, cap = rep.daily_cap;
+    cell(row, "today").textContent = (cap === null || cap === undefined) ? today + " (no daily cap)"
+      : today + " / " + cap + (today >= cap ? " (cap reached)" : "");
     cell(row, "tabs").textContent = String(rep.connections || 0);
+  }
+
+  // What holds a unit of capacity: an open offer, or a lead the rep owns and has not contacted yet.
+  function holdsCapacity(a) {
+    return a.status === "offered" || (a.status === "accepted" && a.lead && a.lead.status === "assigned");
   }
 
   function loadOf(repId) {
     var n = 0;
     for (var id in floor.assignments) {
       var a = floor.assignments[id];
-      if (OPEN[a.status] && a.rep && a.rep.id === repId) { n += 1; }
+      if (holdsCapacity(a) && a.rep && a.rep.id === repId) { n += 1; }
     }
     return n;
+  }
+
+  // The rep's count of new leads today as this assignment message changes it (the server's number comes with
+  // each snapshot and rep.updated; in between, offers made and offers lost move it).
+  function countToday(before, a) {
+    var rep = a.rep && floor.reps[a.rep.id];
+    if (!rep) { return; }
+    var was = before ? (TAKEN[before.status] ? 1 : 0) : 0;
+    var is = (before || a.status === "offered") && TAKEN[a.status] ? 1 : 0;
+    rep.leads_today = Math.max(0, (rep.leads_today || 0) + is - was);
   }
 
   // ---- Totals and ages -----------------------------------------------------------------------------------
@@ -192,6 +213,7 @@
       case "assignment.offered":
       case "assignment.updated":
       case "assignment.revoked":
+        countToday(floor.assignments[a.id], a);
         floor.assignments[a.id] = a;
         showAssignment(a, true);
         if (a.lead && floor.waiting[a.lead.id] && a.status === "offered") { dropWaiting(a.lead.id); }

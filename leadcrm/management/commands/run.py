@@ -21,6 +21,11 @@ MAX_RESTARTS = 5  # per minute, per child
 # Tells each child's settings which process it is (leadcrm/settings/base.py: the cluster and the clock keep their
 # database connection, web processes borrow from a pool).
 ROLE_VARIABLE = "LEADCRM_PROCESS_ROLE"
+# The children's log level (leadcrm/settings/base.py reads it): warnings and errors unless asked for more, so the
+# terminal shows the banner and what needs attention, not a line for every scheduled task every 30 s.
+LOG_LEVEL_VARIABLE = "LOG_LEVEL"
+QUIET_LEVEL = "WARNING"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Child:
     role: str
     process: subprocess.Popen
     restarts: list[float] = field(default_factory=list)
+    log_level: str = ""  # empty: as in our environment
 
     def may_restart(self) -> bool:
         now = time.monotonic()
@@ -42,16 +48,26 @@ class Child:
         return True
 
 
-def child_env(role: str) -> dict[str, str]:
-    """The environment of a child: ours, with its process role (web, tasks or clock)."""
-    return {**os.environ, ROLE_VARIABLE: role}
+def child_env(role: str, log_level: str = "") -> dict[str, str]:
+    """The environment of a child: ours, with its process role (web, tasks or clock) and log level."""
+    return {**os.environ, ROLE_VARIABLE: role, **({LOG_LEVEL_VARIABLE: log_level} if log_level else {})}
 
 
-def _start(argv: list[str], role: str) -> subprocess.Popen:
+def log_level_for(*, verbose: bool) -> str:
+    """INFO with --verbose; else LOG_LEVEL if set; else only warnings and errors."""
+    if verbose:
+        return "INFO"
+    level = os.environ.get(LOG_LEVEL_VARIABLE, "").strip().upper() or QUIET_LEVEL
+    if level not in LOG_LEVELS:
+        raise CommandError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {level!r}).")
+    return level
+
+
+def _start(argv: list[str], role: str, log_level: str = "") -> subprocess.Popen:
     # Each child leads its own process group: a terminal's Ctrl-C reaches only `run`, which then signals each child
     # exactly once (a django-q2 cluster hit by a second signal while stopping can hang for good), and a child that
     # does not stop in time is killed with everything under it.
-    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0, env=child_env(role))
+    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0, env=child_env(role, log_level))
 
 
 def _interrupt(signum, frame):
@@ -61,6 +77,7 @@ def _interrupt(signum, frame):
 class Command(BaseCommand):
     help = ("Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, "
             "as child processes.")
+    log_level = ""  # the children's, set by handle(): empty = as in our environment
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -70,14 +87,18 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=1,
                             help="uvicorn worker processes (scale-out: needs REDIS_URL so they share websockets).")
         parser.add_argument("--clusters", type=int, default=1, help="django-q2 clusters to start.")
+        parser.add_argument("--verbose", action="store_true",
+                            help="Log every background task and server event (INFO); by default only warnings and "
+                                 "errors are printed (or the level LOG_LEVEL names).")
 
     def handle(self, *args, host: str, port: int, no_seed: bool, web_only: bool, web_workers: int, clusters: int,
-               **options):
+               verbose: bool = False, **options):
         if web_workers > 1 and not settings.REDIS_URL:
             raise CommandError("Several web workers need REDIS_URL: the in-process channel layer cannot reach "
                                "websockets held by another process.")
         if web_workers < 1 or clusters < 0:
             raise CommandError("--web-workers must be at least 1 and --clusters at least 0.")
+        self.log_level = log_level_for(verbose=verbose)
         # A SIGTERM to `run` (a service manager) stops the children like Ctrl-C instead of orphaning them.
         signal.signal(signal.SIGTERM, _interrupt)
         call_command("migrate", interactive=False, verbosity=0)
@@ -86,7 +107,8 @@ class Command(BaseCommand):
         children = [self._spawn("web", "web", [sys.executable, "-m", "uvicorn", "leadcrm.asgi:application",
                                                 "--host", host, "--port", str(port), "--ws", "websockets",
                                                 "--lifespan", "auto", "--no-access-log", "--ws-max-size", "65536",
-                                                "--workers", str(web_workers)])]
+                                                "--workers", str(web_workers),
+                                                "--log-level", self.log_level.lower()])]
         if not web_only:
             children += [self._spawn(f"tasks-{n + 1}", "tasks", [sys.executable, "manage.py", "qcluster"])
                          for n in range(clusters)]
@@ -95,7 +117,8 @@ class Command(BaseCommand):
         sys.exit(code)
 
     def _spawn(self, name: str, role: str, argv: list[str]) -> Child:
-        return Child(name=name, argv=argv, role=role, process=_start(argv, role))
+        return Child(name=name, argv=argv, role=role, process=_start(argv, role, self.log_level),
+                     log_level=self.log_level)
 
     def _supervise(self, children: list[Child]) -> int:
         """Restart a child that dies (at most MAX_RESTARTS a minute) until Ctrl-C, then stop them all."""
@@ -112,7 +135,7 @@ class Command(BaseCommand):
                         raise StopIteration
                     self.stderr.write(f"The {child.name} process stopped (exit {child.process.returncode}); "
                                       "restarting it.")
-                    child.process = _start(child.argv, child.role)
+                    child.process = _start(child.argv, child.role, child.log_level)
                 time.sleep(0.5)
         except (KeyboardInterrupt, StopIteration):
             pass
@@ -156,5 +179,8 @@ class Command(BaseCommand):
                       "\"phone\": \"+14155550123\", \"country\": \"US\"}'"]
             lines += ["", "A working floor to watch on /live/ and /reports/: in another terminal run",
                       f"  .venv/bin/python manage.py simulate --rate 1 --duration 600 --url {base}"]
+        if self.log_level in ("WARNING", "ERROR", "CRITICAL"):
+            lines += ["", f"Only {self.log_level.lower()} log lines and worse are shown; every background task and "
+                          "server event: manage.py run --verbose (or LOG_LEVEL=INFO)."]
         lines += ["", "Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))

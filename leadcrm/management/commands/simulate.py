@@ -10,8 +10,9 @@ from leadcrm.simulate import Human, floor_simulate
 
 
 class Command(BaseCommand):
-    help = ("Post realistic demo leads at a given rate and let the demo reps accept, call and close them with "
-            "human delays (some decline, some let offers expire). Start the server first (make run).")
+    help = ("Post realistic demo leads at a given rate and let the demo reps work them with human delays: accept "
+            "(some decline, some let offers expire), call, note, schedule and make callbacks, qualify or nurture, "
+            "and close them as won or lost with a reason. Start the server first (make run).")
 
     def add_arguments(self, parser):
         default_url = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
