@@ -127,7 +127,7 @@ class WaitingQueue(TypedDict):
 
 
 class PoolLead(TypedDict):
-    """A lead in the open pool, as GET /api/v1/pool/ lists it: no name or contact details."""
+    """A lead in the open pool, as the pool listing of CONTRACT 6.4 shows it: no name or contact details."""
 
     id: int
     campaign: str
