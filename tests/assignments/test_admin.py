@@ -184,7 +184,7 @@ def rule_post(**overrides) -> dict:
     data = {
         "name": "Spanish", "order": "10", "active": "on", "strategy": "round_robin", "broadcast_count": "3",
         "exploration_share": "0.1", "require_language": "on", "min_skill_level": "1",
-        "offer_timeout_seconds": "120", "max_offers": "5", "max_wait_seconds": "300",
+        "offer_timeout_seconds": "120", "max_offers": "5", "max_wait_seconds": "300", "no_contact_action": "reroute",
         **management("conditions", total=1),
         "conditions-0-field": " language ", "conditions-0-op": "eq", "conditions-0-value": " es ",
         **management("relaxations", total=1),
