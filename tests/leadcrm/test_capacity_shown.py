@@ -50,14 +50,13 @@ def test_rep_payload_has_leads_today_and_the_daily_cap(floor):
         "load": 0, "capacity": 4, "leads_today": 0, "daily_cap": None}
 
 
-def test_admin_rep_list_shows_load_and_capacity_and_the_daily_cap(admin_client, floor):
-    # Today's count needs each rep's own day, one query a rep: it is on the rep's page, not the list.
+def test_admin_rep_list_shows_load_and_capacity_and_today_and_the_daily_cap(admin_client, floor):
     body = admin_client.get("/admin/assignments/rep/").content.decode()
-    assert "load / capacity" in body.lower() and "daily cap" in body.lower()
+    assert "load / capacity" in body.lower() and "new today / daily cap" in body.lower()
     row = re.search(r'<tr[^>]*>(?:(?!</tr>).)*capped(?:(?!</tr>).)*</tr>', body, re.DOTALL).group(0)
-    assert "2 / 5" in row and ">3<" in row
+    assert "2 / 5" in row and "3 / 3" in row
     row = re.search(r'<tr[^>]*>(?:(?!</tr>).)*>free<(?:(?!</tr>).)*</tr>', body, re.DOTALL).group(0)
-    assert "0 / 4" in row
+    assert "0 / 4" in row and "0 (no daily cap)" in row
 
 
 def test_admin_rep_page_shows_both_numbers_and_edits_the_daily_cap(admin_client, floor):
@@ -134,3 +133,20 @@ def test_live_board_draws_and_updates_both_numbers_in_a_browser(floor):
             assert cells(page, capped.pk)["today"] == "7 / 3 (cap reached)"  # the server's number wins
         finally:
             browser.close()
+
+
+def test_admin_rep_list_counts_today_from_midnight_in_each_reps_time_zone(admin_client):
+    import zoneinfo
+
+    from assignments.selectors import leads_taken_today
+
+    for username, zone in (("kiritimati", "Pacific/Kiritimati"), ("honolulu", "Pacific/Honolulu")):
+        rep = RepFactory(user__username=username, timezone=zone, daily_cap=9)
+        midnight = now().astimezone(zoneinfo.ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+        for minutes in (-1, 1, 2):  # one the evening before, two since midnight
+            AssignmentFactory(rep=rep, offered_at=midnight + dt.timedelta(minutes=minutes))
+        assert leads_taken_today(rep_id=rep.pk, timezone=zone) == 2
+    body = admin_client.get("/admin/assignments/rep/").content.decode()
+    for username in ("kiritimati", "honolulu"):
+        row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*>{username}<(?:(?!</tr>).)*</tr>', body, re.DOTALL).group(0)
+        assert "2 / 9" in row
