@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import TYPE_CHECKING, ClassVar, TypedDict
 
 from django.contrib import admin, messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils.safestring import SafeString
-from django.utils.timezone import now as tz_now
 
 from assignments import (
     admin_history,  # noqa: F401  (registers the offer/contact/outbox history)
@@ -28,7 +26,6 @@ from assignments.admin_lab import copy_live_rules_to_draft  # also registers the
 from assignments.admin_work import deactivate_and_take_back, take_back_leads
 from assignments.forms import RepAdminForm, RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
 from assignments.models import (
-    Assignment,
     DayOff,
     Rep,
     RepLanguage,
@@ -44,7 +41,7 @@ from assignments.models import (
     WorkingHours,
 )
 from assignments.routing import describe_condition, describe_rule
-from assignments.selectors import condition_from_model, leads_taken_today, rule_spec_from_model
+from assignments.selectors import condition_from_model, leads_taken_today, leads_today_count, rule_spec_from_model
 from assignments.services import rep_status_set
 from campaigns.admin_common import EMPTY, badge, joined, seconds_humanised
 
@@ -91,26 +88,13 @@ class TeamAdmin(admin.ModelAdmin):
         return obj._reps
 
 
-def _leads_today_count() -> Count:
-    """leads_taken_today (assignments.selectors) for every rep of a list in the list's one query: offers made since
-    midnight in the rep's own time zone, open or taken. One more query reads the reps' time zones."""
-    now = tz_now()
-    since_midnight = Q()
-    for zone in Rep.objects.order_by().values_list("timezone", flat=True).distinct():
-        midnight = now.astimezone(zoneinfo.ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
-        since_midnight |= Q(timezone=zone, assignments__offered_at__gte=midnight)
-    taken = Q(assignments__status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED,
-                                       Assignment.Status.COMPLETED])
-    return Count("assignments", filter=taken & since_midnight)
-
-
 @admin.register(Rep)
 class RepAdmin(admin.ModelAdmin):
     """Status changes go through the actions (rep_status_set), so status_changed_at stays true."""
 
     form = RepAdminForm
     inlines = [RepLanguageInline, RepSkillInline, RepTerritoryInline, WorkingHoursInline, DayOffInline]
-    # Today's count (each rep's own day, in their time zone) comes with the list's one query: _leads_today_count.
+    # Today's count (each rep's own day, in their time zone) comes with the list's one query: leads_today_count.
     list_display = ("username", "full_name", "status_badge", "active", "load_capacity", "today_daily_cap",
                     "team_names", "language_codes", "conversion", "median_response", "last_offered_at")
     list_filter = ("status", "active", "teams")
@@ -135,7 +119,7 @@ class RepAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related(
             Prefetch("teams", queryset=Team.objects.only("id", "name")),
             Prefetch("languages", queryset=RepLanguage.objects.order_by("code")),
-        ).annotate(_leads_today=_leads_today_count())
+        ).annotate(_leads_today=leads_today_count(timezones=Rep.objects.values_list("timezone", flat=True)))
 
     @admin.display(description="username", ordering="user__username")
     def username(self, obj: Rep) -> str:

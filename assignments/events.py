@@ -142,13 +142,17 @@ def assignment_sync_messages(assignments: list[Assignment]) -> list[AssignmentMe
 
 
 def rep_payload(rep) -> RepPayload:
-    """A rep as the live pages show them: status, load and capacity, today's new leads and daily cap, presence."""
+    """A rep as the live pages show them: status, load and capacity, today's new leads and daily cap, presence.
+
+    Today's count comes annotated (selectors.reps_with_leads_today) where the caller reads many reps."""
+    today = getattr(rep, "leads_today", None)
     return {
         "id": rep.pk, "username": rep.user.username, "name": rep.user.get_full_name() or rep.user.username,
         "status": rep.status, "status_changed_at": rep.status_changed_at.isoformat(), "active": rep.active,
         "load": rep.load, "capacity": rep.capacity, "connections": rep.connections,
         "last_seen_at": rep.last_seen_at.isoformat() if rep.last_seen_at else None, "auto_away": rep.auto_away,
-        "leads_today": leads_taken_today(rep_id=rep.pk, timezone=rep.timezone), "daily_cap": rep.daily_cap,
+        "leads_today": today if today is not None else leads_taken_today(rep_id=rep.pk, timezone=rep.timezone),
+        "daily_cap": rep.daily_cap,
     }
 
 

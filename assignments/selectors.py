@@ -7,7 +7,7 @@ import random
 import zoneinfo
 from collections.abc import Iterable, Sequence
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
 from assignments.config_cache import config_cached
@@ -121,18 +121,40 @@ def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: 
     ]
 
 
-def leads_taken_today(*, rep_id: int, timezone: str, now: dt.datetime | None = None) -> int:
-    """New leads this rep got today in their time zone: offers made today that are open or became theirs."""
+TAKEN = (Assignment.Status.OFFERED, Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED)
+
+
+def leads_today_count(*, timezones: Iterable[str], now: dt.datetime | None = None) -> Count:
+    """An annotation for Rep querysets: the rep's new leads today in their own time zone (offers made since their
+    midnight that are open or became theirs). `timezones`: those of the reps counted."""
     now = now or tz_now()
-    start = now.astimezone(zoneinfo.ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return Assignment.objects.filter(
-        rep_id=rep_id, offered_at__gte=start,
-        status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED, Assignment.Status.COMPLETED]).count()
+    since_midnight = Q()
+    for zone in set(timezones):
+        midnight = now.astimezone(zoneinfo.ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+        since_midnight |= Q(timezone=zone, assignments__offered_at__gte=midnight)
+    return Count("assignments", filter=Q(assignments__status__in=TAKEN) & since_midnight)
+
+
+def reps_with_leads_today(reps: QuerySet[Rep], *, now: dt.datetime | None = None) -> QuerySet[Rep]:
+    """These reps with `leads_today` annotated, in the queryset's one query (one more reads their time zones)."""
+    zones = reps.order_by().values_list("timezone", flat=True).distinct()
+    return reps.annotate(leads_today=leads_today_count(timezones=list(zones), now=now))
+
+
+def leads_taken_today(*, rep_id: int, timezone: str, now: dt.datetime | None = None) -> int:
+    """New leads this rep got today in their time zone (see leads_today_count)."""
+    rep = Rep.objects.filter(pk=rep_id).annotate(leads_today=leads_today_count(timezones=[timezone], now=now))
+    return int(rep.values_list("leads_today", flat=True).first() or 0)
 
 
 def reps_at_daily_cap(*, reps: list[tuple[int, str, int]], now: dt.datetime | None = None) -> set[int]:
-    """Of these (rep id, time zone, daily cap), the reps whose leads taken today reached their cap."""
-    return {pk for pk, timezone, cap in reps if leads_taken_today(rep_id=pk, timezone=timezone, now=now) >= cap}
+    """Of these (rep id, time zone, daily cap), the reps whose leads taken today reached their cap: one query."""
+    if not reps:
+        return set()
+    caps = {pk: cap for pk, _, cap in reps}
+    counted = Rep.objects.filter(pk__in=caps).annotate(
+        leads_today=leads_today_count(timezones=[zone for _, zone, _ in reps], now=now))
+    return {pk for pk, today in counted.values_list("pk", "leads_today") if today >= caps[pk]}
 
 
 def rep_profiles(*, rep_ids: list[int] | None) -> dict[int, dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assignments.models import Assignment, OutboxEvent, Rep
+from assignments.selectors import reps_with_leads_today
 from campaigns.models import Lead
 
 FLOOR_RECENT_ASSIGNMENTS = 100
@@ -24,8 +25,9 @@ def leads_waiting(*, limit: int = FLOOR_WAITING_LEADS) -> tuple[int, list[Lead]]
 
 
 def reps_on_floor() -> list[Rep]:
-    """Active reps with their user, by username."""
-    return list(Rep.objects.filter(active=True).select_related("user").order_by("user__username"))
+    """Active reps with their user and today's new leads, by username."""
+    return list(reps_with_leads_today(Rep.objects.filter(active=True).select_related("user"))
+                .order_by("user__username"))
 
 
 def rep_for_user(*, user_id: int) -> Rep | None:
