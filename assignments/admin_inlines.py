@@ -21,7 +21,7 @@ from assignments.models import (
     ScoringCondition,
     WorkingHours,
 )
-from assignments.routing.facts import Decision
+from assignments.selectors_work import explanation_summary
 from campaigns.admin_common import EMPTY, badge, json_pre, json_pretty, seconds_humanised
 
 
@@ -31,12 +31,9 @@ def explanation_html(explanation: object) -> SafeString | str:
         return EMPTY
     if not isinstance(explanation, Mapping):
         return json_pre(explanation)
-    summary = explanation.get("summary")
-    if not (isinstance(summary, str) and summary.strip()):
-        try:
-            summary = Decision.from_json(explanation).summary()
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return json_pre(explanation)
+    summary = explanation_summary(explanation)
+    if not summary:
+        return json_pre(explanation)
     return format_html(
         '<p style="margin:0">{}</p><details><summary>Details</summary>'
         '<pre style="white-space:pre-wrap;margin:0">{}</pre></details>',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
@@ -79,13 +80,18 @@ def routed_because(*, lead: Lead, rep: Rep | None) -> str:
     if rep is not None:
         offers = offers.filter(rep=rep)
     offer = offers.only("explanation").first()
-    if offer is None or not offer.explanation:
+    return explanation_summary(offer.explanation) if offer is not None else ""
+
+
+def explanation_summary(explanation: object) -> str:
+    """A stored routing explanation in words: its summary, else the Decision's own summary; "" if neither."""
+    if not isinstance(explanation, Mapping) or not explanation:
         return ""
-    summary = offer.explanation.get("summary")
+    summary = explanation.get("summary")
     if isinstance(summary, str) and summary.strip():
         return summary
     try:
-        return Decision.from_json(offer.explanation).summary()
+        return Decision.from_json(explanation).summary()
     except (KeyError, TypeError, ValueError, AttributeError):
         return ""
 
