@@ -6,6 +6,7 @@ import datetime as dt
 import random
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.timezone import now as tz_now
@@ -24,7 +25,7 @@ from assignments.models import (
     ScoringRule,
     WorkingHours,
 )
-from assignments.routing import Decision, decide
+from assignments.routing import Decision, decide, match_rule
 from assignments.routing.facts import (
     Condition,
     LeadFacts,
@@ -218,3 +219,27 @@ def lead_route_simulate(*, lead: Lead, now: dt.datetime, seed: int | None = None
     facts = lead_facts(lead=lead, now=now)
     return decide(lead=facts, reps=rep_facts_for_routing(), rules=rule_specs_active(), now=now,
                   rng=random.Random(seed if seed is not None else lead.pk), scoring_rules=scoring_rules_active())
+
+
+@dataclass(frozen=True)
+class WaitLimits:
+    """How long a lead not yet offered may wait: the max_wait_seconds of the rule it matches now (the routing
+    engine's own match, no query per lead), else the default. Load once per pass with wait_limits()."""
+
+    specs: list[RuleSpec]
+    max_waits: dict[int, int]
+    default: int
+
+    def for_lead(self, *, lead: Lead, now: dt.datetime) -> tuple[int | None, int]:
+        """(the matched rule's id or None, its max wait in seconds)."""
+        rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=self.specs)
+        if rule is None:
+            return None, self.default
+        return rule.id, self.max_waits.get(rule.id, self.default)
+
+
+def wait_limits() -> WaitLimits:
+    """The active rules' wait limits (two queries)."""
+    return WaitLimits(specs=rule_specs_active(),
+                      max_waits=dict(RoutingRule.objects.values_list("pk", "max_wait_seconds")),
+                      default=int(RoutingRule._meta.get_field("max_wait_seconds").get_default()))

@@ -12,14 +12,12 @@ from django.db import IntegrityError, transaction
 from django.utils.timezone import now as tz_now
 
 from assignments import events
-from assignments.models import Assignment, FloorAlert, Rep, RoutingRule
-from assignments.routing import match_rule
-from assignments.selectors import lead_facts, rule_specs_active
+from assignments.models import Assignment, FloorAlert, Rep
+from assignments.selectors import wait_limits
 from campaigns.models import Lead
 
 EXPIRED_IN_A_ROW = 3
 WAITING_SCAN_LIMIT = 500
-DEFAULT_MAX_WAIT = int(RoutingRule._meta.get_field("max_wait_seconds").get_default())
 
 
 def floor_alert_raise(*, kind: events.FloorAlertKind, key: str, message: str, lead_id: int | None = None,
@@ -39,15 +37,13 @@ def floor_alert_raise(*, kind: events.FloorAlertKind, key: str, message: str, le
 def waiting_leads_alert(*, now: dt.datetime | None = None) -> int:
     """Alert on each waiting lead older than its matched rule's max wait (once per lead); returns how many."""
     now = now or tz_now()
-    specs = rule_specs_active()
-    max_waits = dict(RoutingRule.objects.values_list("pk", "max_wait_seconds"))
+    limits = wait_limits()
     raised = 0
     alerted = FloorAlert.objects.filter(kind=FloorAlert.Kind.WAITING_TOO_LONG, lead__isnull=False).values("lead_id")
     waiting = (Lead.objects.filter(status=Lead.Status.WAITING).exclude(pk__in=alerted)
                .select_related("campaign", "supplier").order_by("received_at")[:WAITING_SCAN_LIMIT])
     for lead in waiting:
-        rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=specs)
-        max_wait = max_waits.get(rule.id, DEFAULT_MAX_WAIT) if rule else DEFAULT_MAX_WAIT
+        _, max_wait = limits.for_lead(lead=lead, now=now)
         waited = (now - lead.received_at).total_seconds()
         if waited > max_wait:
             raised += floor_alert_raise(

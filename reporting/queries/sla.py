@@ -16,8 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.timezone import now as tz_now
 
 from assignments.models import Assignment, RoutingRule
-from assignments.routing.conditions import match_rule
-from assignments.selectors import lead_facts, rule_specs_active
+from assignments.selectors import wait_limits
 from campaigns.models import Lead
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, assignments_in_scope, leads_in_scope
@@ -62,18 +61,14 @@ def _unoffered_by_rule(*, params: ReportParams, at) -> dict[int | str, dict]:
     pending = (leads_in_scope(params=params).filter(assigned_at__isnull=True,
                                                     status__in=[Lead.Status.NEW, Lead.Status.WAITING])
                .order_by("received_at"))
-    specs = rule_specs_active()
-    waits = {spec.id: spec for spec in specs}
-    max_waits = dict(RoutingRule.objects.filter(pk__in=waits).values_list("pk", "max_wait_seconds"))
+    limits = wait_limits()
     out: dict[int | str, dict] = {}
     leads = pending.select_related("campaign", "supplier")[:UNOFFERED_LIMIT]
     seen = 0
     for lead in leads:
         seen += 1
-        # Never offered, so no rep to exclude: the routing engine's own view of the lead, without a query.
-        rule = match_rule(lead=lead_facts(lead=lead, now=at, past_offers=()), rules=specs)
-        key = rule.id if rule else NO_RULE
-        max_wait = max_waits.get(rule.id, default_max_wait()) if rule else default_max_wait()
+        rule_id, max_wait = limits.for_lead(lead=lead, now=at)
+        key = rule_id if rule_id is not None else NO_RULE
         bucket = out.setdefault(key, {"waiting": 0, "late": 0})
         bucket["waiting"] += 1
         bucket["late"] += (at - lead.received_at).total_seconds() > max_wait
