@@ -11,7 +11,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 from assignments import relay as relay_module
 from assignments.models import OutboxEvent
@@ -49,8 +49,17 @@ async def test_relay_pushes_rows_written_after_it_started_in_order(fresh_layer):
 
     @database_sync_to_async
     def write():
-        return [OutboxEventFactory(group=group, payload={"type": "assignment.updated", "n": n}).pk
-                for n, group in enumerate(["floor", "rep.1", "floor"])]
+        # The in-memory test database shares one cache between this thread and the relay's, and SQLite answers
+        # a write during the relay's read with "table is locked" at once (a file database waits instead).
+        for attempt in range(100):
+            try:
+                with transaction.atomic():
+                    return [OutboxEventFactory(group=group, payload={"type": "assignment.updated", "n": n}).pk
+                            for n, group in enumerate(["floor", "rep.1", "floor"])]
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 99:
+                    raise
+                time.sleep(0.01)
 
     ids = await write()
     first = await asyncio.wait_for(fresh_layer.receive(channel), WAIT)
