@@ -9,11 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadcrm.settings.local")
 django_http = get_asgi_application()  # sets up Django before the imports below touch models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from assignments.events import relay_enabled  # noqa: E402
 from assignments.relay import relay_ensure_started, relay_stop  # noqa: E402
-from leadcrm.ws_auth import TokenAuthMiddlewareStack  # noqa: E402
+from leadcrm.ws_auth import TokenOrSessionAuth  # noqa: E402
 from leadcrm.ws_urls import websocket_urlpatterns  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ async def lifespan(scope, receive, send) -> None:
 application = ProtocolTypeRouter(
     {
         "http": django_http,
-        "websocket": AllowedHostsOriginValidator(TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }
 )

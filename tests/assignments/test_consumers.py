@@ -139,10 +139,61 @@ async def test_user_who_is_neither_rep_nor_manager_is_refused():
     assert ok is False
 
 
-async def test_connection_without_origin_header_is_refused():
+def bare_ws(*, headers: list[tuple[bytes, bytes]], query: str = "") -> WebsocketCommunicator:
+    """A handshake with exactly these headers (no Origin unless given), as a script or an app would send."""
+    return WebsocketCommunicator(application, "/ws/notifications/" + (f"?{query}" if query else ""), headers=headers)
+
+
+async def test_token_in_the_query_needs_no_origin():
     rep = await make_rep()
-    communicator = WebsocketCommunicator(application, f"/ws/notifications/?token={await token_for(rep.user)}")
-    ok, _ = await communicator.connect(timeout=WAIT)
+    client = await connected(bare_ws(headers=[], query=f"token={await token_for(rep.user)}"))
+    assert (await client.receive_json_from(timeout=WAIT))["rep"]["id"] == rep.pk
+    await client.disconnect()
+
+
+async def test_token_in_the_authorization_header_needs_no_origin():
+    rep = await make_rep()
+    header = f"Token {await token_for(rep.user)}".encode()
+    client = await connected(bare_ws(headers=[(b"authorization", header)]))
+    assert (await client.receive_json_from(timeout=WAIT))["rep"]["id"] == rep.pk
+    await client.disconnect()
+
+
+async def test_token_from_a_foreign_origin_is_accepted_as_no_cookie_is_involved():
+    rep = await make_rep()
+    headers = [(b"origin", b"https://evil.example"), (b"authorization", f"Token {await token_for(rep.user)}".encode())]
+    client = await connected(bare_ws(headers=headers))
+    await client.disconnect()
+
+
+async def test_wrong_token_in_the_header_is_refused_even_with_a_valid_session():
+    rep = await make_rep()
+    headers = [(b"origin", b"http://testserver"), (b"authorization", b"Token not-a-token"),
+               (b"cookie", f"sessionid={await session_for(rep.user)}".encode())]
+    ok, _ = await bare_ws(headers=headers).connect(timeout=WAIT)
+    assert ok is False
+
+
+async def test_session_cookie_without_origin_is_refused():
+    rep = await make_rep()
+    ok, _ = await bare_ws(headers=[(b"cookie", f"sessionid={await session_for(rep.user)}".encode())]).connect(
+        timeout=WAIT)
+    assert ok is False
+
+
+async def test_session_cookie_from_a_foreign_origin_is_refused():
+    """Cross-site websocket hijacking: another site's page opening a socket with the rep's cookie."""
+    rep = await make_rep()
+    headers = [(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={await session_for(rep.user)}".encode())]
+    ok, _ = await bare_ws(headers=headers).connect(timeout=WAIT)
+    assert ok is False
+
+
+async def test_another_authorization_scheme_falls_back_to_the_session_and_its_origin_check():
+    rep = await make_rep()
+    cookie = f"sessionid={await session_for(rep.user)}".encode()
+    headers = [(b"authorization", b"Bearer something"), (b"cookie", cookie)]
+    ok, _ = await bare_ws(headers=headers).connect(timeout=WAIT)
     assert ok is False
 
 
