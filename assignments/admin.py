@@ -12,6 +12,7 @@ from assignments import (
     admin_history,  # noqa: F401  (registers the offer/contact/outbox history)
     admin_leads,  # noqa: F401  (registers the lead, with its offers and routing actions)
 )
+from assignments.admin_alerts import masked_webhook  # also registers the alert deliveries
 from assignments.admin_inlines import (
     DayOffInline,
     RepLanguageInline,
@@ -24,7 +25,14 @@ from assignments.admin_inlines import (
 )
 from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
 from assignments.admin_work import deactivate_and_take_back, take_back_leads
-from assignments.forms import RepAdminForm, RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
+from assignments.forms import (
+    RepAdminForm,
+    RepLanguageForm,
+    RepTerritoryForm,
+    RuleConditionForm,
+    ScoringConditionForm,
+    TeamAdminForm,
+)
 from assignments.models import (
     DayOff,
     Rep,
@@ -75,7 +83,15 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "description", "rep_count", "away_after_seconds")
+    form = TeamAdminForm
+    list_display = ("name", "description", "rep_count", "away_after_seconds", "alert_unseen_seconds", "alert_email",
+                    "chat")
+    fieldsets = (
+        (None, {"fields": ("name", "description", "away_after_seconds")}),
+        ("Alerts away from the page: browser first, then email and chat", {"fields": (
+            "alert_unseen_seconds", "alert_email", "chat_provider", "chat_webhook_url", "chat_webhook_remove",
+            "chat_unseen_offers", "chat_waiting_too_long", "chat_sla_breaches")}),
+    )
     search_fields = ("name", "description")
     ordering = ("name",)
     list_per_page = 100
@@ -86,6 +102,11 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="reps", ordering="_reps")
     def rep_count(self, obj: WithAnnotations[Team, RepCount]) -> int:
         return obj._reps
+
+    @admin.display(description="chat webhook")
+    def chat(self, obj: Team) -> str:
+        """The provider and the webhook's host only: the URL is a secret."""
+        return masked_webhook(provider=obj.get_chat_provider_display(), url=obj.chat_webhook_url)
 
 
 @admin.register(Rep)
@@ -107,7 +128,7 @@ class RepAdmin(admin.ModelAdmin):
     list_per_page = 100
     actions = ["set_available", "set_away", take_back_leads, deactivate_and_take_back]
     fieldsets = (
-        (None, {"fields": ("user", "active", "teams", "timezone")}),
+        (None, {"fields": ("user", "active", "teams", "timezone", "alert_channels")}),
         ("Status", {"fields": ("status_badge", "status_changed_at")}),
         ("Capacity and share", {"fields": ("capacity", "load_capacity", "daily_cap", "today_daily_cap", "weight",
                                            "last_offered_at")}),
@@ -299,6 +320,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
         ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
                             "no_contact_action")}),
+        ("Open pool", {"fields": ("pool", "pool_after_seconds")}),
     )
 
     def get_queryset(self, request):

@@ -37,7 +37,8 @@ from assignments.models import (
 )
 from assignments.routing import describe_condition, describe_rule
 from assignments.selectors import condition_from_model, rule_spec_from_model
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, joined, json_pre
+from campaigns.admin_columns import json_block
+from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, joined
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
@@ -78,7 +79,24 @@ def copy_live_rules_to_draft(modeladmin, request, queryset):
     return HttpResponseRedirect(reverse("admin:assignments_ruleset_change", args=[ruleset.pk]))
 
 
-class DraftRuleInline(admin.TabularInline):
+class EditableWhileInline(admin.options.InlineModelAdmin):
+    """Base of an inline whose rows may be added, changed or deleted only while `_editable(parent)` holds (the
+    parent is None on its add page); otherwise they are shown read-only."""
+
+    def _editable(self, obj) -> bool:
+        raise NotImplementedError
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class DraftRuleInline(EditableWhileInline, admin.TabularInline):
     model = DraftRule
     fields = ("order", "name", "active", "strategy", "summary")
     readonly_fields = ("summary",)
@@ -96,15 +114,6 @@ class DraftRuleInline(admin.TabularInline):
 
     def _editable(self, obj) -> bool:
         return obj is None or obj.kind == Ruleset.Kind.DRAFT
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
 def _rule_words(rule: DraftRule) -> str:
@@ -281,6 +290,7 @@ class DraftRuleAdmin(DraftPartAdmin):
         ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
         ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
                             "no_contact_action")}),
+        ("Open pool", {"fields": ("pool", "pool_after_seconds")}),
     )
 
     def get_queryset(self, request):
@@ -353,7 +363,7 @@ class ReplayRunAdmin(ReadOnlyLogAdmin):
         return format_html("<a href='{}'>Open the comparison</a>", reverse("lab-replay", args=[obj.pk]))
 
 
-class ExperimentVariantInline(admin.TabularInline):
+class ExperimentVariantInline(EditableWhileInline, admin.TabularInline):
     model = ExperimentVariant
     formset = VariantFormSet
     extra = 2
@@ -366,15 +376,6 @@ class ExperimentVariantInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         return 2 if obj is None else 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Experiment)
@@ -499,13 +500,8 @@ class RoutingSnapshotAdmin(ReadOnlyLogAdmin):
     def rep_count(self, obj: RoutingSnapshot) -> int:
         return len(obj.reps or ())
 
-    @admin.display(description="lead facts")
-    def lead_pretty(self, obj: RoutingSnapshot) -> SafeString:
-        return json_pre(obj.lead_facts)
-
-    @admin.display(description="rep states")
-    def reps_pretty(self, obj: RoutingSnapshot) -> SafeString:
-        return json_pre(obj.reps)
+    lead_pretty = json_block("lead_facts", "lead facts")
+    reps_pretty = json_block("reps", "rep states")
 
 
 @admin.register(RepProfile)
@@ -517,7 +513,5 @@ class RepProfileAdmin(ReadOnlyLogAdmin):
     fields = ("digest", "data_pretty")
     readonly_fields = fields
 
-    @admin.display(description="profile")
-    def data_pretty(self, obj: RepProfile) -> SafeString:
-        return json_pre(obj.data)
+    data_pretty = json_block("data", "profile")
 

@@ -17,7 +17,8 @@ from assignments.admin_work import CallbackInline, LeadNoteInline, LeadStageChan
 from assignments.models import Rep
 from assignments.selectors import lead_route_simulate
 from campaigns.admin_buyers import BuyerDeliveryInline, LeadDistributionInline, LeadReturnInline, send_to_buyers
-from campaigns.admin_common import EMPTY, badge, seconds_humanised
+from campaigns.admin_common import EMPTY, badge, json_pre, seconds_humanised
+from campaigns.admin_lead_entry import LeadEntryAdminMixin
 from campaigns.forms import LeadAdminForm
 from campaigns.models import Lead
 from leadcrm.errors import ServiceError
@@ -42,6 +43,15 @@ def simulate_routing(modeladmin, request, queryset):
     context = {**modeladmin.admin_site.each_context(request), "title": "Routing simulation", "rows": rows,
                "at": at, "opts": modeladmin.model._meta}
     return TemplateResponse(request, "admin/assignments/simulate.html", context)
+
+
+def _form_page(modeladmin, request, *, title: str, form: forms.Form, leads: list[Lead], action: str, template: str,
+               submit_label: str) -> TemplateResponse:
+    """The page of a lead action that needs a form first (admin_action_form.html): the leads, the form, a submit."""
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "form": form, "leads": leads,
+               "opts": modeladmin.model._meta, "action": action, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+               "object_pks": [lead.pk for lead in leads], "submit_label": submit_label}
+    return TemplateResponse(request, template, context)
 
 
 class RepChoiceField(forms.ModelChoiceField):
@@ -75,24 +85,41 @@ def assign_to_rep(modeladmin, request, queryset):
         for line in refused[:20]:
             modeladmin.message_user(request, line, messages.WARNING)
         return None
-    context = {**modeladmin.admin_site.each_context(request), "title": "Assign to a rep", "form": form,
-               "leads": leads, "opts": modeladmin.model._meta, "action": "assign_to_rep",
-               "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "object_pks": [lead.pk for lead in leads],
-               "submit_label": "Assign"}
-    return TemplateResponse(request, "admin/assignments/assign.html", context)
+    return _form_page(modeladmin, request, title="Assign to a rep", form=form, leads=leads, action="assign_to_rep",
+                      template="admin/assignments/assign.html", submit_label="Assign")
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(label="Erase these people", help_text="This cannot be undone.")
+    suppress = forms.BooleanField(required=False, label="Also keep them out of later intake",
+                                  help_text="Keeps salted hashes of their phone and email on the suppression list.")
+
+
+@admin.action(description="Erase personal data (a person asked to be forgotten)")
+def erase_personal_data(modeladmin, request, queryset):
+    form = EraseForm(request.POST if "apply" in request.POST else None)
+    leads = list(queryset.select_related("campaign"))
+    if form.is_valid():
+        for lead in leads:
+            services.lead_erase(lead_id=lead.pk, by=request.user, suppress=form.cleaned_data["suppress"])
+        modeladmin.message_user(request, f"Erased the people of {len(leads)} lead(s).", messages.SUCCESS)
+        return None
+    return _form_page(modeladmin, request, title="Erase personal data", form=form, leads=leads,
+                      action="erase_personal_data", template="admin/assignments/erase.html", submit_label="Erase")
 
 
 SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
-    """Leads arrive through intake (no add here); contact details may be corrected, history is read-only."""
+class LeadAdmin(LeadEntryAdminMixin, admin.ModelAdmin):
+    """Leads arrive through intake (here too: "Add lead", import); contact details may be corrected, history is
+    read-only; the list exports as CSV or XLSX."""
 
     form = LeadAdminForm
     inlines = [LeadAssignmentInline, LeadContactInline, LeadNoteInline, CallbackInline, LeadStageChangeInline,
                LeadDistributionInline, BuyerDeliveryInline, LeadReturnInline]
-    actions = [assign_to_rep, reroute_now, simulate_routing, send_to_buyers]
+    actions = [assign_to_rep, reroute_now, simulate_routing, send_to_buyers, erase_personal_data]
     list_display = ("id", "name", "campaign", "supplier", "status_badge", "owner", "received_at",
                     "first_contact_at", "speed_to_lead")
     list_display_links = ("id", "name")
@@ -105,11 +132,12 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = ("campaign", "supplier", "external_id", "score", "status_badge", "waiting_reason", "owner",
                        "outcome", "cost", "revenue", "received_at", "assigned_at", "accepted_at",
-                       "first_contact_at", "outcome_at", "speed_to_lead")
+                       "first_contact_at", "outcome_at", "speed_to_lead", "timezone", "consent_shown", "erased_at")
     fieldsets = (
         ("Contact", {"fields": ("first_name", "last_name", "email", "phone", "country", "region", "postal_code",
                                 "language", "skill", "fields")}),
         ("Source", {"fields": ("campaign", "supplier", "external_id", "score", "cost", "revenue")}),
+        ("Consent and privacy", {"fields": ("consent_shown", "timezone", "erased_at")}),
         ("State", {"fields": ("status_badge", "waiting_reason", "owner", "outcome")}),
         ("Timeline", {"fields": ("received_at", "assigned_at", "accepted_at", "first_contact_at", "outcome_at",
                                  "speed_to_lead")}),
@@ -118,9 +146,6 @@ class LeadAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("campaign", "supplier", "owner")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: Lead) -> str:
         return obj.full_name or "(no name)"
@@ -128,6 +153,10 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Lead) -> SafeString:
         return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="consent")
+    def consent_shown(self, obj: Lead) -> SafeString | str:
+        return json_pre(obj.consent) if obj.consent else "(none sent)"
 
     @admin.display(description="speed to lead", ordering=SPEED_TO_LEAD)
     def speed_to_lead(self, obj: Lead) -> str:

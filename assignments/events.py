@@ -14,6 +14,7 @@ from typing import Final, Literal, cast
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils.timezone import now as tz_now
 
 from assignments.messages import (
     AssignmentAssignedMessage,
@@ -23,12 +24,16 @@ from assignments.messages import (
     AssignmentReminderMessage,
     AssignmentStatus,
     CallbackDueMessage,
+    CallingHours,
     FloorAlertMessage,
     FloorSnapshotMessage,
     FloorUpdatedMessage,
     LeadStatus,
     OutboxLayerMessage,
     OwnedAssignmentPayload,
+    PoolAddedMessage,
+    PoolLead,
+    PoolRemovedMessage,
     RepPayload,
     ServerMessage,
     SyncDoneMessage,
@@ -36,6 +41,8 @@ from assignments.messages import (
 )
 from assignments.models import Assignment, Callback, OutboxEvent, Rep
 from assignments.selectors import leads_taken_today
+from campaigns.calling_hours import lead_calling_state
+from campaigns.models import Lead
 from leadcrm.after_commit import after_commit
 
 FLOOR_GROUP = "floor"
@@ -79,8 +86,23 @@ def assignment_payload(assignment: Assignment) -> AssignmentPayload:
             "id": lead.pk, "status": cast(LeadStatus, lead.status), "name": lead.full_name,
             "campaign": lead.campaign.slug, "campaign_name": lead.campaign.name, "language": lead.language,
             "country": lead.country, "region": lead.region, "postal_code": lead.postal_code, "skill": lead.skill,
-            "received_at": lead.received_at.isoformat(),
+            "received_at": lead.received_at.isoformat(), "calling": lead_calling_payload(lead=lead, at=tz_now()),
         },
+    }
+
+
+def lead_calling_payload(*, lead: Lead, at: dt.datetime) -> CallingHours:
+    """The lead's calling hours at `at`: its local zone and offset, the campaign's window, open or when it opens."""
+    state = lead_calling_state(lead=lead, at=at)
+    offset = state.local.utcoffset() or dt.timedelta(0)
+    return {
+        "timezone": state.zone, "zone_known": state.zone_known,
+        "utc_offset_minutes": int(offset.total_seconds() // 60),
+        "starts": f"{state.window.starts:%H:%M}" if state.window else None,
+        "ends": f"{state.window.ends:%H:%M}" if state.window else None,
+        "open": state.is_open,
+        "opens_at": state.opens_at.isoformat() if state.opens_at else None,
+        "closes_at": state.closes_at.isoformat() if state.closes_at else None,
     }
 
 
@@ -253,3 +275,29 @@ def floor_alert_send(*, kind: FloorAlertKind, message: str, at: dt.datetime, lea
     """Queue `floor.alert` for the managers' boards."""
     _outbox_send(groups=[FLOOR_GROUP], message=floor_alert_message(kind=kind, message=message, at=at,
                                                                     lead_id=lead_id, rep=rep))
+
+
+def pool_lead_payload(lead: Lead) -> PoolLead:
+    """A lead in the open pool as reps browse it: no name or contact details until they claim it."""
+    return {"id": lead.pk, "campaign": lead.campaign.slug, "country": lead.country, "language": lead.language,
+            "skill": lead.skill, "received_at": lead.received_at.isoformat()}
+
+
+def pool_added_message(*, lead: Lead) -> PoolAddedMessage:
+    """A lead entered the open pool."""
+    return {"type": POOL_ADDED, "lead": pool_lead_payload(lead)}
+
+
+def pool_added_send(*, lead: Lead, rep_ids: list[int]) -> None:
+    """Tell the reps who may claim the lead, and the floor, that it entered the pool (after commit)."""
+    _outbox_send(groups=[*map(rep_group, rep_ids), FLOOR_GROUP], message=pool_added_message(lead=lead))
+
+
+def pool_removed_message(*, lead_id: int) -> PoolRemovedMessage:
+    """A lead left the open pool (claimed, assigned or closed)."""
+    return {"type": POOL_REMOVED, "lead": {"id": lead_id}}
+
+
+def pool_removed_send(*, lead_id: int, rep_ids: list[int]) -> None:
+    """Tell the reps who could claim the lead, and the floor, that it left the pool (after commit)."""
+    _outbox_send(groups=[*map(rep_group, rep_ids), FLOOR_GROUP], message=pool_removed_message(lead_id=lead_id))

@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
-from assignments.models import Rep, RepLanguage, RepTerritory, RuleCondition, ScoringCondition
+from assignments.models import Rep, RepLanguage, RepTerritory, RuleCondition, ScoringCondition, Team
 from assignments.routing import Condition, condition_errors
 from campaigns.forms import timezone_choices
 from campaigns.services.iso639 import ISO_639_1
@@ -79,3 +80,40 @@ class RepTerritoryForm(forms.ModelForm):
         if country not in ISO_3166_ALPHA2:
             raise ValidationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).")
         return country
+
+
+class WebhookURLField(forms.URLField):
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
+class TeamAdminForm(forms.ModelForm):
+    """A team's alert settings; the chat webhook URL is a secret, so the form never shows it back.
+
+    Left empty on a change, the stored URL is kept; "remove" clears it.
+    """
+
+    chat_webhook_url = WebhookURLField(
+        label="Chat webhook URL", required=False, max_length=500, assume_scheme="https",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "size": 80}),
+        help_text="The incoming-webhook URL the chat gave you (https://...). A secret: never shown again, never "
+                  "logged. Leave empty to keep the one set.")
+    chat_webhook_remove = forms.BooleanField(label="Remove the webhook URL", required=False)
+
+    class Meta:
+        model = Team
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        stored = self.instance.chat_webhook_url if self.instance.pk else ""
+        if cleaned.get("chat_webhook_remove"):
+            cleaned["chat_webhook_url"] = ""
+        elif not cleaned.get("chat_webhook_url") and "chat_webhook_url" not in self.errors:
+            cleaned["chat_webhook_url"] = stored
+        provider, url = cleaned.get("chat_provider"), cleaned.get("chat_webhook_url")
+        if url and not provider and "chat_provider" not in self.errors:
+            self.add_error("chat_provider", "Choose the chat this webhook URL belongs to.")
+        if provider and not url and "chat_webhook_url" not in self.errors:
+            self.add_error("chat_webhook_url", "Give the incoming-webhook URL of this chat.")
+        return cleaned

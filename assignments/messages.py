@@ -18,7 +18,7 @@ IsoDateTime = Annotated[str, ISO_DATETIME]
 # assignments.models.Rep.Status); tests/assignments/test_messages.py keeps them equal.
 AssignmentStatus = Literal["offered", "accepted", "declined", "expired", "revoked", "taken_back", "completed"]
 LeadStatus = Literal["new", "held", "waiting", "offered", "assigned", "contacted", "qualified", "nurture",
-                     "unqualified", "won", "lost", "sold", "selling"]
+                     "unqualified", "won", "lost", "sold", "selling", "pool"]
 RepStatus = Literal["available", "away", "offline"]
 
 
@@ -38,6 +38,20 @@ class LeadRef(TypedDict):
     id: int
 
 
+class CallingHours(TypedDict):
+    """When the lead may be called, on the lead's clock (events.lead_calling_payload). Built when the message is;
+    the pages keep it live from `timezone`, `starts` and `ends` (README: Calling hours)."""
+
+    timezone: str  # IANA zone of the lead's local time: the lead's, or the campaign's when the lead's is unknown
+    zone_known: bool  # False: `timezone` is the campaign's
+    utc_offset_minutes: int  # the zone's UTC offset then
+    starts: str | None  # "08:00" on the lead's clock; None: no calling window
+    ends: str | None  # "21:00"
+    open: bool  # calling allowed then
+    opens_at: IsoDateTime | None  # closed: when the window next opens
+    closes_at: IsoDateTime | None  # open inside a window: when it closes
+
+
 class LeadCard(TypedDict):
     """A lead as an offer shows it: no contact details (phone, email) before the rep owns it."""
 
@@ -52,6 +66,7 @@ class LeadCard(TypedDict):
     postal_code: str
     skill: str
     received_at: IsoDateTime
+    calling: CallingHours
 
 
 class OwnedLeadCard(LeadCard):
@@ -151,6 +166,7 @@ class CallbackLead(TypedDict):
     postal_code: NotRequired[str]
     skill: NotRequired[str]
     received_at: NotRequired[IsoDateTime]
+    calling: NotRequired[CallingHours]
     phone: NotRequired[str]
     email: NotRequired[str]
 
@@ -267,14 +283,14 @@ class CallbackDueMessage(TypedDict):
 
 
 class PoolAddedMessage(TypedDict):
-    """To reps who may claim it: a lead entered the open pool (CONTRACT 6.4). No sender yet."""
+    """To reps who may claim it, and the floor: a lead entered the open pool (CONTRACT 6.4)."""
 
     type: Literal["pool.added"]
     lead: PoolLead
 
 
 class PoolRemovedMessage(TypedDict):
-    """To reps who could claim it: a lead left the pool (claimed, assigned or closed) (CONTRACT 6.4). No sender yet."""
+    """To reps who could claim it, and the floor: a lead left the pool (claimed, assigned or closed) (CONTRACT 6.4)."""
 
     type: Literal["pool.removed"]
     lead: LeadRef

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +13,8 @@ from assignments.routing.facts import CONDITION_FIELDS, OPERATORS, RELAX_DROPS, 
 from campaigns.models import Lead, OfficeHours, validate_timezone
 
 Weekday = OfficeHours.Weekday
+CHAT_PROVIDERS = [("slack", "Slack"), ("mattermost", "Mattermost"), ("teams", "Microsoft Teams"),
+                  ("google_chat", "Google Chat")]
 
 
 class Skill(models.Model):
@@ -36,6 +39,23 @@ class Team(models.Model):
         null=True, blank=True,
         help_text="A rep with no open /rep/ tab for this long counts as away. Empty: presence is not tracked.",
     )
+    # Alerts away from the page (assignments/services/notify.py): browser first, then email and chat.
+    alert_unseen_seconds = models.PositiveIntegerField(
+        "unseen offer alert after (seconds)", default=60,
+        help_text="An offer not seen on the rep's page within this many seconds is sent by email and to the team "
+                  "chat (as the rep prefers). A rep with no /rep/ tab open gets the email at once.")
+    alert_email = models.BooleanField("email reps", default=True,
+                                      help_text="Email this team's reps about offers and due callbacks.")
+    chat_provider = models.CharField(max_length=16, choices=CHAT_PROVIDERS, blank=True,
+                                     help_text="The chat this team's incoming webhook belongs to. Empty: no chat.")
+    chat_webhook_url = models.URLField(
+        max_length=500, blank=True, help_text="The incoming-webhook URL the chat gave you. A secret: shown masked "
+                                              "in lists, never logged.")
+    chat_unseen_offers = models.BooleanField(default=True, help_text="Chat: a member's offer went unseen.")
+    chat_waiting_too_long = models.BooleanField(default=True,
+                                                help_text="Chat: leads wait longer than their rule allows.")
+    chat_sla_breaches = models.BooleanField(default=True, help_text="Chat: an accepted lead was not contacted "
+                                                                    "within the rule's first-contact SLA.")
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +99,16 @@ class Rep(models.Model):
                                         help_text="Last time one of the rep's tabs connected or pinged.")
     auto_away = models.BooleanField(default=False, editable=False,
                                     help_text="Set away by presence: becomes available again on return.")
+
+    class AlertChannels(models.TextChoices):
+        BROWSER = "browser", "Browser only"
+        EMAIL = "email", "Browser, then email"
+        CHAT = "chat", "Browser, then team chat"
+        EMAIL_AND_CHAT = "email_chat", "Browser, then email and team chat"
+
+    alert_channels = models.CharField(
+        max_length=12, choices=AlertChannels.choices, default=AlertChannels.EMAIL_AND_CHAT,
+        help_text="How the rep hears of an offer not seen on the page; never outside working hours.")
 
     class Meta:
         ordering = ["user__username"]
@@ -235,12 +265,32 @@ class RuleSettings(models.Model):
                                 ("escalate", "Alert the managers, leave it with the rep")], default="reroute",
         help_text="What happens when the first-contact SLA is missed.")
 
+    class Pool(models.TextChoices):
+        OFF = "off", "Never: leads wait for a rep"
+        AT_ONCE = "at_once", "At once: reps pick from the pool (free pick)"
+        AFTER_OFFERS = "after_offers", "When its offers ran out (the rule's maximum offers)"
+        AFTER_WAIT = "after_wait", "After waiting the pool delay"
+
+    pool = models.CharField(
+        "open pool", max_length=12, choices=Pool.choices, default=Pool.OFF,
+        help_text="When this rule's leads go to the open pool, where every rep its filters allow may claim them.")
+    pool_after_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pool delay: seconds a lead waits for a rep before it goes to the pool "
+                                         "(with 'After waiting').")
+
     SETTINGS_FIELDS = ("strategy", "offer_timeout_seconds", "max_offers", "max_wait_seconds", "require_language",
                        "require_skill", "min_skill_level", "require_territory", "broadcast_count",
-                       "exploration_share", "first_contact_seconds", "no_contact_action")
+                       "exploration_share", "first_contact_seconds", "no_contact_action", "pool",
+                       "pool_after_seconds")
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pool == self.Pool.AFTER_WAIT and not self.pool_after_seconds:
+            raise ValidationError({"pool_after_seconds": "Set the pool delay: how many seconds a lead waits for a "
+                                                         "rep before it goes to the pool."})
 
 
 class RoutingRule(RuleSettings):
@@ -300,6 +350,9 @@ class Assignment(models.Model):
         COMPLETED = "completed", "Completed"
 
     OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
+    # An assignment accepted the moment it is made (a manager's hand, a pool claim) still has an offer window,
+    # one second long (expires_at must come after offered_at).
+    ACCEPTED_AT_ONCE_SECONDS = 1
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
     rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="assignments")
@@ -310,6 +363,8 @@ class Assignment(models.Model):
     expires_at = models.DateTimeField()
     seen_at = models.DateTimeField(null=True, blank=True, help_text="First shown in the rep's browser.")
     responded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="When the unseen offer went on to email and chat.")
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False,
                                        help_text="When the rep was reminded to make the first contact.")
     sat_at = models.DateTimeField(null=True, blank=True, editable=False,
@@ -319,6 +374,7 @@ class Assignment(models.Model):
                                                "(expired, revoked, taken back).")
     decline_reason = models.CharField(max_length=200, blank=True)
     broadcast = models.BooleanField(default=False)
+    claimed = models.BooleanField(default=False, help_text="The rep claimed the lead from the open pool.")
     explanation = models.JSONField(default=dict, blank=True, help_text="The routing decision and its reasons.")
     variant = models.ForeignKey("assignments.ExperimentVariant", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="assignments", help_text="The A/B experiment arm that routed it.")
@@ -400,6 +456,9 @@ class OutboxEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.type} -> {self.group}"
 
+
+# Alerts sent away from the page (email, chat webhooks).
+from assignments.models_alerts import AlertDelivery  # noqa: E402,F401
 
 # The routing lab's tables live in their own module to keep this one small.
 from assignments.models_lab import (  # noqa: E402,F401

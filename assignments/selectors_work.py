@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 
 from assignments.models import Assignment, Callback, ContactAttempt, LeadNote, LeadStageChange, ReasonCode, Rep
@@ -101,10 +102,10 @@ def _username(user: Any) -> str | None:
 
 
 def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
-    """Everything that happened to the lead, oldest first, read from what is stored (6 queries).
+    """Everything that happened to the lead, oldest first, read from what is stored (6 queries; 7 once erased).
 
-    Types: received, offered, accepted, declined, expired, assigned, contact, note, callback, stage; `by` names the
-    person.
+    Types: received, offered, accepted, declined, expired, assigned, contact, note, callback, stage, erased; `by`
+    names the person.
     """
     events: list[dict[str, Any]] = [{"type": "received", "at": lead.received_at, "by": None,
                                      "campaign": lead.campaign.slug}]
@@ -141,6 +142,10 @@ def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
         events.append({"type": "stage", "at": change.at, "by": _username(change.by), "from": change.from_status,
                        "to": change.to_status, "reason": change.reason.code if change.reason else "",
                        "reason_label": change.reason.label if change.reason else ""})
+    if lead.erased_at is not None:
+        erased_by = None if lead.erased_by_id is None else (
+            get_user_model().objects.filter(pk=lead.erased_by_id).values_list("username", flat=True).first())
+        events.append({"type": "erased", "at": lead.erased_at, "by": erased_by})
     events.sort(key=lambda event: event["at"])
     return events
 

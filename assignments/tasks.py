@@ -46,5 +46,31 @@ def rep_stats_task() -> int:
 
 
 def outbox_prune_task() -> int:
-    """Delete websocket outbox rows older than a day."""
+    """Delete websocket outbox rows older than RETAIN_OUTBOX_DAYS."""
     return services.outbox_prune()
+
+
+def retention_task() -> dict[str, int]:
+    """Apply the retention settings: anonymise old closed leads, prune snapshots, profiles, outbox, intake log."""
+    return services.retention_run()
+
+
+def offer_alert_task(assignment_id: int, unseen: bool = False) -> int:
+    """Email (and once unseen, team chat) about an offer its rep has not seen; returns deliveries attempted."""
+    return len(services.offer_alerts_send(assignment_id=assignment_id, unseen=unseen))
+
+
+def callback_alert_task(callback_id: int) -> int:
+    """Email the owner of a due callback when no tab of theirs is open; returns deliveries attempted."""
+    return len(services.callback_alerts_send(callback_id=callback_id))
+
+
+def floor_alert_notify_task(alert_id: int) -> int:
+    """Send a manager alert by email and to the teams' chat; returns deliveries attempted."""
+    return len(services.floor_alert_notify(alert_id=alert_id))
+
+
+def alert_deliver_task(delivery_id: int) -> str:
+    """Make the next attempt of one alert delivery (a no-op when it is not due or already settled)."""
+    delivery = services.alert_delivery_attempt(delivery_id=delivery_id)
+    return "skipped" if delivery is None else f"{delivery.status} after {delivery.attempts} attempt(s)"

@@ -3,6 +3,7 @@ work) and `/live/` (the managers' floor board)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -14,12 +15,23 @@ from django.shortcuts import redirect, render
 from django.utils.timezone import now as tz_now
 
 from assignments import events, services
-from assignments.models import Assignment, ContactAttempt, Rep
+from assignments.models import Assignment, ContactAttempt, FloorAlert, Rep
 from assignments.selectors import open_assignments_for_rep
-from assignments.selectors_live import floor_assignments, leads_waiting, rep_for_user, reps_on_floor
+from assignments.selectors_live import (
+    floor_alerts_open,
+    floor_assignments,
+    rep_for_user,
+    reps_assignable,
+    reps_on_floor,
+    waiting_filter_choices,
+    waiting_filter_from,
+    waiting_window,
+)
+from assignments.selectors_pool import pool_leads
 from assignments.selectors_work import MY_LEAD_STAGES, lead_timeline, routed_because
 from assignments.services.work import STAGES
-from campaigns.lifecycle import TRANSITIONS
+from campaigns.calling_hours import CallingState, lead_calling_state
+from campaigns.lifecycle import stage_allowed
 from campaigns.models import Campaign, Lead
 from leadcrm.errors import ServiceError
 from leadcrm.roles import forbidden_page, is_manager, manager_required
@@ -51,7 +63,7 @@ def stage_moves() -> dict[str, list[str]]:
     An assigned lead becomes contacted by logging a contact, not by a button."""
     moves: dict[str, list[str]] = {}
     for status in Lead.Status.values:
-        allowed = [stage for stage in STAGES if stage in TRANSITIONS.get(status, ()) and stage != status
+        allowed = [stage for stage in STAGES if stage_allowed(current=status, to=stage) and stage != status
                    and not (status == Lead.Status.ASSIGNED and stage == Lead.Status.CONTACTED)]
         if allowed:
             moves[status] = [str(stage) for stage in allowed]
@@ -98,6 +110,23 @@ def rep_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assignments/rep.html", context)
 
 
+def calling_local_text(state: CallingState) -> str:
+    """The lead's clock as the pages show it: "14:05 in America/Chicago" (rep_common.js callingNow says the same)."""
+    text = f"{state.local:%H:%M} in {state.zone}"
+    return text if state.zone_known else f"{text} (the campaign's zone: the lead's is not known)"
+
+
+def calling_opens_wait_text(state: CallingState, *, at: dt.datetime) -> str:
+    """ "Calling opens at 08:00 their time, in 3 h 20 min" while calling is closed, else ""."""
+    if state.is_open or state.window is None or state.opens_at is None:
+        return ""
+    minutes = -(-int((state.opens_at - at).total_seconds()) // 60)
+    hours, rest = divmod(minutes, 60)
+    wait = ("less than a minute" if minutes <= 1 else
+            f"{hours} h" + (f" {rest} min" if rest else "") if hours else f"{rest} min")
+    return f"Calling opens at {state.window.starts:%H:%M} their time, in {wait}"
+
+
 def _in_words_for(text: str, *, rep: Rep | None, viewer_is_owner: bool) -> str:
     """The routing summary as the owner reads it: "chose rep 12" becomes "chose you"."""
     if rep is None or not viewer_is_owner:
@@ -129,8 +158,12 @@ def rep_lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
     fields = lead.fields if isinstance(lead.fields, dict) else {}
     answers = [(str(key), _answer(value)) for key, value in sorted(fields.items())]
     routed = _in_words_for(routed_because(lead=lead, rep=owner_rep), rep=owner_rep, viewer_is_owner=viewer_is_owner)
+    at = tz_now()
+    calling = lead_calling_state(lead=lead, at=at)
     context = {
         "lead": lead,
+        "calling_local": calling_local_text(calling),
+        "calling_opens": calling_opens_wait_text(calling, at=at),
         "answers": answers,
         "routed": routed,
         "owner_name": owner_rep.user.get_username() if owner_rep is not None else "",
@@ -141,9 +174,11 @@ def rep_lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
         "channels": ContactAttempt.Channel.choices,
         "tab": "lead",
         "is_rep": viewer_rep is not None,
+        "assign_reps": reps_assignable() if is_manager(user) else None,
         "initial": {
-            "now": tz_now().isoformat(),
+            "now": at.isoformat(),
             "lead": {"id": lead.pk, "status": lead.status, "name": lead.full_name},
+            "calling": events.lead_calling_payload(lead=lead, at=at),
             # Contacts are logged on the owner's assignment, by the owner (the contacts API is the rep's own).
             "assignment_id": assignment.pk if assignment is not None else None,
             "can_log_contact": viewer_is_owner and viewer_rep is not None and assignment is not None,
@@ -159,10 +194,18 @@ def rep_lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
     return render(request, "assignments/rep_lead.html", context)
 
 
+LIVE_POOL_SHOWN = 50  # the oldest pool leads on the board; the count says how many there are
+
+
 @manager_required(message="The live board is for sales managers.")
 def live_page(request: HttpRequest) -> HttpResponse:
-    """The managers' live board of the whole floor."""
-    waiting_count, waiting = leads_waiting()
+    """The managers' live board: alerts, one page of the waiting leads (filtered and sorted by the GET parameters,
+    see selectors_live.waiting_filter_from), the reps and the assignments as they happen.
+
+    `?fragment=waiting` renders the waiting list alone, for the board to refresh it live under the same filters."""
+    window = waiting_window(filter=waiting_filter_from(params=request.GET))
+    if request.GET.get("fragment") == "waiting":
+        return render(request, "assignments/_live_waiting.html", {"window": window})
     assignments = floor_assignments()
     reps = reps_on_floor()
     context = {
@@ -170,8 +213,14 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "offered_count": sum(a.status == Assignment.Status.OFFERED for a in assignments),
         "accepted_count": sum(a.status == Assignment.Status.ACCEPTED for a in assignments),
         "available_count": sum(rep.status == Rep.Status.AVAILABLE for rep in reps),
-        "waiting": waiting,
-        "waiting_count": waiting_count,
+        "window": window,
+        "waiting_count": window.total,
+        **waiting_filter_choices(),
         "reps": reps,
+        "rep_statuses": Rep.Status.choices,
+        "alerts": floor_alerts_open(),
+        "alert_kinds_json": json.dumps(dict(FloorAlert.Kind.choices)),
+        "pool": pool_leads(limit=LIVE_POOL_SHOWN),
+        "pool_count": Lead.objects.filter(status=Lead.Status.POOL).count(),
     }
     return render(request, "assignments/live.html", context)

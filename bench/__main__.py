@@ -24,10 +24,13 @@ SUITES = [
     ("bench.buyers", [], False),
     ("bench.replay", [], False),
     ("bench.workspace", [], False),
+    ("bench.lead_import", [], False),
+    ("bench.live_board", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
     ("bench.latency", ["--scale-out", "--redis-broker"], True),
     ("bench.reports", ["--postgres"], True),
+    ("bench.lead_import", ["--postgres"], True),
 ]
 
 

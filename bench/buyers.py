@@ -5,38 +5,24 @@ Run: .venv/bin/python -m bench.buyers   (also part of `make bench`)
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, emit  # noqa: E402
+from bench.common import Row, embedded_django, emit  # noqa: E402
 
 BUYERS, SLOW_BUYERS, TIMEOUT_MS, AUCTIONS = 10, 2, 500, 20
 SLOW_SECONDS = 3.0  # far beyond the timeout: a sequential auction would wait 2 x 500 ms at least
 
 
-def _django() -> None:
-    tmp = tempfile.mkdtemp(prefix="leadcrm-bench-buyers-")
-    os.environ.update(LEADCRM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def auction_times() -> dict:
     """Seconds per auction (ping 10 buyers at once, post to the winner) over AUCTIONS leads."""
-    _django()
+    embedded_django("buyers")
     import logging
 
     logging.disable(logging.INFO)

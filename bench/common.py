@@ -1,10 +1,16 @@
-"""What every bench module shares: the row shape, JSON hand-off to `make bench`, and a process's peak RSS."""
+"""What every bench module shares: the row shape, JSON hand-off to `make bench`, a process's peak RSS, and an
+embedded Django on a fresh database."""
 
 from __future__ import annotations
 
 import json
+import os
 import resource
+import statistics
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 MARK = "BENCH-ROWS "
@@ -40,3 +46,31 @@ def emit(rows: list[Row]) -> None:
         print(f"{row.metric:48} {row.mode:10} {row.value:34} {row.ratio:14} {row.note}")
     print(MARK + json.dumps([asdict(row) for row in rows]))
     sys.stdout.flush()
+
+
+def embedded_django(name: str, *, fast_passwords: bool = False) -> None:
+    """Set Django up in embedded mode (local settings, no DATABASE_URL) on a freshly migrated database in a new
+    temporary folder named leadcrm-bench-<name>-*; fast_passwords: MD5 hashing, for benches that sign people in."""
+    os.environ.update(LEADCRM_VAR_DIR=tempfile.mkdtemp(prefix=f"leadcrm-bench-{name}-"),
+                      DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if fast_passwords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+
+
+def p50_ms(call: Callable[[], object], *, samples: int) -> float:
+    """The median wall time of `call` in ms over `samples` runs, after one warm-up run (query plans, templates)."""
+    call()
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)

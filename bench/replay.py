@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assignments.lab.codec import lead_to_json, rep_profile, rep_rows  # noqa: E402
 from assignments.lab.replay import Recorded, replay_tally  # noqa: E402
 from assignments.routing import LeadFacts, RepFacts, RuleSpec, Territory, WorkingWindow, decide  # noqa: E402
-from bench.common import Row, emit  # noqa: E402
+from bench.common import Row, embedded_django, emit  # noqa: E402
 
 START = dt.datetime(2030, 3, 1, tzinfo=dt.UTC)
 DAYS = 30
@@ -66,18 +64,6 @@ def simulate(count: int, rng: random.Random):
             rep = reps[rep_id]
             reps[rep_id] = dataclasses.replace(rep, load=rep.load + 1, last_offered_at=at)
         yield lead, seen, decision, at
-
-
-def _setup() -> None:
-    tmp = tempfile.mkdtemp(prefix="leadcrm-bench-replay-")
-    os.environ.update(LEADCRM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def store_history(count: int) -> list[Recorded]:
@@ -125,7 +111,7 @@ def draft_rules() -> list[RuleSpec]:
 
 
 def measure(count: int) -> list[Row]:
-    _setup()
+    embedded_django("replay")
     from assignments.lab import services
     from assignments.models import DraftRule, Ruleset
 

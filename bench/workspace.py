@@ -8,49 +8,21 @@ Run: .venv/bin/python -m bench.workspace   (also part of `make bench`)
 from __future__ import annotations
 
 import datetime as dt
-import os
-import statistics
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, emit, ratio  # noqa: E402
+from bench.common import Row, embedded_django, emit, p50_ms, ratio  # noqa: E402
 
 OWNED = 5_000
 TIMELINE_EVENTS = 200
 SAMPLES = 30
 
 
-def p50_ms(call: Callable[[], object], *, samples: int = SAMPLES) -> float:
-    call()  # warm: first query plans, templates, caches
-    times = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-def setup_database() -> None:
-    tmp = tempfile.mkdtemp(prefix="leadcrm-bench-workspace-")
-    os.environ.update(LEADCRM_VAR_DIR=tmp, DJANGO_SETTINGS_MODULE="leadcrm.settings.local")
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
-
-
 def rows() -> list[Row]:
-    setup_database()
+    embedded_django("workspace", fast_passwords=True)
     from django.test import Client
     from django.utils.timezone import now
 
@@ -98,7 +70,7 @@ def rows() -> list[Row]:
             return response
         return call
 
-    floor = p50_ms(get("/api/v1/me/"))
+    floor = p50_ms(get("/api/v1/me/"), samples=SAMPLES)
     figures = [
         ("my leads API, rep owning 5,000 leads", get("/api/v1/my-leads/"), 150.0, "first page of 50"),
         ("my leads API, search by name", get("/api/v1/my-leads/?q=lovelace42"), 150.0, "q=lovelace42"),
@@ -109,7 +81,7 @@ def rows() -> list[Row]:
     ]
     out = []
     for metric, call, goal, note in figures:
-        value = p50_ms(call)
+        value = p50_ms(call, samples=SAMPLES)
         verdict = "meets" if value <= goal else "misses"
         out.append(Row(metric=metric, mode="embedded", value=f"p50 {value:.1f} ms", floor=f"{floor:.1f} ms",
                        ratio=ratio(value, floor, higher_is_better=False),

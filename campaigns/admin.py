@@ -12,6 +12,7 @@ from import_export.admin import ExportMixin, ImportMixin
 # Also registers the buyer admin pages (the buyers' own, price rules, deliveries, distributions, returns).
 from campaigns.admin_buyers import CAMPAIGN_DISTRIBUTION_FIELDS, PriceRuleInline
 from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, joined, json_pre
+from campaigns.admin_lead_entry import LeadImportAdmin  # noqa: F401  (registers the lead imports' pages)
 from campaigns.forms import CampaignAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
     LEAD_FIELD_CHOICES,
@@ -72,7 +73,10 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "active", "price_per_lead", "created_at")}),
         ("Intake", {"fields": ("required_fields", "dedup_window_hours")}),
+        ("Consent", {"fields": ("consent_required", "consent_max_age_days")}),
         ("Office hours", {"fields": ("timezone", "outside_hours")}),
+        ("Calling hours (in the lead's local time)", {"fields": ("calling_starts", "calling_ends",
+                                                                 "outside_calling_hours")}),
         ("Caps", {"fields": CAP_FIELDS}),
         ("Distribution", {"fields": CAMPAIGN_DISTRIBUTION_FIELDS}),
     )
@@ -201,16 +205,16 @@ class SupplierApiKeyAdmin(admin.ModelAdmin):
 @admin.register(IntakeAttempt)
 class IntakeAttemptAdmin(ExportMixin, ReadOnlyLogAdmin):
     resource_classes = [IntakeAttemptResource]
-    list_display = ("received_at", "supplier", "campaign", "outcome_badge", "reason", "response_status", "lead",
-                    "duplicate_of", "external_id", "replays")
-    list_filter = ("outcome", "reason", "supplier", "campaign")
+    list_display = ("received_at", "supplier", "campaign", "action", "outcome_badge", "reason", "response_status",
+                    "lead", "duplicate_of", "external_id", "replays")
+    list_filter = ("action", "outcome", "reason", "supplier", "campaign")
     search_fields = ("external_id", "idempotency_key", "detail", "supplier__name")
     list_select_related = ("supplier", "campaign", "lead", "duplicate_of")
     date_hierarchy = "received_at"
     ordering = ("-received_at", "-id")
     list_per_page = 100
     show_full_result_count = False
-    fields = ("received_at", "supplier", "campaign", "outcome", "reason", "detail", "lead", "duplicate_of",
+    fields = ("received_at", "supplier", "campaign", "action", "outcome", "reason", "detail", "lead", "duplicate_of",
               "idempotency_key", "external_id", "response_status", "response", "replays")
     readonly_fields = fields
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Prefetch
-from django.utils.safestring import SafeString
 
-from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, filters_compact, joined, json_pre
+from campaigns.admin_columns import choice_badge, json_block
+from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, filters_compact, joined
 from campaigns.buyers.forms import BuyerSetupForm, LeadReturnForm, PriceRuleForm
 from campaigns.buyers.services import BuyerReturnRefused, buyer_test_send, lead_distribution_enqueue, lead_return
 from campaigns.models import Buyer, BuyerDelivery, Campaign, LeadDistribution, LeadReturn, PriceRule
@@ -128,17 +128,9 @@ class BuyerDeliveryAdmin(ReadOnlyLogAdmin):
               "price", "response_code", "latency_ms", "error", "request_pretty", "response_body", "history_pretty")
     readonly_fields = fields
 
-    @admin.display(description="outcome", ordering="outcome")
-    def outcome_badge(self, obj: BuyerDelivery) -> SafeString:
-        return badge(value=obj.outcome, label=obj.get_outcome_display())
-
-    @admin.display(description="request (personal data masked)")
-    def request_pretty(self, obj: BuyerDelivery) -> SafeString:
-        return json_pre(obj.request)
-
-    @admin.display(description="earlier tries")
-    def history_pretty(self, obj: BuyerDelivery) -> SafeString:
-        return json_pre(obj.history)
+    outcome_badge = choice_badge("outcome")
+    request_pretty = json_block("request", "request (personal data masked)")
+    history_pretty = json_block("history", "earlier tries")
 
 
 @admin.register(LeadDistribution)
@@ -155,9 +147,7 @@ class LeadDistributionAdmin(ReadOnlyLogAdmin):
               "lease_until", "next_run_at", "finished_at")
     readonly_fields = fields
 
-    @admin.display(description="state", ordering="state")
-    def state_badge(self, obj: LeadDistribution) -> SafeString:
-        return badge(value=obj.state, label=obj.get_state_display())
+    state_badge = choice_badge("state")
 
 
 @admin.register(LeadReturn)
@@ -195,12 +185,9 @@ class LeadReturnAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
 
-class LeadDistributionInline(admin.StackedInline):
-    model = LeadDistribution
-    verbose_name = "buyer distribution"
-    verbose_name_plural = "buyer distribution"
-    fields = ("method", "state", "runs", "buyer", "price", "sold_at", "next_run_at", "summary")
-    readonly_fields = fields
+class ReadOnlyRowsInline(admin.options.InlineModelAdmin):
+    """Base of an inline of rows written only by services: shown, never added, changed or deleted here."""
+
     extra = 0
     can_delete = False
 
@@ -211,7 +198,15 @@ class LeadDistributionInline(admin.StackedInline):
         return False
 
 
-class BuyerDeliveryInline(admin.TabularInline):
+class LeadDistributionInline(ReadOnlyRowsInline, admin.StackedInline):
+    model = LeadDistribution
+    verbose_name = "buyer distribution"
+    verbose_name_plural = "buyer distribution"
+    fields = ("method", "state", "runs", "buyer", "price", "sold_at", "next_run_at", "summary")
+    readonly_fields = fields
+
+
+class BuyerDeliveryInline(ReadOnlyRowsInline, admin.TabularInline):
     model = BuyerDelivery
     fk_name = "lead"
     verbose_name_plural = "buyer trail (every ping and post)"
@@ -219,32 +214,16 @@ class BuyerDeliveryInline(admin.TabularInline):
               "latency_ms", "error")
     readonly_fields = fields
     ordering = ("created_at", "id")
-    extra = 0
-    can_delete = False
     show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("buyer")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class LeadReturnInline(admin.TabularInline):
+class LeadReturnInline(ReadOnlyRowsInline, admin.TabularInline):
     model = LeadReturn
     fields = ("at", "buyer", "reason", "amount", "created_by")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.action(description="Send to buyers now (takes back open offers; an unsold lead is offered again)")

@@ -1,6 +1,6 @@
 """A lead's lifecycle: its states, the moves allowed between them, and the one function that moves a lead.
 
-No other code writes `Lead.status`. A lead is created `new` (or `held` when it arrives outside office hours);
+No other code writes `Lead.status`. A lead is created `new` (or `held` when it arrives outside office or calling hours);
 from then on `lead_transition` moves it with one compare-and-set UPDATE, so two workers racing for the same
 lead cannot both move it. The README's state diagram is `lifecycle_mermaid()`, checked by a test.
 """
@@ -18,25 +18,27 @@ INITIAL: frozenset[str] = frozenset({Status.NEW, Status.HELD})
 
 # state -> the states it may move to. A state that may move to itself does so to update its reason.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.HELD, Status.WAITING, Status.OFFERED, Status.SELLING, Status.ASSIGNED}),
-    Status.HELD: frozenset({Status.NEW, Status.SELLING, Status.ASSIGNED}),
+    Status.NEW: frozenset({Status.HELD, Status.WAITING, Status.OFFERED, Status.SELLING, Status.ASSIGNED, Status.LOST,
+                           Status.POOL}),
+    Status.HELD: frozenset({Status.NEW, Status.SELLING, Status.ASSIGNED, Status.LOST}),
     Status.WAITING: frozenset({Status.WAITING, Status.HELD, Status.OFFERED, Status.NEW, Status.SELLING,
-                               Status.ASSIGNED}),
-    Status.OFFERED: frozenset({Status.ASSIGNED, Status.NEW, Status.SELLING}),
+                               Status.ASSIGNED, Status.LOST, Status.POOL}),
+    Status.OFFERED: frozenset({Status.ASSIGNED, Status.NEW, Status.SELLING, Status.LOST}),
     Status.ASSIGNED: frozenset({Status.CONTACTED, Status.WON, Status.LOST, Status.NEW}),
     Status.CONTACTED: frozenset({Status.QUALIFIED, Status.NURTURE, Status.UNQUALIFIED, Status.WON, Status.LOST}),
     Status.QUALIFIED: frozenset({Status.NURTURE, Status.UNQUALIFIED, Status.WON, Status.LOST}),
     Status.NURTURE: frozenset({Status.QUALIFIED, Status.UNQUALIFIED, Status.WON, Status.LOST}),
-    Status.UNQUALIFIED: frozenset({Status.CONTACTED}),
-    Status.SELLING: frozenset({Status.SELLING, Status.SOLD, Status.NEW, Status.ASSIGNED}),
+    Status.UNQUALIFIED: frozenset({Status.CONTACTED, Status.LOST}),
+    Status.SELLING: frozenset({Status.SELLING, Status.SOLD, Status.NEW, Status.ASSIGNED, Status.LOST}),
     Status.WON: frozenset(),
     Status.LOST: frozenset({Status.CONTACTED}),
     Status.SOLD: frozenset(),
+    Status.POOL: frozenset({Status.ASSIGNED, Status.NEW, Status.LOST}),
 }
 
 # Why a move happens, for the diagram: (from, to) -> the event that causes it.
 REASONS: dict[tuple[str, str], str] = {
-    (Status.NEW, Status.HELD): "campaign closed",
+    (Status.NEW, Status.HELD): "campaign closed or outside calling hours",
     (Status.NEW, Status.WAITING): "no eligible rep",
     (Status.NEW, Status.OFFERED): "offered",
     (Status.NEW, Status.SELLING): "to buyers",
@@ -44,10 +46,10 @@ REASONS: dict[tuple[str, str], str] = {
     (Status.HELD, Status.ASSIGNED): "assigned by a manager",
     (Status.WAITING, Status.ASSIGNED): "assigned by a manager",
     (Status.SELLING, Status.ASSIGNED): "assigned by a manager",
-    (Status.HELD, Status.NEW): "campaign opens",
+    (Status.HELD, Status.NEW): "campaign or calling window opens",
     (Status.HELD, Status.SELLING): "to buyers",
     (Status.WAITING, Status.WAITING): "still no rep",
-    (Status.WAITING, Status.HELD): "campaign closed",
+    (Status.WAITING, Status.HELD): "campaign closed or outside calling hours",
     (Status.WAITING, Status.OFFERED): "a rep has room",
     (Status.WAITING, Status.NEW): "re-route",
     (Status.WAITING, Status.SELLING): "to buyers",
@@ -76,7 +78,25 @@ REASONS: dict[tuple[str, str], str] = {
     (Status.SELLING, Status.SELLING): "sent to buyers again",
     (Status.SELLING, Status.SOLD): "a buyer accepted",
     (Status.SELLING, Status.NEW): "unsold, back to reps",
+    (Status.NEW, Status.POOL): "to the open pool",
+    (Status.WAITING, Status.POOL): "to the open pool (waited or offers ran out)",
+    (Status.POOL, Status.ASSIGNED): "claimed, or assigned by a manager",
+    (Status.POOL, Status.NEW): "re-route",
+    **{(state, Status.LOST): "person erased" for state in (Status.NEW, Status.HELD, Status.WAITING, Status.OFFERED,
+                                                           Status.SELLING, Status.POOL)},
+    (Status.UNQUALIFIED, Status.LOST): "person erased",
 }
+
+# Moves only an erasure makes (a person asked to be forgotten): never offered to reps or managers as a stage.
+ERASURE_ONLY: frozenset[tuple[str, str]] = frozenset(
+    (state, Status.LOST) for state in (Status.NEW, Status.HELD, Status.WAITING, Status.OFFERED, Status.UNQUALIFIED,
+                                       Status.SELLING, Status.POOL))
+
+
+def stage_allowed(*, current: str, to: str) -> bool:
+    """Whether a person may move a lead from `current` to `to` as a stage (the table, less erasure-only moves)."""
+    return to in TRANSITIONS.get(current, frozenset()) and (current, to) not in ERASURE_ONLY
+
 
 OPEN_TO_FLOOR: frozenset[str] = frozenset({Status.NEW, Status.HELD, Status.WAITING, Status.OFFERED})
 FINAL: frozenset[str] = frozenset(state for state, moves in TRANSITIONS.items() if not moves)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.timezone import now
 
 # Lead attributes a campaign may require at intake, in the order suppliers see them.
@@ -64,6 +64,10 @@ class Campaign(Caps):
         REJECT = "reject", "Refuse the lead (campaign_closed)"
         HOLD = "hold", "Accept and hold it until the campaign opens"
 
+    class OutsideCallingHours(models.TextChoices):
+        HOLD = "hold", "Hold the lead until calling opens in its time, then route it"
+        OFFER = "offer", "Offer it at once, with calling disabled until the window opens"
+
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
     active = models.BooleanField(default=True)
@@ -72,10 +76,29 @@ class Campaign(Caps):
         max_length=8, choices=OutsideHours.choices, default=OutsideHours.HOLD,
         help_text="What intake does with a lead that arrives outside the office hours below.",
     )
+    calling_starts = models.TimeField(
+        null=True, blank=True,
+        help_text="Reps may call a lead from this time of day in the lead's local time (e.g. 08:00). Leave both "
+                  "calling times empty for no calling window.",
+    )
+    calling_ends = models.TimeField(
+        null=True, blank=True,
+        help_text="...until this time of day in the lead's local time (e.g. 21:00), later the same day. A lead "
+                  "whose time zone is unknown is taken to be in the campaign's time zone.",
+    )
+    outside_calling_hours = models.CharField(
+        max_length=8, choices=OutsideCallingHours.choices, default=OutsideCallingHours.HOLD,
+        help_text="What happens to a lead that arrives (or is routed) outside the calling window in its time.",
+    )
     required_fields = models.JSONField(
         default=default_required_fields, blank=True,
         help_text="Lead fields a supplier must send for this campaign.",
     )
+    consent_required = models.BooleanField(
+        default=False, help_text="Refuse leads sent without a consent record (422 consent_missing).")
+    consent_max_age_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Refuse leads whose consent was given longer ago than this (422 consent_too_old). Blank: any age.")
     dedup_window_hours = models.PositiveIntegerField(
         default=720, help_text="A lead with the same phone or email inside this window is a duplicate. 0: off."
     )
@@ -119,9 +142,24 @@ class Campaign(Caps):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(calling_starts__isnull=True, calling_ends__isnull=True)
+                | Q(calling_starts__isnull=False, calling_ends__isnull=False, calling_starts__lt=F("calling_ends")),
+                name="campaign_calling_window_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.calling_starts is None) != (self.calling_ends is None):
+            missing = "calling_ends" if self.calling_ends is None else "calling_starts"
+            raise ValidationError({missing: "Set both calling times, or neither (no calling window)."})
+        if self.calling_starts is not None and self.calling_ends is not None \
+                and self.calling_ends <= self.calling_starts:
+            raise ValidationError({"calling_ends": "The calling window must end after it starts, the same day."})
 
 
 class OfficeHours(models.Model):
@@ -272,7 +310,7 @@ class Lead(models.Model):
 
     class Status(models.TextChoices):
         NEW = "new", "New (awaiting routing)"
-        HELD = "held", "Held (campaign closed)"
+        HELD = "held", "Held (campaign closed, or outside calling hours)"
         WAITING = "waiting", "Waiting for a rep"
         OFFERED = "offered", "Offered to a rep"
         ASSIGNED = "assigned", "Accepted by a rep"
@@ -284,6 +322,7 @@ class Lead(models.Model):
         LOST = "lost", "Lost"
         SOLD = "sold", "Sold to a buyer"
         SELLING = "selling", "With buyers (being sold)"
+        POOL = "pool", "In the open pool"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="leads")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="leads")
@@ -295,9 +334,14 @@ class Lead(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
     region = models.CharField(max_length=64, blank=True)
     postal_code = models.CharField(max_length=16, blank=True)
+    timezone = models.CharField(max_length=64, blank=True,
+                                help_text="IANA zone derived at intake from the phone, region or postal code, or "
+                                          "country (README: Calling hours). Blank: unknown.")
     language = models.CharField(max_length=2, blank=True, help_text="ISO 639-1.")
     skill = models.SlugField(max_length=64, blank=True, help_text="What the lead asks for.")
     fields = models.JSONField(default=dict, blank=True, help_text="Extra answers sent by the supplier.")
+    consent = models.JSONField(null=True, blank=True, help_text="The consent record the supplier sent: text, "
+                                                                "given_at, ip, page_url, certificate_url.")
     score = models.IntegerField(default=0)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
@@ -308,11 +352,17 @@ class Lead(models.Model):
 
     received_at = models.DateTimeField(default=now)
     assigned_at = models.DateTimeField(null=True, blank=True, help_text="First offered to a rep.")
+    pooled_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                     help_text="When the lead last entered the open pool.")
     accepted_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(null=True, blank=True, editable=False,
                                          help_text="First shown in any rep's browser (earliest offer seen_at).")
     first_contact_at = models.DateTimeField(null=True, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                     help_text="When the person's data was erased; timings and counts stay.")
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  editable=False, related_name="+", help_text="The manager who erased it.")
     cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     revenue = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
 
@@ -353,7 +403,13 @@ class IntakeAttempt(models.Model):
         REJECTED = "rejected", "Rejected"
         INVALID = "invalid", "Invalid (400)"
 
+    class Action(models.TextChoices):
+        POST = "post", "Lead posted"
+        ANSWERS = "answers", "Answers added"
+
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="intake_attempts")
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.POST,
+                              help_text="A lead posted, or answers added to an earlier lead (reports count posts).")
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="intake_attempts")
     received_at = models.DateTimeField(default=now)
@@ -419,9 +475,12 @@ class SuppressionEntry(models.Model):
         PHONE = "phone", "Phone (E.164)"
         EMAIL = "email", "Email"
         EMAIL_DOMAIN = "email_domain", "Email domain"
+        PHONE_HASH = "phone_hash", "Erased person's phone (salted hash)"
+        EMAIL_HASH = "email_hash", "Erased person's email (salted hash)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    value = models.CharField(max_length=254, help_text="Normalised: E.164 phone, lower-case email or domain.")
+    value = models.CharField(max_length=254, help_text="Normalised: E.164 phone, lower-case email or domain; for an "
+                                                       "erased person, the salted hash of one of those.")
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
 
@@ -614,3 +673,6 @@ class LeadReturn(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} returned by {self.buyer}"
+
+
+from campaigns.models_import import LeadImport  # noqa: E402,F401

@@ -1,10 +1,13 @@
-"""django-import-export resources: suppression entries from CSV (normalised like intake), intake log export."""
+"""django-import-export resources: suppression entries from CSV (normalised like intake), intake log export, the
+lead list's export (formula-safe) and the columns of a lead import."""
+
+import json
 
 from django.core.exceptions import ValidationError
 from import_export import resources
 from import_export.fields import Field
 
-from campaigns.models import IntakeAttempt, SuppressionEntry
+from campaigns.models import IntakeAttempt, Lead, SuppressionEntry
 from campaigns.services import suppression_value_normalise
 
 KIND_ALIASES = {
@@ -71,9 +74,67 @@ class IntakeAttemptResource(resources.ModelResource):
 
     class Meta:
         model = IntakeAttempt
-        fields = export_order = ("id", "received_at", "supplier", "campaign", "outcome", "reason", "detail",
+        fields = export_order = ("id", "received_at", "supplier", "campaign", "action", "outcome", "reason", "detail",
                                  "response_status", "lead", "duplicate_of", "idempotency_key", "external_id",
                                  "replays")
 
     def get_queryset(self):
         return super().get_queryset().select_related("supplier", "campaign")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, made plain text with a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class LeadExportResource(resources.ModelResource):
+    """The lead list as CSV or XLSX (export only), in the changelist's filters; no cell can run as a formula."""
+
+    campaign = Field(attribute="campaign__slug", column_name="campaign")
+    supplier = Field(attribute="supplier__name", column_name="supplier")
+    assigned_rep = Field(attribute="owner__username", column_name="assigned_rep")
+    answers = Field(column_name="fields")
+    consent_record = Field(column_name="consent")
+
+    class Meta:
+        model = Lead
+        fields = export_order = ("id", "status", "campaign", "supplier", "external_id", "first_name", "last_name",
+                                 "email", "phone", "country", "region", "postal_code", "language", "skill",
+                                 "received_at", "assigned_rep", "first_contact_at", "answers", "consent_record",
+                                 "erased_at")
+
+    def dehydrate_answers(self, lead: Lead) -> str:
+        return json.dumps(lead.fields, ensure_ascii=False, sort_keys=True) if lead.fields else ""
+
+    def dehydrate_consent_record(self, lead: Lead) -> str:
+        return json.dumps(lead.consent, ensure_ascii=False, sort_keys=True) if lead.consent else ""
+
+    def export_field(self, field, instance, **kwargs):
+        return formula_safe(super().export_field(field, instance, **kwargs))
+
+
+class LeadImportResource(resources.Resource):
+    """The columns of a lead import, shown on the import page; rows go through intake (services.lead_import),
+    never saved by this resource."""
+
+    campaign = Field(column_name="campaign")
+    first_name = Field(column_name="first_name")
+    last_name = Field(column_name="last_name")
+    email = Field(column_name="email")
+    phone = Field(column_name="phone")
+    country = Field(column_name="country")
+    region = Field(column_name="region")
+    postal_code = Field(column_name="postal_code")
+    language = Field(column_name="language")
+    skill = Field(column_name="skill")
+    external_id = Field(column_name="external_id")
+    answers = Field(column_name="fields (a JSON object) or any other column: answers")
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return "Leads (through intake)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -22,6 +23,8 @@ from campaigns.models import (
     WebhookDelivery,
     hash_api_key,
 )
+from campaigns.person_hash import person_hash
+from leadcrm.errors import ServiceError
 from leadcrm.roles import is_manager, is_rep
 
 if TYPE_CHECKING:
@@ -54,6 +57,14 @@ def api_key_touch_due(*, key: SupplierApiKey, every_seconds: int = 60) -> bool:
 
 # --- Intake -------------------------------------------------------------------------------------------------
 
+# Values per IN (...) list: a whole CSV file checked at once stays under SQLite's and PostgreSQL's parameter limits.
+IN_CHUNK = 5000
+
+
+def _in_chunks(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[start:start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
+
 
 def campaigns_for_intake(*, supplier: Supplier, slugs: set[str]) -> dict[str, IntakeCampaign]:
     """Campaigns by slug (exact), in one query, each annotated may_post (the supplier may post to it),
@@ -78,12 +89,13 @@ def campaigns_for_intake(*, supplier: Supplier, slugs: set[str]) -> dict[str, In
 
 
 def suppression_pairs(*, phone: str, email: str) -> set[tuple[str, str]]:
-    """The (kind, value) entries that would block this normalised phone, email or the email's domain (or a parent)."""
+    """The (kind, value) entries that would block this normalised phone, email or the email's domain (or a parent),
+    including an erased person's salted hashes."""
     wanted: set[tuple[str, str]] = set()
     if phone:
-        wanted.add((SuppressionEntry.Kind.PHONE, phone))
+        wanted |= {(SuppressionEntry.Kind.PHONE, phone), (SuppressionEntry.Kind.PHONE_HASH, person_hash(value=phone))}
     if email:
-        wanted.add((SuppressionEntry.Kind.EMAIL, email))
+        wanted |= {(SuppressionEntry.Kind.EMAIL, email), (SuppressionEntry.Kind.EMAIL_HASH, person_hash(value=email))}
         labels = email.rsplit("@", 1)[-1].split(".")
         wanted |= {(SuppressionEntry.Kind.EMAIL_DOMAIN, ".".join(labels[i:])) for i in range(len(labels) - 1)}
     return wanted
@@ -93,9 +105,10 @@ def suppression_pairs_present(*, wanted: set[tuple[str, str]]) -> set[tuple[str,
     """Which of these (kind, value) pairs are on the suppression list, in one indexed lookup."""
     if not wanted:
         return set()
-    candidates = SuppressionEntry.objects.filter(kind__in={kind for kind, _ in wanted},
-                                                 value__in={value for _, value in wanted}).values_list("kind", "value")
-    return {pair for pair in candidates if pair in wanted}
+    kinds = {kind for kind, _ in wanted}
+    return {pair for chunk in _in_chunks({value for _, value in wanted})
+            for pair in SuppressionEntry.objects.filter(kind__in=kinds, value__in=chunk).values_list("kind", "value")
+            if pair in wanted}
 
 
 def lead_duplicates_earliest(*, campaign: Campaign, column: str, values: set[str],
@@ -104,8 +117,9 @@ def lead_duplicates_earliest(*, campaign: Campaign, column: str, values: set[str
     if not values:
         return {}
     earliest: dict[str, tuple[dt.datetime, int]] = {}
-    rows = (Lead.objects.filter(campaign=campaign, received_at__gte=since, **{f"{column}__in": values})
-            .values_list(column, "received_at", "pk"))
+    rows = [row for chunk in _in_chunks(values)
+            for row in (Lead.objects.filter(campaign=campaign, received_at__gte=since, **{f"{column}__in": chunk})
+                        .values_list(column, "received_at", "pk"))]
     for value, received_at, pk in rows:
         if value not in earliest or (received_at, pk) < earliest[value]:
             earliest[value] = (received_at, pk)
@@ -118,10 +132,11 @@ def leads_with_external_ids(*, supplier: Supplier, external_ids: set[str]) -> di
     if not external_ids:
         return {}
     found: dict[str, int] = {}
-    rows = (Lead.objects.filter(supplier=supplier, external_id__in=external_ids).order_by("-pk")
-            .values_list("external_id", "pk"))
-    for external_id, pk in rows:
-        found[external_id] = pk  # descending ids: the first lead wins
+    for chunk in _in_chunks(external_ids):
+        rows = (Lead.objects.filter(supplier=supplier, external_id__in=chunk).order_by("-pk")
+                .values_list("external_id", "pk"))
+        for external_id, pk in rows:
+            found[external_id] = pk  # descending ids: the first lead wins
     return found
 
 
@@ -131,10 +146,11 @@ def intake_attempts_replayable(*, supplier: Supplier, column: str, values: set[s
     if not values:
         return {}
     found: dict[str, IntakeAttempt] = {}
-    attempts = (IntakeAttempt.objects.filter(supplier=supplier, **{f"{column}__in": values})
-                .exclude(outcome=IntakeAttempt.Outcome.INVALID).order_by("-pk"))
-    for attempt in attempts:
-        found[getattr(attempt, column)] = attempt
+    for chunk in _in_chunks(values):
+        attempts = (IntakeAttempt.objects.filter(supplier=supplier, **{f"{column}__in": chunk})
+                    .exclude(outcome=IntakeAttempt.Outcome.INVALID).order_by("-pk"))
+        for attempt in attempts:
+            found[getattr(attempt, column)] = attempt  # descending ids: the first attempt wins
     return found
 
 
@@ -208,3 +224,20 @@ def webhook_deliveries_due(*, at: dt.datetime, limit: int = 100) -> QuerySet[Web
     """Pending deliveries whose next attempt (or worker lease) was due at `at`, oldest first."""
     return (WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=at)
             .order_by("next_attempt_at", "pk")[:limit])
+
+
+def leads_of_person(*, email: str = "", phone: str = "") -> QuerySet[Lead]:
+    """The leads stored with this email (any case) or phone (E.164, or any format with its +country code), oldest
+    first; none for blank input or a phone that cannot be read."""
+    # Imported here: campaigns.services imports this module (intake reads through it).
+    from campaigns.services.normalise import phone_normalise
+
+    match = Q()
+    if email.strip():
+        match |= Q(email=email.strip().lower())
+    if phone.strip():
+        with contextlib.suppress(ServiceError):  # not a phone number: no lead has it
+            match |= Q(phone=phone_normalise(raw=phone.strip(), country=""))
+    if not match:
+        return Lead.objects.none()
+    return Lead.objects.filter(match).order_by("received_at", "pk")

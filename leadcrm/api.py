@@ -14,6 +14,7 @@ SERVICE_ERROR_STATUS = {
     "invalid_channel": status.HTTP_400_BAD_REQUEST,
     "invalid_outcome": status.HTTP_400_BAD_REQUEST,
     "not_allowed": status.HTTP_403_FORBIDDEN,
+    "not_eligible": status.HTTP_403_FORBIDDEN,
 }
 
 

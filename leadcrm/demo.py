@@ -33,7 +33,11 @@ DEMO_PASSWORD = "leadcrm-demo"
 MANAGER = "manager"
 SKILLS = {"solar": "Solar installation", "mortgage": "Mortgage advice"}
 TEAMS = {"English desk": "en", "Spanish desk": "es", "German desk": "de"}
-CAMPAIGNS = {"solar-us": "Solar quotes (US)", "mortgage-intl": "Mortgage advice (international)"}
+CAMPAIGNS = {"solar-us": "Solar quotes (US)", "mortgage-intl": "Mortgage advice (international)",
+             "quick-quotes": "Quick quotes (free pick)"}
+# Leads of these campaigns go straight to the open pool, where reps the rule allows claim them (CONTRACT 6.4).
+POOL_CAMPAIGNS = ["quick-quotes"]
+FREE_PICK = "Free pick: quick quotes"
 # username, first name, languages, countries, skills {slug: level}, capacity, team
 REPS = [
     ("alice", "Alice", ["en"], ["US"], {"solar": 4, "mortgage": 2}, 5, "English desk"),
@@ -43,7 +47,7 @@ REPS = [
     ("erika", "Erika", ["de", "en"], ["DE", "US"], {"solar": 4, "mortgage": 2}, 5, "German desk"),
     ("felix", "Felix", ["de"], ["DE"], {"mortgage": 3}, 3, "German desk"),
 ]
-SUPPLIERS = {"Acme Leads": ["solar-us", "mortgage-intl"], "Bright Media": ["solar-us"]}
+SUPPLIERS = {"Acme Leads": ["solar-us", "mortgage-intl", "quick-quotes"], "Bright Media": ["solar-us"]}
 
 
 @dataclass
@@ -52,9 +56,11 @@ class DemoData:
     reps: list[dict] = field(default_factory=list)
     suppliers: list[dict] = field(default_factory=list)
     campaigns: list[dict] = field(default_factory=list)
+    pool_campaigns: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"manager": self.manager, "reps": self.reps, "suppliers": self.suppliers, "campaigns": self.campaigns}
+        return {"manager": self.manager, "reps": self.reps, "suppliers": self.suppliers, "campaigns": self.campaigns,
+                "pool_campaigns": self.pool_campaigns}
 
 
 def demo_api_key(supplier_name: str) -> str:
@@ -129,6 +135,11 @@ def _routing_rules() -> None:
             RuleCondition.objects.create(rule=rule, field="language", op="eq", value=language)
         if created or _as_first_seeded(rule):
             _rule_configure(rule, settings_=STRICT, relaxations=DESK_RELAXATIONS)
+    # Free pick comes first: its campaign's leads go to the pool, where the language filter still applies.
+    rule, created = RoutingRule.objects.get_or_create(
+        name=FREE_PICK, defaults={"order": 5, "strategy": "round_robin", "pool": RoutingRule.Pool.AT_ONCE})
+    if created:
+        RuleCondition.objects.create(rule=rule, field="campaign", op="in", value=",".join(POOL_CAMPAIGNS))
     rule, created = RoutingRule.objects.get_or_create(
         name=CATCH_ALL, defaults={"order": 1000, "strategy": "round_robin"})
     if created or _as_first_seeded(rule):
@@ -155,11 +166,12 @@ def _demo_seed(*, password: str) -> DemoData:
     for slug, name in CAMPAIGNS.items():
         Campaign.objects.get_or_create(slug=slug, defaults={"name": name})
         data.campaigns.append({"slug": slug, "name": Campaign.objects.get(slug=slug).name})
+    data.pool_campaigns = list(POOL_CAMPAIGNS)
 
     for username, first_name, languages, countries, skills, capacity, team in REPS:
         rep = _rep(username, first_name, languages, countries, skills, capacity, team, password=password)
         data.reps.append({
-            "username": username, "password": DEMO_PASSWORD,
+            "username": username, "password": DEMO_PASSWORD, "email": rep.user.email,
             "languages": sorted(rep.languages.values_list("code", flat=True)),
             "countries": sorted(set(rep.territories.values_list("country", flat=True))),
             "skills": sorted(rep.skills.values_list("skill__slug", flat=True)),

@@ -3,6 +3,10 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str) -> str:
@@ -47,3 +51,45 @@ def secret_key(var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+EMAIL_SCHEMES = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def email_settings(url: str, *, timeout: int = 10) -> dict[str, Any]:
+    """Django's EMAIL_* settings for an EMAIL_URL, plus EMAIL_ENABLED and EMAIL_DESCRIPTION (no password).
+
+    Forms: smtp://host[:port], smtp+tls://user:password@host[:port] (STARTTLS, default port 587),
+    smtp+ssl://... (TLS from the start, 465), console:// (printed to standard output). User and password are
+    url-decoded. Empty: email is off. Anything else raises ImproperlyConfigured, whose message never holds the
+    password.
+    """
+    if not url:
+        return {"EMAIL_ENABLED": False, "EMAIL_DESCRIPTION": "off (EMAIL_URL is not set)"}
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        raise ImproperlyConfigured("EMAIL_URL must look like smtp://host:port, smtp+tls://user:password@host:587, "
+                                   "smtp+ssl://user:password@host:465 or console://.")
+    if scheme == "console":
+        return {"EMAIL_ENABLED": True, "EMAIL_BACKEND": CONSOLE_BACKEND,
+                "EMAIL_DESCRIPTION": "printed to the console (console://)"}
+    if scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not one of smtp, smtp+tls, smtp+ssl, console.")
+    parts = urlsplit(f"smtp://{rest}")
+    try:
+        port = parts.port or EMAIL_SCHEMES[scheme]
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number from 1 to 65535.") from None
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL ({scheme}://...) names no host.")
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    at = f"{user}@" if user else ""
+    return {
+        "EMAIL_ENABLED": True, "EMAIL_BACKEND": SMTP_BACKEND, "EMAIL_HOST": parts.hostname, "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": user, "EMAIL_HOST_PASSWORD": password, "EMAIL_USE_TLS": scheme == "smtp+tls",
+        "EMAIL_USE_SSL": scheme == "smtp+ssl", "EMAIL_TIMEOUT": timeout,
+        "EMAIL_DESCRIPTION": f"{scheme}://{at}{parts.hostname}:{port}",
+    }

@@ -35,7 +35,8 @@ LAST_NAMES = {"en": ["Lovelace", "Hopper", "Turing", "Hamilton", "Berners-Lee"],
 # GB -> bob; US English mortgage -> alice, bob, erika.
 MARKETS = [("US", "en", "solar-us", "solar", 5), ("US", "es", "solar-us", "solar", 3),
            ("ES", "es", "mortgage-intl", "mortgage", 4), ("DE", "de", "mortgage-intl", "mortgage", 6),
-           ("GB", "en", "mortgage-intl", "mortgage", 4), ("US", "en", "mortgage-intl", "mortgage", 3)]
+           ("GB", "en", "mortgage-intl", "mortgage", 4), ("US", "en", "mortgage-intl", "mortgage", 3),
+           ("US", "en", "quick-quotes", "solar", 2), ("ES", "es", "quick-quotes", "mortgage", 1)]
 POLL_SECONDS = 0.5  # how often a rep looks at their queue (a browser gets offers pushed; this is close)
 RETRY_STATUSES = (429, 503)  # throttled, or the database was briefly busy: the client waits and tries again
 NEVER_REACHED = "never-reached"
@@ -50,6 +51,7 @@ class Human:
     follow_up_delay: tuple[float, float] = (30, 120)  # between later steps: callbacks, qualifying, closing
     decline_share: float = 0.04
     ignore_share: float = 0.03  # the offer expires and moves on
+    pool_share: float = 0.2  # of their looks at the queue, how many also look at the open pool
     connect_share: float = 0.6  # a call reaches the lead (else no answer or voicemail, and a callback)
     max_attempts: int = 3  # calls in a row without reaching the lead before it is closed as lost
     won_share: float = 0.5  # of qualified leads, at the closing call
@@ -195,6 +197,7 @@ class SimulatedRep:
         while not self.stop.is_set():
             if time.monotonic() >= next_poll:
                 self.poll()
+                self.pool_look()
                 next_poll = time.monotonic() + POLL_SECONDS
             while self.todo and self.todo[0][0] <= time.monotonic() and not self.stop.is_set():
                 heapq.heappop(self.todo)[2]()
@@ -216,6 +219,21 @@ class SimulatedRep:
             declines = roll < self.human.ignore_share + self.human.decline_share
             step = functools.partial(self.decline if declines else self.accept, offer)
             self.later(self.human.seconds(self.human.accept_delay, self.rng), step)
+
+    def pool_look(self) -> None:
+        """Look at the open pool now and then, and claim the oldest lead there (first claim wins)."""
+        if self.rng.random() > self.human.pool_share:
+            return
+        leads = (self.call("GET", "/api/v1/pool/") or {}).get("leads", [])
+        if not leads:
+            return
+        claimed = self.call("POST", f"/api/v1/pool/{leads[0]['id']}/claim/", ok=(200,), count_failure=False)
+        if claimed is None:
+            self.tally.add("claim refused")  # another rep was faster, or this rep is full
+            return
+        self.tally.add("claimed")
+        lead = Lead(assignment_id=claimed["assignment"]["id"], lead_id=leads[0]["id"])
+        self.later(self.human.seconds(self.human.call_delay, self.rng), lambda: self.phone(lead))
 
     def decline(self, offer: dict) -> None:
         reason = self.rng.choice(self.reasons.get("decline") or ["busy"])

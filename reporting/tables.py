@@ -124,6 +124,18 @@ def label(header: str) -> Column:
     return Column("label", header, "text", help="How the page names the group.")
 
 
+def label_chart(title: str, key: str, value_text: Callable[[float | None], str],
+                ghost: str = "", ghost_name: str = "") -> Callable[[list[dict]], SafeString]:
+    """A table's chart: one bar per row, named by the row's `label` and as long as its `key` value (with a lighter
+    bar behind it of its `ghost` value, when given)."""
+
+    def chart(rows: list[dict]) -> SafeString:
+        return bar_chart(title=title, bars=[(r["label"], r[key]) for r in rows], value_text=value_text,
+                         ghost=[r[ghost] for r in rows] if ghost else None, ghost_name=ghost_name)
+
+    return chart
+
+
 GROUP = label("Group")
 SPEED_COLUMNS = (
     GROUP, Column("leads", "Leads", help="Leads received in the range."),
@@ -149,14 +161,10 @@ CONVERSION_COLUMNS = (
 )
 
 
-def speed_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Median speed to lead", bars=[(r["label"], r["median_seconds"]) for r in rows],
-                     value_text=duration_text, ghost=[r["p90_seconds"] for r in rows], ghost_name="p90")
+speed_chart = label_chart("Median speed to lead", "median_seconds", duration_text, "p90_seconds", "p90")
 
 
-def conversion_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Won rate by response speed", bars=[(r["label"], r["won_rate_pct"]) for r in rows],
-                     value_text=pct_text)
+conversion_chart = label_chart("Won rate by response speed", "won_rate_pct", pct_text)
 
 
 SOURCE_COLUMNS = (
@@ -176,9 +184,7 @@ SOURCE_COLUMNS = (
 )
 
 
-def source_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Conversion rate", bars=[(r["label"], r["conversion_rate_pct"]) for r in rows],
-                     value_text=pct_text)
+source_chart = label_chart("Conversion rate", "conversion_rate_pct", pct_text)
 
 
 REP_COLUMNS = (
@@ -191,6 +197,9 @@ REP_COLUMNS = (
     Column("won", "Won", help="Leads owned by the rep and won."),
     Column("load", "Load", null=True, help="Open leads now."), Column("capacity", "Capacity", null=True),
     Column("load_pct", "Load %", "pct", help="load, of capacity"),
+    Column("claimed", "Claimed", help="Leads the rep claimed from the open pool (counted among accepted)."),
+    Column("median_pool_wait_seconds", "Median time in pool (s)", "seconds",
+           help="Median pooled -> claimed of the leads the rep claimed."),
 )
 DECLINE_COLUMNS = (
     label("Rep"),
@@ -209,9 +218,7 @@ FAIRNESS_COLUMNS = (
 )
 
 
-def rep_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Acceptance rate", bars=[(r["label"], r["acceptance_rate_pct"]) for r in rows],
-                     value_text=pct_text)
+rep_chart = label_chart("Acceptance rate", "acceptance_rate_pct", pct_text)
 
 
 SLA_COLUMNS = (
@@ -243,8 +250,7 @@ def sla_columns(fields: tuple[Column, ...], rows: list[dict]) -> list[Column]:
     return columns if by_rule else [replace(c, header="Team") if c.key == "label" else c for c in columns]
 
 
-def sla_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Late leads", bars=[(r["label"], r["late_pct"]) for r in rows], value_text=pct_text)
+sla_chart = label_chart("Late leads", "late_pct", pct_text)
 
 
 # The columns of follow-up by rep and by campaign, after the group's label.
@@ -275,14 +281,10 @@ ATTEMPTS_COLUMNS = (
 )
 
 
-def followup_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Contact attempts per lead", bars=[(r["label"], r["attempts_per_lead"]) for r in rows],
-                     value_text=number_text)
+followup_chart = label_chart("Contact attempts per lead", "attempts_per_lead", number_text)
 
 
-def attempts_chart(rows: list[dict]) -> SafeString:
-    return bar_chart(title="Won rate by contact attempts", bars=[(r["label"], r["won_rate_pct"]) for r in rows],
-                     value_text=pct_text)
+attempts_chart = label_chart("Won rate by contact attempts", "won_rate_pct", pct_text)
 
 
 REPORTS = {report.slug: report for report in [

@@ -19,10 +19,16 @@ def manager(db):
 
 @pytest.fixture
 def manager_client(manager):
-    from rest_framework.test import APIClient
+    """An API client authenticated as the sales manager `manager`."""
+    from tests.clients import client_for
 
-    client = APIClient()
-    client.force_authenticate(manager)
+    return client_for(manager)
+
+
+@pytest.fixture
+def manager_web(client, manager):
+    """The test client signed in (a session) as the sales manager `manager`: for the admin and the pages."""
+    client.force_login(manager)
     return client
 
 

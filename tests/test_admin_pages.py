@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now
 
-from assignments.models import Callback, FloorAlert, LeadNote, LeadStageChange
+from assignments.models import AlertDelivery, Callback, FloorAlert, LeadNote, LeadStageChange
+from campaigns.models import LeadImport
 from tests.factories import (
     AssignmentFactory,
     BuyerDeliveryFactory,
@@ -104,7 +105,12 @@ def world(db):
     LeadNote.objects.create(lead=lead, author=rep.user, text=XSS)
     Callback.objects.create(lead=lead, created_by=rep.user, due_at=now(), note=XSS)
     LeadStageChange.objects.create(lead=lead, from_status="contacted", to_status="qualified", by=rep.user)
-    FloorAlert.objects.create(kind="waiting_too_long", key="waiting_too_long:lead:1", message=XSS, lead=lead)
+    LeadImport.objects.create(supplier=supplier, file_name=XSS, file_format="csv", status="checked", total=1,
+                              rows=[{"row": 2, "payload": {"first_name": XSS}}],
+                              preview=[{"row": 2, "outcome": "invalid", "reason": "invalid", "detail": XSS}])
+    alert = FloorAlert.objects.create(kind="waiting_too_long", key="waiting_too_long:lead:1", message=XSS, lead=lead)
+    AlertDelivery.objects.create(kind="floor_alert", channel="email", floor_alert=alert, target="user:1",
+                                 recipient=XSS, last_error=XSS)
     return lead
 
 
@@ -136,12 +142,13 @@ def test_read_only_models_refuse_add(manager_web):
     request = RequestFactory().get("/")
     request.user = manager_web.user
     no_add = {m._meta.label for m, ma in REGISTERED if not ma.has_add_permission(request)}
-    assert no_add == {"campaigns.SupplierApiKey", "campaigns.Lead", "campaigns.IntakeAttempt", "campaigns.CapCounter",
+    assert no_add == {"campaigns.SupplierApiKey", "campaigns.LeadImport", "campaigns.IntakeAttempt",
+                      "campaigns.CapCounter",
                       "campaigns.WebhookDelivery", "assignments.Assignment", "assignments.ContactAttempt",
                       "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution",
                       "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile",
                       "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
-                      "assignments.FloorAlert"}
+                      "assignments.FloorAlert", "assignments.AlertDelivery"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

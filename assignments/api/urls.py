@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assignments.api import work_views
+from assignments.api import pool_views, rep_views, work_views
 from assignments.api.views import AssignmentViewSet, MeApi
 
 router = SimpleRouter()
@@ -14,6 +14,11 @@ urlpatterns = [
     path("leads/<int:lead_id>/callbacks/", work_views.LeadCallbackCreateApi.as_view(), name="lead-callbacks"),
     path("leads/<int:lead_id>/stage/", work_views.LeadStageApi.as_view(), name="lead-stage"),
     path("leads/<int:lead_id>/assign/", work_views.LeadAssignApi.as_view(), name="lead-assign"),
+    path("leads/<int:lead_id>/erase/", work_views.LeadEraseApi.as_view(), name="lead-erase"),
+    path("reps/<int:rep_id>/status/", rep_views.RepStatusApi.as_view(), name="rep-status"),
+    path("people/export/", work_views.PersonExportApi.as_view(), name="person-export"),
+    path("pool/", pool_views.PoolListApi.as_view(), name="pool-list"),
+    path("pool/<int:lead_id>/claim/", pool_views.PoolClaimApi.as_view(), name="pool-claim"),
     path("callbacks/", work_views.CallbackListApi.as_view(), name="callback-list"),
     path("callbacks/<int:callback_id>/done/", work_views.CallbackDoneApi.as_view(), name="callback-done"),
     path("my-leads/", work_views.MyLeadsApi.as_view(), name="my-leads"),

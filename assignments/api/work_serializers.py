@@ -124,3 +124,27 @@ class TimelineSerializer(serializers.Serializer[dict[str, Any]]):
 
 class AssignInSerializer(serializers.Serializer[dict[str, Any]]):
     rep = serializers.CharField(max_length=150, help_text="The username of an active rep.")
+
+
+class EraseInSerializer(serializers.Serializer[dict[str, Any]]):
+    suppress = serializers.BooleanField(
+        default=False, help_text="Also keep the person out of later intake (salted hashes of phone and email).")
+
+
+class PersonQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    email = serializers.CharField(required=False, default="", allow_blank=True, max_length=254,
+                                  help_text="The person's email (any case).")
+    phone = serializers.CharField(required=False, default="", allow_blank=True, max_length=32,
+                                  help_text="The person's phone, with its +country code.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["email"].strip() and not attrs["phone"].strip():
+            raise serializers.ValidationError("Give the person's email or phone.")
+        return attrs
+
+
+class PersonExportSerializer(serializers.Serializer[dict[str, Any]]):
+    query = serializers.DictField()
+    exported_at = serializers.DateTimeField()
+    leads = serializers.ListField(child=serializers.DictField(), help_text=(
+        "Each lead with every stored field, its consent, intake log, timeline, buyer deliveries and webhooks."))

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from assignments import services
 from assignments.api import work_serializers as s
 from assignments.models import Callback, ReasonCode
+from assignments.selectors_privacy import person_export
 from assignments.selectors_work import callbacks_for_user, lead_timeline, leads_for_work, my_leads, reasons_active
 from campaigns.api.serializers import LeadReadSerializer
 from campaigns.api.views import AUTHENTICATION
@@ -148,3 +149,31 @@ class LeadAssignApi(APIView):
         lead = services.lead_assign(lead_id=lead_id, rep=rep, by=request.user)
         lead = Lead.objects.select_related("campaign", "owner").get(pk=lead.pk)
         return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+
+
+class LeadEraseApi(APIView):
+    """Managers: erase the lead's person everywhere (CONTRACT 6.5); idempotent. The lead and its timings stay,
+    its detail shows `erased_at`."""
+
+    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
+    permission_classes = [IsManager]
+
+    @extend_schema(request=s.EraseInSerializer, responses=LeadReadSerializer)
+    def post(self, request: Request, lead_id: int) -> Response:
+        body = s.EraseInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lead = services.lead_erase(lead_id=lead_id, by=request.user, suppress=body.validated_data["suppress"])
+        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+
+
+class PersonExportApi(APIView):
+    """Managers: everything stored about a person, found by `email` or `phone` (subject access), as JSON."""
+
+    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
+    permission_classes = [IsManager]
+
+    @extend_schema(parameters=[s.PersonQuerySerializer], responses=s.PersonExportSerializer)
+    def get(self, request: Request) -> Response:
+        query = s.PersonQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(person_export(**query.validated_data))

@@ -8,15 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
-from assignments.routing.facts import (
-    Condition,
-    LeadFacts,
-    Relaxation,
-    RepFacts,
-    RuleSpec,
-    Territory,
-    WorkingWindow,
-)
+from assignments.routing.facts import Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow
 from assignments.routing.filters import local_clock, on_shift
 
 UTC = dt.UTC

@@ -39,7 +39,7 @@ from .facts import (
     WaitReason,
     WorkingWindow,
 )
-from .filters import active_relaxations, eligible, is_on_shift, make_screen, team_candidates
+from .filters import active_relaxations, eligible, is_on_shift, make_screen, pool_candidates, team_candidates
 from .strategies import PERFORMANCE_FLOOR, Ranking, rank, round_robin_key
 
 __all__ = [
@@ -83,6 +83,7 @@ __all__ = [
     "lead_value",
     "make_screen",
     "match_rule",
+    "pool_candidates",
     "rank",
     "round_robin_key",
     "score_lead",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -164,3 +165,16 @@ def eligible(
     relaxed = active_relaxations(rule=rule, lead=lead, now=now)
     screen = make_screen(lead=lead, rule=rule, now=now, relaxed=relaxed)
     return [r for r in team_candidates(reps=reps, rule=rule) if not screen(r)]
+
+
+def pool_candidates(
+    *, lead: LeadFacts, reps: Sequence[RepFacts], rule: RuleSpec, now: datetime
+) -> list[RepFacts]:
+    """Reps of the rule's teams who may claim the lead from the open pool: on shift, and passing the rule's
+    language, skill and territory filters (relaxations applied). Being away, full, or having passed on the lead
+    before does not hide a pool lead; claiming checks capacity."""
+    relaxed = active_relaxations(rule=rule, lead=lead, now=now)
+    screen = make_screen(lead=dataclasses.replace(lead, excluded_rep_ids=frozenset()), rule=rule, now=now,
+                         relaxed=relaxed)
+    return [rep for rep in team_candidates(reps=reps, rule=rule)
+            if not screen(dataclasses.replace(rep, status=REP_AVAILABLE, load=0))]

@@ -63,3 +63,20 @@ from assignments.services.ownership import (  # noqa: E402
 
 __all__ += ["TakeBackPlan", "TakeBackResult", "lead_assign", "rep_for_assignment", "rep_leads_take_back",
             "rep_take_back_plan"]
+
+from assignments.services.notify import (  # noqa: E402
+    alert_deliveries_overdue_enqueue,
+    alert_delivery_attempt,
+    callback_alerts_send,
+    floor_alert_notify,
+    offer_alerts_send,
+    offers_unseen_escalate,
+)
+
+__all__ += ["alert_deliveries_overdue_enqueue", "alert_delivery_attempt", "callback_alerts_send",
+            "floor_alert_notify", "offer_alerts_send", "offers_unseen_escalate"]
+
+from assignments.services.erasure import lead_erase  # noqa: E402
+from assignments.services.retention import retention_run  # noqa: E402
+
+__all__ += ["lead_erase", "retention_run"]

@@ -14,6 +14,7 @@ from django.utils.timezone import now as tz_now
 from assignments import events
 from assignments.models import Assignment, FloorAlert, Rep
 from assignments.selectors import wait_limits
+from assignments.services.notify import floor_alert_notify_enqueue
 from campaigns.models import Lead
 
 EXPIRED_IN_A_ROW = 3
@@ -26,9 +27,10 @@ def floor_alert_raise(*, kind: events.FloorAlertKind, key: str, message: str, le
     now = now or tz_now()
     try:
         with transaction.atomic():
-            FloorAlert.objects.create(kind=kind, key=key[:100], message=message[:300], lead_id=lead_id, rep=rep,
-                                      at=now)
+            alert = FloorAlert.objects.create(kind=kind, key=key[:100], message=message[:300], lead_id=lead_id,
+                                              rep=rep, at=now)
             events.floor_alert_send(kind=kind, message=message, at=now, lead_id=lead_id, rep=rep)
+            floor_alert_notify_enqueue(alert_id=alert.pk)
     except IntegrityError:  # raised before (or by a concurrent pass)
         return False
     return True

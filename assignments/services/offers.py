@@ -11,6 +11,7 @@ from django.utils.timezone import now as tz_now
 from assignments import events
 from assignments.messages import AssignmentMessageType
 from assignments.models import Assignment, Rep
+from assignments.services.locks import lead_lock
 from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import lead_transition
@@ -29,12 +30,6 @@ _WRONG_STATUS: dict[str, tuple[str, str]] = {
     Assignment.Status.OFFERED: ("not_offered", "This offer is already {status}."),
     Assignment.Status.ACCEPTED: ("not_accepted", "Accept the lead first (this assignment is {status})."),
 }
-
-
-def lead_lock(*, lead_id: int) -> None:
-    """Lock the lead's row for this transaction. Lock order, everywhere: the lead, then its assignments, so a
-    manager's assignment, routing, an accept and an expiry of the same lead queue up instead of deadlocking."""
-    list(Lead.objects.select_for_update(of=("self",)).filter(pk=lead_id).values_list("pk", flat=True))
 
 
 def assignment_locked(*, assignment_id: int, rep: Rep, status: str) -> Assignment:

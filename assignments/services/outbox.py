@@ -2,15 +2,19 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.timezone import now as tz_now
 
 from assignments.models import OutboxEvent
 
-OUTBOX_KEEP_HOURS = 24
 
-
-def outbox_prune(*, now: dt.datetime | None = None, keep_hours: int = OUTBOX_KEEP_HOURS) -> int:
-    """Delete outbox rows older than keep_hours (open offers are resynced from assignments, not the outbox)."""
+def outbox_prune(*, now: dt.datetime | None = None, keep_hours: int | None = None) -> int:
+    """Delete outbox rows older than keep_hours (default: RETAIN_OUTBOX_DAYS; 0 days keeps them all). Open offers
+    are resynced from assignments, not the outbox."""
+    if keep_hours is None:
+        keep_hours = settings.RETAIN_DAYS["outbox"] * 24
+    if keep_hours <= 0:
+        return 0
     cutoff = (now or tz_now()) - dt.timedelta(hours=keep_hours)
     deleted, _ = OutboxEvent.objects.filter(created_at__lt=cutoff).delete()
     return deleted

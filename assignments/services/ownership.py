@@ -18,7 +18,9 @@ from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.models import Assignment, Rep, Team
-from assignments.services.offers import lead_lock, lead_offers_revoke, offer_close
+from assignments.services.locks import lead_lock
+from assignments.services.offers import lead_offers_revoke, offer_close
+from assignments.services.pool import pool_leave_notify
 from assignments.services.queue import lead_route_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import CLOSED, WORKED, lead_transition
@@ -28,8 +30,6 @@ from leadcrm.db import retry_on_deadlock
 from leadcrm.errors import ServiceError
 
 User = AbstractBaseUser | AnonymousUser
-# A manually assigned lead needs no answer from the rep: its "offer" is accepted the moment it is made.
-ASSIGNED_OFFER_SECONDS = 1
 
 
 def rep_for_assignment(*, username: str) -> Rep:
@@ -63,6 +63,8 @@ def lead_assign(*, lead_id: int, rep: Rep, by: User, now: dt.datetime | None = N
         lead_offers_revoke(lead_id=lead.pk, now=now)
         if held is not None:
             _owner_revoke(assignment=held, uncontacted=lead.first_contact_at is None)
+        if lead.status == Lead.Status.POOL:
+            pool_leave_notify(lead=lead, now=now)
         if lead.status not in WORKED and lead.status != Lead.Status.ASSIGNED:
             lead_transition(lead_id=lead.pk, to=Lead.Status.ASSIGNED, waiting_reason="")
         Lead.objects.filter(pk=lead.pk).update(owner=rep.user, accepted_at=lead.accepted_at or now,
@@ -72,7 +74,7 @@ def lead_assign(*, lead_id: int, rep: Rep, by: User, now: dt.datetime | None = N
         by_name = by.get_username() if by.is_authenticated else "system"
         assignment = Assignment.objects.create(
             lead=lead, rep=rep, status=Assignment.Status.ACCEPTED, offered_at=now, responded_at=now,
-            expires_at=now + dt.timedelta(seconds=ASSIGNED_OFFER_SECONDS), assigned_by_id=by.pk,
+            expires_at=now + dt.timedelta(seconds=Assignment.ACCEPTED_AT_ONCE_SECONDS), assigned_by_id=by.pk,
             explanation={"summary": f"Assigned by hand by {by_name}."})
         lead.refresh_from_db()
         assignment = Assignment.objects.with_payload().get(pk=assignment.pk)

@@ -19,7 +19,10 @@ from assignments.lab.services import routing_snapshot_record
 from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import Decision, decide, score_lead
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
+from assignments.services.notify import offers_away_alert_enqueue
+from assignments.services.pool import lead_to_pool, pool_now
 from assignments.services.queue import lead_route_enqueue, waiting_leads_route_enqueue
+from campaigns.calling_hours import calling_hold_reason
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
 from campaigns.schedule import campaign_is_open
@@ -31,7 +34,7 @@ ROUTABLE = (Lead.Status.NEW, Lead.Status.WAITING)
 @dataclass(frozen=True)
 class RouteResult:
     lead_id: int
-    action: str  # "offered", "waiting", "held" or "skipped"
+    action: str  # "offered", "pooled", "waiting", "held" or "skipped"
     assignment_ids: tuple[int, ...] = ()
     reason: str = ""
 
@@ -57,6 +60,10 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
         if not campaign_is_open(campaign=lead.campaign, at=now):
             lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
+        held = calling_hold_reason(campaign=lead.campaign, lead_timezone=lead.timezone, at=now)
+        if held:
+            lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason=held)
+            return RouteResult(lead_id, "held", reason=held)
         first = lead.status == Lead.Status.NEW and not past_offers
         facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
         if first:
@@ -76,11 +83,13 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
 
 def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None,
          offers_made: int) -> RouteResult:
+    rule = RoutingRule.objects.get(pk=decision.rule_id) if decision.rule_id is not None else None
+    if rule is not None and pool_now(rule=rule, offers_made=offers_made) and lead_to_pool(lead=lead, now=now):
+        return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
     if decision.action != "offer":
         return _park(lead=lead, reason=decision.summary())
-    if decision.rule_id is None:  # decide() only offers through a matched rule
+    if rule is None:  # decide() only offers through a matched rule
         raise ValueError("an offer decision names no rule")
-    rule = RoutingRule.objects.get(pk=decision.rule_id)
     if offers_made >= rule.max_offers:
         return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
                                        "waiting for a rep to become available")
@@ -110,6 +119,7 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
     lead.status, lead.waiting_reason, lead.assigned_at = Lead.Status.OFFERED, "", lead.assigned_at or now
     for assignment in assignments:
         events.assignment_event_send(assignment=assignment, type=events.OFFERED)
+    offers_away_alert_enqueue(assignments=assignments, now=now)
     return RouteResult(lead.pk, "offered", tuple(a.pk for a in assignments))
 
 
@@ -148,11 +158,13 @@ def waiting_leads_route(*, now: dt.datetime | None = None, limit: int = 200) -> 
 
 
 def held_leads_release(*, now: dt.datetime | None = None) -> int:
-    """Move held leads of campaigns that are open now back to routing; returns how many."""
+    """Move held leads back to routing once their campaign is open and, for a campaign that holds outside calling
+    hours, the lead's calling window is open; returns how many."""
     now = now or tz_now()
     released = 0
     for lead in Lead.objects.filter(status=Lead.Status.HELD).select_related("campaign").order_by("received_at"):
-        if campaign_is_open(campaign=lead.campaign, at=now):
+        if campaign_is_open(campaign=lead.campaign, at=now) \
+                and not calling_hold_reason(campaign=lead.campaign, lead_timezone=lead.timezone, at=now):
             with transaction.atomic():
                 if lead_transition(lead_id=lead.pk, to=Lead.Status.NEW, sources=[Lead.Status.HELD],
                                    waiting_reason=""):

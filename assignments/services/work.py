@@ -22,8 +22,9 @@ from assignments.models_work import (
     LeadStageChange,
     ReasonCode,
 )
+from assignments.services.notify import callback_alert_enqueue
 from assignments.services.routing import rep_release
-from campaigns.lifecycle import TRANSITIONS, lead_transition
+from campaigns.lifecycle import lead_transition, stage_allowed
 from campaigns.models import Lead
 from campaigns.services import lead_status_webhook_enqueue
 from leadcrm.errors import ServiceError
@@ -123,6 +124,7 @@ def callbacks_due_send(*, now: dt.datetime | None = None, limit: int = 500) -> i
                 continue
             Callback.objects.filter(pk=callback.pk).update(notified_at=now)
             events.callback_due_send(callback=callback, rep_id=rep_id)
+            callback_alert_enqueue(callback_id=callback.pk)
             sent += 1
     return sent
 
@@ -139,9 +141,11 @@ def lead_stage_set(*, lead_id: int, user: User, stage: str, reason: str = "",
         raise ServiceError("invalid", f"stage must be one of {', '.join(STAGES)}.", field="stage")
     with transaction.atomic():
         lead = lead_for_worker(lead_id=lead_id, user=user, lock=True)
+        if lead.erased_at is not None:
+            raise ServiceError("lead_erased", "The person's data was erased: the lead cannot be reopened or moved.")
         reason_code = _reason(stage=stage, reason=reason)
         reopening_only = stage == Status.CONTACTED and lead.status not in REOPENABLE  # contacts make "contacted"
-        if stage not in TRANSITIONS[lead.status] or lead.status == stage or reopening_only:
+        if not stage_allowed(current=lead.status, to=stage) or lead.status == stage or reopening_only:
             raise ServiceError("stage_not_allowed", f"A {lead.status} lead cannot move to {stage}.")
         stage_move(lead=lead, to=stage, by=user, reason=reason_code, now=now)
         lead.refresh_from_db()

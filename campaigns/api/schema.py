@@ -33,6 +33,9 @@ DETAIL_DETAILS = {
     "supplier_cap_reached": "The supplier's lead cap is reached; try again later.",
     "campaign_closed": "Campaign 'solar-us' is outside its office hours.",
     "not_allowed": "Supplier 'Acme Leads' may not post to campaign 'solar-us'.",
+    "consent_missing": "Campaign 'solar-us' requires the lead's consent: send \"consent\" with at least text and "
+                       "given_at.",
+    "consent_too_old": "The consent was given on 2026-09-01; campaign 'solar-us' accepts consent up to 30 days old.",
 }
 REJECTED_EXAMPLES = [
     OpenApiExample(reason, value={"status": "rejected", "reason": reason, "detail": DETAIL_DETAILS[reason]},
@@ -102,4 +105,17 @@ BULK_RESPONSES = {
                          [OpenApiExample("too many", status_codes=["400"], response_only=True, value={
                              "errors": {"leads": [f"At most {BULK_MAX_ITEMS} leads per request, got 1001."]}})]),
     **{code: LEAD_RESPONSES[code] for code in (401, 403, 411, 413, 415, 429)},
+}
+
+
+ANSWERS_DESCRIPTION = (
+    "The lead took a further action (a second form, a survey): merge its answers into the lead's `fields`. "
+    "Only `fields` may be sent. Every call is written to the intake log as \"answers added\"; supplier reports "
+    "count posted leads only."
+)
+ANSWERS_RESPONSES = {
+    200: OpenApiResponse(s.LeadReadSerializer, description="The lead, its `fields` holding the merged answers."),
+    400: OpenApiResponse(s.ErrorsSerializer, description="Not {\"fields\": {...}}, or over the intake limits."),
+    404: OpenApiResponse(s.DetailSerializer, description="Not your lead, or no such lead."),
+    409: OpenApiResponse(s.DetailSerializer, description="code lead_closed: the lead is won, lost or sold."),
 }

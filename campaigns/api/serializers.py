@@ -44,6 +44,12 @@ LeadIntakeSerializer = type("LeadIntakeSerializer", (serializers.Serializer,), {
 })
 
 
+class LeadAnswersSerializer(serializers.Serializer):
+    fields = serializers.DictField(  # type: ignore[assignment]  # the API's key; see ErrorsSerializer
+        help_text=f"Answers to merge into the lead's `fields`: a key sent again takes the new value. The intake "
+                  f"limits apply to the merged whole ({FIELDS_MAX_KEYS} keys, {FIELDS_MAX_BYTES} bytes of JSON).")
+
+
 class LeadBulkIntakeSerializer(serializers.Serializer):
     leads = serializers.ListField(child=LeadIntakeSerializer(), max_length=BULK_MAX_ITEMS,
                                   help_text=f"1 to {BULK_MAX_ITEMS} leads; a bare JSON list is accepted too.")
@@ -95,7 +101,8 @@ class BulkResultSerializer(serializers.Serializer):
 
 class LeadReadSerializer(serializers.ModelSerializer):
     """A lead as its reader may see it: external_id for suppliers and managers, assigned_rep for managers and
-    the owning rep."""
+    the owning rep, the supplier's extra answers (`fields`) and consent record for all but a rep it is only offered
+    to; `erased_at` once the person's data was erased."""
 
     campaign = serializers.SlugRelatedField[Campaign](slug_field="slug", read_only=True)
     external_id = serializers.CharField(read_only=True, required=False,
@@ -106,7 +113,7 @@ class LeadReadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lead
         fields = ["id", "status", "campaign", "external_id", "received_at", "assigned_at", "accepted_at",
-                  "first_contact_at", "assigned_rep"]
+                  "first_contact_at", "assigned_rep", "fields", "consent", "erased_at"]
         read_only_fields = fields
 
     def get_assigned_rep(self, lead: Lead) -> str | None:
@@ -118,6 +125,10 @@ class LeadReadSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         if viewer == "supplier" or (viewer == "rep" and lead.owner_id != user.pk):
             data.pop("assigned_rep")
+        if viewer == "rep" and lead.owner_id != user.pk:
+            # A rep reads the answers and the consent once the lead is theirs, as its contact details.
+            data.pop("fields")
+            data.pop("consent")
         if viewer == "rep":
             data.pop("external_id")
         return data

@@ -18,11 +18,18 @@ from campaigns.api.auth import ApiKeyAuthentication, SupplierPrincipal
 from campaigns.api.filters import LeadFilter
 from campaigns.api.parsers import BulkJSONParser, LengthRequired, RequestTooLarge, SingleLeadJSONParser
 from campaigns.api.permissions import CanReadLeads, IsSupplier, lead_viewer
-from campaigns.api.serializers import LeadBulkIntakeSerializer, LeadIntakeSerializer, LeadReadSerializer
+from campaigns.api.serializers import (
+    LeadAnswersSerializer,
+    LeadBulkIntakeSerializer,
+    LeadIntakeSerializer,
+    LeadReadSerializer,
+)
 from campaigns.api.throttles import SupplierKeyRateThrottle
 from campaigns.models import Lead, Supplier
 from campaigns.selectors import leads_visible_to
 from campaigns.services import IntakeResult, intake_invalid_record, lead_intake, lead_intake_bulk
+from campaigns.services.lead_answers import lead_answers_add
+from campaigns.services.normalise import LeadInvalid
 
 AUTHENTICATION = [ApiKeyAuthentication, TokenAuthentication, SessionAuthentication]
 
@@ -127,12 +134,47 @@ class LeadBulkIntakeApi(APIView):
         return Response(result.body, status=result.status_code)
 
 
-class LeadDetailApi(LeadReadMixin, generics.RetrieveAPIView):
-    """One lead the caller may see; any other id is a 404."""
+class LeadAnswersMixin(LeadReadMixin):
+    """PATCH {"fields": {...}}: a supplier adds answers to its own lead (CONTRACT 6.8)."""
 
-    permission_classes = [CanReadLeads]
+    parser_classes = [SingleLeadJSONParser]
+
+    def get_permissions(self):
+        return [IsSupplier()] if self.request.method == "PATCH" else [CanReadLeads()]
+
+    def answers_add(self, request: Request, **lookup: Any) -> Response:
+        supplier = _supplier(request)
+        if not request.content_type:
+            raise exceptions.UnsupportedMediaType("", detail="Send the body as JSON with "
+                                                             "Content-Type: application/json.")
+        try:
+            lead = lead_answers_add(supplier=supplier, payload=request.data, **lookup)
+        except LeadInvalid as invalid:
+            return Response({"errors": invalid.errors}, status=400)
+        return Response(self.get_serializer(lead).data)
+
+
+class LeadDetailApi(LeadAnswersMixin, generics.RetrieveAPIView):
+    """One lead the caller may see; any other id is a 404. Its supplier may add answers (PATCH)."""
 
     @extend_schema(operation_id="leads_retrieve", summary="Read one lead",
                    responses={200: LeadReadSerializer, 404: OpenApiResponse(description="Not yours, or no such lead.")})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(operation_id="leads_answers_add", summary="Add answers to your lead (suppliers)",
+                   request=LeadAnswersSerializer, responses=schema.ANSWERS_RESPONSES,
+                   description=schema.ANSWERS_DESCRIPTION)
+    def patch(self, request: Request, pk: int) -> Response:
+        return self.answers_add(request, lead_id=pk)
+
+
+class LeadByExternalIdApi(LeadAnswersMixin):
+    """The supplier's lead by its own external_id: PATCH adds answers, as on the lead's id."""
+
+    @extend_schema(operation_id="leads_answers_add_by_external_id",
+                   summary="Add answers to your lead, found by its external_id (suppliers)",
+                   request=LeadAnswersSerializer, responses=schema.ANSWERS_RESPONSES,
+                   description=schema.ANSWERS_DESCRIPTION)
+    def patch(self, request: Request, external_id: str) -> Response:
+        return self.answers_add(request, external_id=external_id)

@@ -38,28 +38,27 @@ class BuyerSetupForm(BuyerAdminForm):
         _problems(conditions_problems(value))
         return value
 
+    def _json(self, name: str) -> Any:
+        """Field `name`'s parsed JSON; {} when it was left empty."""
+        value = self.cleaned_data[name]
+        return {} if value in (None, "") else value
+
     def clean_request_template(self) -> object:
-        value = self.cleaned_data["request_template"]
-        if value in (None, ""):
-            return {}
+        value = self._json("request_template")
         if not isinstance(value, (dict, list)):
             raise ValidationError("The template must be a JSON object or list.")
         _problems(template_problems(value))
         return value
 
     def clean_headers(self) -> dict:
-        value = self.cleaned_data["headers"]
-        if value in (None, ""):
-            return {}
+        value = self._json("headers")
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ValidationError('Headers must be a JSON object of text values, e.g. {"X-Source": "leadcrm"}.')
         _problems(template_problems(value))
         return value
 
     def clean_schedule(self) -> dict:
-        value = self.cleaned_data["schedule"]
-        if value in (None, ""):
-            return {}
+        value = self._json("schedule")
         _problems(schedule_problems(value))
         return value
 

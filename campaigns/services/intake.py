@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.timezone import now
 
+from campaigns.calling_hours import lead_intake_hold_reason
 from campaigns.floor_hooks import floor
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.schedule import campaign_is_open
@@ -22,7 +23,9 @@ from campaigns.selectors import (
     suppression_match,
 )
 from campaigns.services.caps import caps_claim
+from campaigns.services.consent import consent_age
 from campaigns.services.intake_locks import campaign_scope, intake_lock, supplier_scope
+from campaigns.services.lead_timezone import lead_timezone_derive
 from campaigns.services.normalise import (
     LeadInput,
     LeadInvalid,
@@ -48,8 +51,11 @@ REASONS = {
     "supplier_cap_reached": "The supplier's hourly, daily or total cap is reached.",
     "campaign_closed": "The campaign is inactive, or outside its office hours and set to refuse.",
     "not_allowed": "The supplier may not post to this campaign.",
+    "consent_missing": "The campaign requires the lead's consent record (a consent object with text and given_at).",
+    "consent_too_old": "The consent was given longer ago than the campaign accepts.",
 }
-SUPPRESSED_WHAT = {"phone": "phone number", "email": "email address", "email_domain": "email domain"}
+SUPPRESSED_WHAT = {"phone": "phone number", "email": "email address", "email_domain": "email domain",
+                   "phone_hash": "phone number", "email_hash": "email address"}
 BULK_MAX_ITEMS = 1000
 
 
@@ -125,16 +131,17 @@ def _external_id_hint(payload: object) -> str:
 
 
 def lead_intake(*, supplier: Supplier, payload: object, idempotency_key: str = "",
-                received_at: dt.datetime | None = None) -> IntakeResult:
+                received_at: dt.datetime | None = None, allow_duplicate: bool = False) -> IntakeResult:
     """Validate, check and store one posted lead; the first answer for an Idempotency-Key or external_id is final.
 
     Exactly one IntakeAttempt is written per call, except a replay, which counts on the first attempt.
-    A 400 claims neither key, so the supplier may fix the payload and post again.
+    A 400 claims neither key, so the supplier may fix the payload and post again. allow_duplicate (a manager's
+    "create anyway") skips only the same phone or email check; an external_id stays unique per supplier.
     """
     received_at = received_at or now()
     idempotency_key = idempotency_key.strip()
     try:
-        return _intake(supplier, payload, idempotency_key, received_at)
+        return _intake(supplier, payload, idempotency_key, received_at, allow_duplicate)
     except IntegrityError:
         # Only reachable on engines without advisory locks: a concurrent post with the same key won the insert.
         replay = intake_attempt_replay(supplier=supplier, idempotency_key=idempotency_key,
@@ -151,7 +158,8 @@ def _replayed(attempt: IntakeAttempt) -> IntakeResult:
 
 
 @transaction.atomic
-def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_at: dt.datetime) -> IntakeResult:
+def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_at: dt.datetime,
+            allow_duplicate: bool = False) -> IntakeResult:
     external_id = _external_id_hint(payload)
     if idempotency_key or external_id:
         intake_lock(shared=[supplier_scope(supplier.pk)],
@@ -166,7 +174,7 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
         if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH or text_problem(idempotency_key):
             raise LeadInvalid({"Idempotency-Key": [
                 f"Must be at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters of text."]})
-        lead = lead_payload_parse(payload=payload)
+        lead = lead_payload_parse(payload=payload, at=received_at)
         campaign = campaigns_for_intake(supplier=supplier, slugs={lead.campaign}).get(lead.campaign)
         if campaign is None:
             raise LeadInvalid({"campaign": [f"Unknown campaign '{shown(lead.campaign, 64)}'."]})
@@ -181,7 +189,7 @@ def _intake(supplier: Supplier, payload: object, idempotency_key: str, received_
     keys: _Keys = {"idempotency_key": idempotency_key, "external_id": lead.external_id}
     try:
         return _decide(supplier, campaign, lead, received_at, keys,
-                       supplier_locked=bool(idempotency_key or external_id))
+                       supplier_locked=bool(idempotency_key or external_id), allow_duplicate=allow_duplicate)
     except LeadRefused as refused:
         return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                        outcome=IntakeAttempt.Outcome.REJECTED, status_code=422, reason=refused.reason,
@@ -204,6 +212,19 @@ def campaign_open_check(*, supplier: Supplier, campaign: IntakeCampaign, at: dt.
     return is_open
 
 
+def consent_check(*, campaign: Campaign, lead: LeadInput, at: dt.datetime) -> None:
+    """LeadRefused when the campaign requires a consent the lead lacks, or the lead's consent is too old for it."""
+    if lead.consent is None:
+        if campaign.consent_required:
+            raise LeadRefused("consent_missing", f"Campaign '{campaign.slug}' requires the lead's consent: send "
+                                                 "\"consent\" with at least text and given_at.")
+        return
+    max_days = campaign.consent_max_age_days
+    if max_days is not None and consent_age(consent=lead.consent, at=at) > dt.timedelta(days=max_days):
+        raise LeadRefused("consent_too_old", f"The consent was given on {lead.consent['given_at'][:10]}; campaign "
+                                             f"'{campaign.slug}' accepts consent up to {max_days} days old.")
+
+
 def lead_contact_locks(*, campaign: Campaign, phone: str, email: str) -> list[str]:
     """The advisory lock names serialising intakes of the same phone or email into a campaign."""
     return [f"intake:{campaign.pk}:phone:{phone}" if phone else "",
@@ -211,9 +232,10 @@ def lead_contact_locks(*, campaign: Campaign, phone: str, email: str) -> list[st
 
 
 def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, received_at: dt.datetime,
-            keys: _Keys, supplier_locked: bool) -> IntakeResult:
+            keys: _Keys, supplier_locked: bool, allow_duplicate: bool = False) -> IntakeResult:
     """The business rules in order; raises LeadRefused for a 422, returns the 409 or 201 answer."""
     is_open = campaign_open_check(supplier=supplier, campaign=campaign, at=received_at)
+    consent_check(campaign=campaign, lead=lead, at=received_at)
     phone, email = lead_contacts_normalise(lead=lead)
     intake_lock(shared=[*([] if supplier_locked else [supplier_scope(supplier.pk)]), campaign_scope(campaign.pk)],
                 names=lead_contact_locks(campaign=campaign, phone=phone, email=email))
@@ -227,7 +249,7 @@ def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, recei
                        outcome=IntakeAttempt.Outcome.DUPLICATE, status_code=409, reason="duplicate",
                        detail=f"Same external_id as lead {same_external_id}.", duplicate_of_id=same_external_id,
                        body={"status": "duplicate", "duplicate_of": same_external_id}, **keys)
-    if campaign.dedup_window_hours:
+    if campaign.dedup_window_hours and not allow_duplicate:
         since = received_at - dt.timedelta(hours=campaign.dedup_window_hours)
         duplicate_of = lead_duplicate_of(campaign=campaign, phone=phone, email=email, since=since)
         if duplicate_of is not None:
@@ -239,12 +261,15 @@ def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, recei
     if cap_reached:
         raise LeadRefused(cap_reached, f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
 
+    zone = lead_timezone_derive(phone=phone, country=lead.country, region=lead.region,
+                                postal_code=lead.postal_code, at=received_at)
+    held = lead_intake_hold_reason(campaign=campaign, campaign_open=is_open, lead_timezone=zone, at=received_at)
     stored = Lead.objects.create(
         campaign=campaign, supplier=supplier, external_id=lead.external_id,
         first_name=lead.first_name, last_name=lead.last_name, email=email, phone=phone, country=lead.country,
-        region=lead.region, postal_code=lead.postal_code, language=lead.language, skill=lead.skill,
-        fields=lead.fields, status=Lead.Status.NEW if is_open else Lead.Status.HELD,
-        waiting_reason="" if is_open else "Campaign outside office hours: held until it opens.",
+        region=lead.region, postal_code=lead.postal_code, timezone=zone, language=lead.language, skill=lead.skill,
+        fields=lead.fields, consent=lead.consent, status=Lead.Status.HELD if held else Lead.Status.NEW,
+        waiting_reason=held,
         received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
     )
     if stored.status == Lead.Status.NEW:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils.timezone import now
 
+from campaigns.calling_hours import lead_intake_hold_reason
 from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
 from campaigns.selectors import (
     campaigns_for_intake,
@@ -26,6 +27,7 @@ from campaigns.services import intake
 from campaigns.services.bulk_insert import rows_insert
 from campaigns.services.caps import CapLedger
 from campaigns.services.intake_locks import bulk_intake_lock
+from campaigns.services.lead_timezone import lead_timezone_derive
 from campaigns.services.normalise import (
     LeadInput,
     LeadInvalid,
@@ -87,6 +89,75 @@ def lead_intake_bulk(*, supplier: Supplier, payload: object, idempotency_key: st
             result = intake.lead_intake(supplier=supplier, payload=item, idempotency_key=_item_key(key, index))
             results.append({"index": index, "status_code": result.status_code, **result.body})
     return BulkIntakeResult(status_code=200, body={"results": results})
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    """What intake answered one item of a batch, for callers that show more than its HTTP body (the CSV import)."""
+
+    index: int
+    outcome: str
+    status_code: int
+    reason: str = ""
+    detail: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)  # invalid: field -> messages
+    lead_id: int | None = None  # accepted: the new lead (None in a dry run); replayed: the earlier lead, if any
+    duplicate_of_id: int | None = None  # a duplicate of a stored lead
+    earlier_index: int | None = None  # the earlier item of this batch that it repeats, or duplicates
+    replayed: bool = False  # the final answer of an earlier attempt with its external_id: nothing new stored
+
+
+def lead_intake_items(*, supplier: Supplier, payloads: list[object], dry_run: bool = False) -> list[ItemAnswer]:
+    """Each payload answered in order as lead_intake_bulk answers it without an Idempotency-Key, in one transaction,
+    with its outcome, ids and whether it only replayed an earlier answer.
+
+    dry_run: every item decided against the database as it stands, and nothing written or queued (accepted items
+    have no lead id). Otherwise, should the batch's transaction fail in the database, each item is taken again
+    in its own transaction by lead_intake. No limit on the number of items: the caller sizes its transactions.
+    """
+    prepared = _prepare(supplier, payloads, "")
+    batch = _Batch(supplier=supplier, items=prepared, received_at=now(), dry_run=dry_run)
+    try:
+        batch.run()
+    except DatabaseError:
+        if dry_run:
+            raise
+        log.warning("lead import: batch transaction failed, taking its %s leads one by one", len(payloads),
+                    exc_info=True)
+        return [_item_answer_of(index, intake.lead_intake(supplier=supplier, payload=payload))
+                for index, payload in enumerate(payloads)]
+    return [_item_answer(item, result) for item, result in zip(prepared, batch.decided, strict=True)]
+
+
+def _item_answer(item: _Item, result: _Answer | IntakeAttempt) -> ItemAnswer:
+    if isinstance(result, IntakeAttempt):
+        return ItemAnswer(index=item.index, outcome=result.outcome, status_code=result.response_status,
+                          reason=result.reason, detail=result.detail, lead_id=result.lead_id,
+                          duplicate_of_id=result.duplicate_of_id, replayed=True)
+    if result.item is not item:  # an earlier item of this batch with the same external_id answered first
+        first = _item_answer(result.item, result)
+        return ItemAnswer(index=item.index, outcome=first.outcome, status_code=first.status_code,
+                          reason=first.reason, detail=first.detail, errors=first.errors, lead_id=first.lead_id,
+                          duplicate_of_id=first.duplicate_of_id, earlier_index=result.item.index, replayed=True)
+    duplicate_of = result.duplicate_of
+    return ItemAnswer(
+        index=item.index, outcome=str(result.outcome), status_code=result.status_code, reason=result.reason,
+        detail=result.detail() if result.outcome != Outcome.DUPLICATE or result.duplicate_of_id else "",
+        errors=item.errors or {}, lead_id=result.lead.pk if result.lead else None,
+        duplicate_of_id=result.duplicate_of_id,
+        earlier_index=duplicate_of.index if isinstance(duplicate_of, _NewLead) else None)
+
+
+def _item_answer_of(index: int, result: intake.IntakeResult) -> ItemAnswer:
+    body = result.body
+    errors = body.get("errors")
+    duplicate_of = body.get("duplicate_of")
+    return ItemAnswer(index=index, outcome=result.outcome, status_code=result.status_code,
+                      reason=str(body.get("reason") or ("duplicate" if duplicate_of else "")),
+                      detail=str(body.get("detail") or ""), errors=errors if isinstance(errors, dict) else {},
+                      lead_id=result.lead_id if result.lead_id is not None else body.get("id"),
+                      duplicate_of_id=duplicate_of if isinstance(duplicate_of, int) else None,
+                      replayed=result.replayed)
 
 
 def _batch_invalid(supplier: Supplier, problem: str) -> BulkIntakeResult:
@@ -151,13 +222,14 @@ def _prepare(supplier: Supplier, payloads: list[object], key: str) -> list[_Item
 class _NewLead:
     """A lead this batch accepts: its row, then its id once inserted."""
 
-    __slots__ = ("row", "campaign", "pk")
+    __slots__ = ("row", "campaign", "pk", "index")
     row: dict[str, Any]
     campaign: IntakeCampaign
     pk: int | None
+    index: int
 
-    def __init__(self, row: dict[str, Any], campaign: IntakeCampaign):
-        self.row, self.campaign, self.pk = row, campaign, None
+    def __init__(self, row: dict[str, Any], campaign: IntakeCampaign, index: int):
+        self.row, self.campaign, self.pk, self.index = row, campaign, None, index
 
 
 class _Answer:
@@ -195,9 +267,10 @@ class _Answer:
 class _Batch:
     """The items decided in order against the database's state read once and this batch's own earlier items."""
 
-    def __init__(self, *, supplier: Supplier, items: list[_Item], received_at: dt.datetime):
-        self.supplier, self.items, self.received_at = supplier, items, received_at
+    def __init__(self, *, supplier: Supplier, items: list[_Item], received_at: dt.datetime, dry_run: bool = False):
+        self.supplier, self.items, self.received_at, self.dry_run = supplier, items, received_at, dry_run
         self.answers: list[_Answer] = []
+        self.decided: list[_Answer | IntakeAttempt] = []
         self.replayed: Counter[int] = Counter()  # earlier attempts (by id) replayed by this batch
 
     @transaction.atomic
@@ -207,7 +280,10 @@ class _Batch:
                      and item.campaign.may_post and item.campaign.active}
         bulk_intake_lock(supplier_id=self.supplier.pk, campaign_ids=set(campaigns))
         self._read(list(campaigns.values()))
-        results = [self._decide(item) for item in self.items]
+        results = self.decided = [self._decide(item) for item in self.items]
+        if self.dry_run:  # decided against the database as it is; nothing written, nothing queued
+            transaction.set_rollback(True)  # not even the zero cap counters CapLedger inserts to lock
+            return []
         leads = [answer.lead for answer in self.answers if answer.lead is not None]
         ids = rows_insert(model=Lead, rows=[lead.row for lead in leads], return_ids=True)
         for lead, pk in zip(leads, ids, strict=True):
@@ -308,6 +384,7 @@ class _Batch:
         is_open = self.opening[campaign.pk]
         if isinstance(is_open, LeadRefused):
             raise LeadRefused(is_open.reason, is_open.detail)
+        intake.consent_check(campaign=campaign, lead=lead, at=self.received_at)
         if isinstance(contacts, LeadRefused):
             raise contacts
         phone, email = contacts
@@ -329,15 +406,18 @@ class _Batch:
         cap_reached = self.caps.claim(campaign=campaign)
         if cap_reached:
             raise LeadRefused(cap_reached, f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
+        zone = lead_timezone_derive(phone=phone, country=lead.country, region=lead.region,
+                                    postal_code=lead.postal_code, at=self.received_at)
+        held = lead_intake_hold_reason(campaign=campaign, campaign_open=is_open, lead_timezone=zone,
+                                       at=self.received_at)
         stored = _NewLead({
             "campaign_id": campaign.pk, "supplier_id": supplier.pk, "external_id": lead.external_id,
             "first_name": lead.first_name, "last_name": lead.last_name, "email": email, "phone": phone,
-            "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
-            "language": lead.language, "skill": lead.skill, "fields": lead.fields,
-            "status": Lead.Status.NEW.value if is_open else Lead.Status.HELD.value,
-            "waiting_reason": "" if is_open else "Campaign outside office hours: held until it opens.",
+            "country": lead.country, "region": lead.region, "postal_code": lead.postal_code, "timezone": zone,
+            "language": lead.language, "skill": lead.skill, "fields": lead.fields, "consent": lead.consent,
+            "status": Lead.Status.HELD.value if held else Lead.Status.NEW.value, "waiting_reason": held,
             "received_at": self.received_at, "cost": supplier.cost_per_lead, "revenue": campaign.price_per_lead,
-        }, campaign)
+        }, campaign, item.index)
         if lead.external_id:
             self.lead_by_external_id.setdefault(lead.external_id, stored)
         if campaign.dedup_window_hours:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -11,8 +12,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_slug
 from django.db import models
+from django.utils.timezone import now
 
 from campaigns.models import Lead, SuppressionEntry
+from campaigns.services.consent import consent_parse
 from campaigns.services.iso639 import ISO_639_1
 from leadcrm.errors import ServiceError
 
@@ -23,7 +26,7 @@ ISO_3166_ALPHA2 = frozenset((phonenumbers.SUPPORTED_REGIONS - {"AC", "TA", "XK"}
 
 STRING_FIELDS = ("campaign", "first_name", "last_name", "email", "phone", "country", "region", "postal_code",
                  "language", "skill", "external_id")
-ALLOWED_FIELDS = frozenset(STRING_FIELDS + ("fields",))
+ALLOWED_FIELDS = frozenset(STRING_FIELDS + ("fields", "consent"))
 CODE_FIELDS = frozenset({"country", "language"})
 # A formatted phone ("+1 (415) 555-0100") is longer than its E.164 form, which is what the model stores.
 PHONE_INPUT_MAX_LENGTH = 32
@@ -90,6 +93,7 @@ class LeadInput:
     skill: str = ""
     external_id: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
+    consent: dict[str, str] | None = None
 
     def present(self, name: str) -> bool:
         return bool(getattr(self, name))
@@ -113,8 +117,10 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def lead_payload_parse(*, payload: object) -> LeadInput:
-    """The payload as a LeadInput, or LeadInvalid naming every malformed, unknown or oversized field."""
+def lead_payload_parse(*, payload: object, at: dt.datetime | None = None) -> LeadInput:
+    """The payload as a LeadInput, or LeadInvalid naming every malformed, unknown or oversized field.
+
+    `at` (default now) is the moment the consent's given_at may not be after."""
     if not isinstance(payload, dict):
         raise LeadInvalid({"non_field_errors": ["Expected a JSON object with the lead's fields."]})
     errors: dict[str, list[str]] = {}
@@ -149,10 +155,13 @@ def lead_payload_parse(*, payload: object) -> LeadInput:
     fields_errors = fields_problems(fields_value)
     if fields_errors:
         errors["fields"] = fields_errors
+    consent, consent_errors = consent_parse(value=payload.get("consent"), at=at or now())
+    if consent_errors:
+        errors["consent"] = consent_errors
     if errors:
         raise LeadInvalid(errors)
     # No problems means fields is absent, null or an object.
-    return LeadInput(**values, fields=fields_value if isinstance(fields_value, dict) else {})
+    return LeadInput(**values, fields=fields_value if isinstance(fields_value, dict) else {}, consent=consent)
 
 
 def _check_codes(values: dict[str, str], errors: dict[str, list[str]]) -> None:

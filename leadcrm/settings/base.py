@@ -9,12 +9,21 @@ from pathlib import Path
 
 import dj_database_url
 
-from leadcrm.env import env_bool, env_int, env_list, env_str, secret_key
+from leadcrm.env import email_settings, env_bool, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("LEADCRM_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = secret_key(VAR_DIR)
+# Keys the salted hashes that keep erased people out of intake; set it to keep them valid across a SECRET_KEY change.
+ERASURE_SECRET = env_str("ERASURE_SECRET", "")
+# Retention (days; 0 keeps forever), applied by a daily task (assignments.services.retention).
+RETAIN_DAYS = {
+    "closed_leads": env_int("RETAIN_CLOSED_LEADS_DAYS", 0),  # then the person is erased; timings stay
+    "snapshots": env_int("RETAIN_SNAPSHOTS_DAYS", 90),  # routing-lab snapshots (and profiles left unused)
+    "outbox": env_int("RETAIN_OUTBOX_DAYS", 1),  # live messages already pushed
+    "intake_attempts": env_int("RETAIN_INTAKE_ATTEMPTS_DAYS", 0),  # the intake log (supplier reports read it)
+}
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -184,6 +193,19 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# --- Alerts away from the page: email (EMAIL_URL) and teams' chat webhooks --------
+# EMAIL_URL: smtp://host:port, smtp+tls://user:password@host:587, smtp+ssl://...:465 or console://; unset: no email.
+_EMAIL = email_settings(env_str("EMAIL_URL", ""), timeout=env_int("EMAIL_TIMEOUT", 10))
+EMAIL_ENABLED: bool = _EMAIL.pop("EMAIL_ENABLED")
+EMAIL_DESCRIPTION: str = _EMAIL.pop("EMAIL_DESCRIPTION")  # for the startup line: never the password
+globals().update(_EMAIL)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LeadCRM <leadcrm@localhost>")
+# Links in alerts (an offer opens in /rep/): where people reach this server. `manage.py run` sets it from its
+# --host/--port when unset.
+LEADCRM_BASE_URL = env_str("LEADCRM_BASE_URL", f"http://{env_str('HOST', '127.0.0.1')}:{env_str('PORT', '8000')}")
+# A rep in no team gets the email after this many seconds of an unseen offer (teams set their own).
+ALERT_UNSEEN_SECONDS = env_int("ALERT_UNSEEN_SECONDS", 60)
+
 # --- I18N / time --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -239,5 +261,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     # `manage.py run` sets WARNING for its children unless --verbose (leadcrm/management/commands/run.py).
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").strip().upper() or "INFO"},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # httpx logs every request's full URL at INFO: chat webhook URLs are secrets (and buyers' may hold tokens).
+    "loggers": {"django.server": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

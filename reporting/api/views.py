@@ -6,7 +6,7 @@ table's fields plus `key`; reporting.api.serializers documents them from the sam
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -37,19 +37,6 @@ def filter_parameters(filterset_class: type[ReportFilter]) -> list[OpenApiParame
     return out
 
 
-def report_schema(slug: str, row: type, name: str, summary: str):
-    return extend_schema(
-        summary=summary, tags=["reports"], parameters=filter_parameters(REPORTS[slug].filterset),
-        responses={
-            200: s.rows_of(row, name),
-            400: OpenApiResponse(s.ReportErrorsSerializer, description="Unknown group_by, bad date or time zone, "
-                                                                 "since after until, unknown campaign/supplier/team."),
-            401: OpenApiResponse(description="Not signed in."),
-            403: OpenApiResponse(description="Signed in, but not a sales manager (reps, supplier keys)."),
-        },
-    )
-
-
 def api_rows(table: Table, rows: list[dict]) -> list[dict]:
     """The rows as the API answers them: key and the table's fields, in its order (optional ones when present)."""
     keys = s.api_fields(table)
@@ -73,101 +60,42 @@ class ReportApi(APIView):
         return Response({"rows": api_rows(table, table.selector(params=filterset.params()))})
 
 
-class SpeedToLeadReportApi(ReportApi):
-    report = "speed-to-lead"
-
-    @report_schema(report, s.SpeedRowSerializer, "SpeedToLeadReport",
-                   "Speed-to-lead (received -> first contact) per group, split into system and human delay")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class ConversionBySpeedReportApi(ReportApi):
-    report = "conversion-by-speed"
-
-    @report_schema(report, s.ConversionRowSerializer, "ConversionBySpeedReport",
-                   "Won rate per response-speed bucket")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
+def report_api(report: str, table: str, row: type, name: str, summary: str) -> type[ReportApi]:
+    """The view `{name}Api` answering table `table` of report `report`, documented as the schema component `name`
+    (a {"rows": [row, ...]} answer) with the query parameters of the report's FilterSet."""
+    view = type(f"{name}Api", (ReportApi,), {"report": report, "table": table, "__module__": __name__})
+    return extend_schema_view(get=extend_schema(
+        summary=summary, tags=["reports"], parameters=filter_parameters(REPORTS[report].filterset),
+        responses={
+            200: s.rows_of(row, name),
+            400: OpenApiResponse(s.ReportErrorsSerializer, description="Unknown group_by, bad date or time zone, "
+                                                                 "since after until, unknown campaign/supplier/team."),
+            401: OpenApiResponse(description="Not signed in."),
+            403: OpenApiResponse(description="Signed in, but not a sales manager (reps, supplier keys)."),
+        },
+    ))(view)
 
 
-class SupplierReportApi(ReportApi):
-    report = "suppliers"
-
-    @report_schema(report, s.SourceRowSerializer, "SupplierReport",
-                   "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class CampaignReportApi(ReportApi):
-    report = "campaigns"
-
-    @report_schema(report, s.SourceRowSerializer, "CampaignReport",
-                   "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class RepReportApi(ReportApi):
-    report = "reps"
-
-    @report_schema(report, s.RepRowSerializer, "RepReport",
-                   "Reps: offers by outcome, acceptance rate, median response, conversions, load")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class RepFairnessReportApi(ReportApi):
-    report, table = "reps", "fairness"
-
-    @report_schema(report, s.FairnessRowSerializer, "RepFairnessReport",
-                   "Fairness: each rep's share of a rule's offers vs the share its strategy intends")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class RepDeclinesReportApi(ReportApi):
-    report, table = "reps", "declines"
-
-    @report_schema(report, s.DeclineRowSerializer, "RepDeclinesReport",
-                   "Declines by reason: each rep's declined offers per reason code (or legacy free text)")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class SlaReportApi(ReportApi):
-    report = "sla"
-
-    @report_schema(report, s.SlaRowSerializer, "SlaReport",
-                   "SLA: expired offers and leads that waited longer than their rule allows, by rule or team")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class FollowUpReportApi(ReportApi):
-    report = "follow-up"
-
-    @report_schema(report, s.FollowUpRowSerializer, "FollowUpReport",
-                   "Follow-up by rep (lead owner): attempts per lead, first -> second attempt, leads given up after "
-                   "one attempt, attempts to connect, won rate by attempts")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class FollowUpCampaignReportApi(ReportApi):
-    report, table = "follow-up", "campaigns"
-
-    @report_schema(report, s.FollowUpRowSerializer, "FollowUpCampaignReport",
-                   "Follow-up by campaign: the same columns as by rep")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-
-class WonByAttemptsReportApi(ReportApi):
-    report, table = "follow-up", "attempts"
-
-    @report_schema(report, s.AttemptsRowSerializer, "WonByAttemptsReport",
-                   "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)")
-    def get(self, request: Request) -> Response:
-        return super().get(request)
+SpeedToLeadReportApi = report_api("speed-to-lead", "main", s.SpeedRowSerializer, "SpeedToLeadReport",
+    "Speed-to-lead (received -> first contact) per group, split into system and human delay")
+ConversionBySpeedReportApi = report_api("conversion-by-speed", "main", s.ConversionRowSerializer,
+    "ConversionBySpeedReport", "Won rate per response-speed bucket")
+SupplierReportApi = report_api("suppliers", "main", s.SourceRowSerializer, "SupplierReport",
+    "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
+CampaignReportApi = report_api("campaigns", "main", s.SourceRowSerializer, "CampaignReport",
+    "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
+RepReportApi = report_api("reps", "main", s.RepRowSerializer, "RepReport",
+    "Reps: offers by outcome, acceptance rate, median response, conversions, load")
+RepFairnessReportApi = report_api("reps", "fairness", s.FairnessRowSerializer, "RepFairnessReport",
+    "Fairness: each rep's share of a rule's offers vs the share its strategy intends")
+RepDeclinesReportApi = report_api("reps", "declines", s.DeclineRowSerializer, "RepDeclinesReport",
+    "Declines by reason: each rep's declined offers per reason code (or legacy free text)")
+SlaReportApi = report_api("sla", "main", s.SlaRowSerializer, "SlaReport",
+    "SLA: expired offers and leads that waited longer than their rule allows, by rule or team")
+FollowUpReportApi = report_api("follow-up", "main", s.FollowUpRowSerializer, "FollowUpReport",
+    "Follow-up by rep (lead owner): attempts per lead, first -> second attempt, leads given up after one attempt, "
+    "attempts to connect, won rate by attempts")
+FollowUpCampaignReportApi = report_api("follow-up", "campaigns", s.FollowUpRowSerializer, "FollowUpCampaignReport",
+    "Follow-up by campaign: the same columns as by rep")
+WonByAttemptsReportApi = report_api("follow-up", "attempts", s.AttemptsRowSerializer, "WonByAttemptsReport",
+    "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)")

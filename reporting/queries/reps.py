@@ -37,17 +37,20 @@ def _flag(condition: Q) -> Case:
 
 def rep_rows(*, params: ReportParams) -> list[dict]:
     """One row per rep offered a lead in scope: offers by outcome, acceptance rate, median response
-    (offered -> responded, accepted offers; real time), leads won, and current load / capacity."""
+    (offered -> responded, accepted offers; real time), leads won, current load / capacity, and leads claimed
+    from the open pool with the median time they spent there (pooled -> claimed)."""
     source = assignments_in_scope(params=params).annotate(
         key=F("rep_id"),
         accepted=_flag(Q(status__in=ACCEPTED)), declined=_flag(Q(status=Assignment.Status.DECLINED)),
         expired=_flag(Q(status=Assignment.Status.EXPIRED)), revoked=_flag(Q(status=Assignment.Status.REVOKED)),
-        open=_flag(Q(status=Assignment.Status.OFFERED)),
+        open=_flag(Q(status=Assignment.Status.OFFERED)), from_pool=_flag(Q(claimed=True)),
         response=Case(When(status__in=ACCEPTED, then=seconds_between("offered_at", "responded_at"))),
+        pool_wait=Case(When(claimed=True, then=seconds_between("lead__pooled_at", "offered_at"))),
     )
     offers = st.grouped_stats(source=source, groups=["key"], stats=[
         st.total("accepted", "accepted"), st.total("declined", "declined"), st.total("expired", "expired"),
         st.total("revoked", "revoked"), st.total("open", "open"), st.percentile("median_response", "response", 0.5),
+        st.total("claimed", "from_pool"), st.percentile("median_pool_wait", "pool_wait", 0.5),
     ])
     if not offers:
         return []
@@ -66,6 +69,7 @@ def rep_rows(*, params: ReportParams) -> list[dict]:
             "acceptance_rate_pct": pct(row["accepted"], row["rows"]),
             "median_response_seconds": secs(row["median_response"]),
             "won": won.get(user_id, 0), "load": load, "capacity": capacity, "load_pct": pct(load, capacity),
+            "claimed": row["claimed"], "median_pool_wait_seconds": secs(row["median_pool_wait"]),
         })
     return sorted(out, key=lambda row: row["key"])
 

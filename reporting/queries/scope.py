@@ -59,8 +59,9 @@ def leads_in_scope(*, params: ReportParams, queryset: QuerySet[Lead] | None = No
 
 
 def attempts_in_scope(*, params: ReportParams) -> QuerySet[IntakeAttempt]:
-    """Intake attempts in the range, of the campaign/supplier; attempts have no team, so `team` is ignored."""
-    return _received(IntakeAttempt.objects.all(), params).order_by()
+    """Leads posted in the range, of the campaign/supplier, with their answer (answers added to an earlier lead are
+    not attempts); attempts have no team, so `team` is ignored."""
+    return _received(IntakeAttempt.objects.filter(action=IntakeAttempt.Action.POST), params).order_by()
 
 
 def assignments_in_scope(*, params: ReportParams, with_team: bool = True) -> QuerySet[Assignment]:

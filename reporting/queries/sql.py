@@ -139,11 +139,15 @@ class _LocalFunc(Func):
         """SQL of the result in terms of the local epoch `l_sql` (which it may repeat freely)."""
         return l_sql
 
+    def _local_part(self, compiler, part: str) -> tuple[str, tuple]:
+        """PostgreSQL only: date_part(`part`) of the source's wall-clock time in the clock's zone, and its params."""
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date_part('{part}', ({sql} AT TIME ZONE %s))", (*params, self.clock.tz)
+
     def _local(self, compiler, connection) -> tuple[str, tuple, str]:
         """(SQL evaluated once per row, its params, the local epoch in terms of `_e` = that SQL)."""
         if connection.vendor == "postgresql":
-            sql, params = compiler.compile(self.source_expressions[0])
-            return f"date_part('epoch', ({sql} AT TIME ZONE %s))", (*params, self.clock.tz), "_e"
+            return (*self._local_part(compiler, "epoch"), "_e")
         sql, params = compiler.compile(Epoch(self.source_expressions[0]))
         if self.clock.is_utc():
             return sql, tuple(params), "_e"
@@ -176,8 +180,8 @@ class LocalHour(_LocalFunc):
 
     def as_postgresql(self, compiler, connection, **extra):
         # The same hour without a per-row sub-select (which costs more than the arithmetic it saves).
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"CAST(date_part('hour', ({sql} AT TIME ZONE %s)) AS INTEGER)", (*params, self.clock.tz)
+        hour, params = self._local_part(compiler, "hour")
+        return f"CAST({hour} AS INTEGER)", params
 
 
 class LocalWeekday(_LocalFunc):
@@ -191,8 +195,8 @@ class LocalWeekday(_LocalFunc):
         return f"CAST(({days} - 7 * {_floor(connection, f'{days} / 7')}) AS INTEGER)"
 
     def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(CAST(date_part('isodow', ({sql} AT TIME ZONE %s)) AS INTEGER) - 1)", (*params, self.clock.tz)
+        isodow, params = self._local_part(compiler, "isodow")
+        return f"(CAST({isodow} AS INTEGER) - 1)", params
 
 
 def business_epoch_sql(connection, l_sql: str) -> str:

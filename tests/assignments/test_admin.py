@@ -93,6 +93,7 @@ def test_rep_status_action_keeps_the_time_of_an_unchanged_status(web):
 def rep_post(user, **overrides) -> dict:
     data = {
         "user": str(user.pk), "active": "on", "timezone": "Europe/Berlin", "capacity": "4", "weight": "2",
+        "alert_channels": "email_chat",
         **management("languages", total=1), "languages-0-code": "ES",
         **management("skills"),
         **management("territories", total=1), "territories-0-country": "de", "territories-0-region": "",
@@ -185,6 +186,7 @@ def rule_post(**overrides) -> dict:
         "name": "Spanish", "order": "10", "active": "on", "strategy": "round_robin", "broadcast_count": "3",
         "exploration_share": "0.1", "require_language": "on", "min_skill_level": "1",
         "offer_timeout_seconds": "120", "max_offers": "5", "max_wait_seconds": "300", "no_contact_action": "reroute",
+        "pool": "off",
         **management("conditions", total=1),
         "conditions-0-field": " language ", "conditions-0-op": "eq", "conditions-0-value": " es ",
         **management("relaxations", total=1),
@@ -294,3 +296,14 @@ def test_assignment_changelist_filters_and_search(web):
     assert "speedy" not in web.get(url, {"status": "expired"}).content.decode()
     assert "slowpoke" not in web.get(url, {"q": "speedy"}).content.decode()
     assert web.get(url, {"offered_at__year": str(now().year)}).status_code == 200
+
+
+def test_a_rule_that_pools_after_a_wait_needs_the_delay(web):
+    response = web.post(reverse("admin:assignments_routingrule_add"), rule_post(pool="after_wait"))
+    assert response.status_code == 200
+    assert "Set the pool delay" in response.content.decode()
+    assert not RoutingRule.objects.filter(name="Spanish").exists()
+    response = web.post(reverse("admin:assignments_routingrule_add"),
+                        rule_post(pool="after_wait", pool_after_seconds="120"))
+    assert response.status_code == 302
+    assert RoutingRule.objects.get(name="Spanish").pool_after_seconds == 120

@@ -2,27 +2,21 @@
 
 import pytest
 
-from assignments import services
 from assignments.models import Assignment, Rep
 from campaigns.models import Lead
+from tests.assignments.routed import accepted_offer, first_offer
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/campaigns/lead/"
 
 
-@pytest.fixture
-def signed_in(client, manager):
-    client.force_login(manager)
-    return client
-
-
-def test_simulate_shows_the_decision_and_writes_nothing(signed_in):
+def test_simulate_shows_the_decision_and_writes_nothing(manager_web):
     RoutingRuleFactory(name="Everyone")
     alice = RepFactory(user__username="alice")
     RepFactory(user__username="gunter", languages=["de"])
     lead = LeadFactory(first_name="<script>x</script>", language="en")
-    response = signed_in.post(CHANGELIST, {"action": "simulate_routing", "_selected_action": [lead.pk]})
+    response = manager_web.post(CHANGELIST, {"action": "simulate_routing", "_selected_action": [lead.pk]})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Rule &#x27;Everyone&#x27; matched" in html or "Everyone" in html
@@ -33,13 +27,13 @@ def test_simulate_shows_the_decision_and_writes_nothing(signed_in):
     assert Rep.objects.get(pk=alice.pk).load == 0
 
 
-def test_reroute_takes_back_the_offer_and_offers_again(signed_in, django_capture_on_commit_callbacks):
+def test_reroute_takes_back_the_offer_and_offers_again(manager_web, django_capture_on_commit_callbacks):
     RoutingRuleFactory(name="Everyone")
     RepFactory(), RepFactory()
     lead = LeadFactory()
-    first = Assignment.objects.get(pk=services.lead_route(lead_id=lead.pk).assignment_ids[0])
+    first = first_offer(lead)
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in.post(CHANGELIST, {"action": "reroute_now", "_selected_action": [lead.pk]}, follow=True)
+        response = manager_web.post(CHANGELIST, {"action": "reroute_now", "_selected_action": [lead.pk]}, follow=True)
     assert "Re-routing 1 lead(s)." in response.content.decode()
     first.refresh_from_db()
     assert first.status == "revoked"
@@ -47,13 +41,12 @@ def test_reroute_takes_back_the_offer_and_offers_again(signed_in, django_capture
     assert sum(Rep.objects.values_list("load", flat=True)) == 1
 
 
-def test_reroute_refuses_an_owned_lead(signed_in):
+def test_reroute_refuses_an_owned_lead(manager_web):
     RoutingRuleFactory(name="Everyone")
     rep = RepFactory()
     lead = LeadFactory()
-    offer = Assignment.objects.get(pk=services.lead_route(lead_id=lead.pk).assignment_ids[0])
-    services.assignment_accept(assignment_id=offer.pk, rep=rep)
-    response = signed_in.post(CHANGELIST, {"action": "reroute_now", "_selected_action": [lead.pk]}, follow=True)
+    offer = accepted_offer(lead, rep)
+    response = manager_web.post(CHANGELIST, {"action": "reroute_now", "_selected_action": [lead.pk]}, follow=True)
     assert "not re-routed: the lead is accepted by a rep" in response.content.decode()
     offer.refresh_from_db()
     assert offer.status == "accepted"

@@ -347,6 +347,26 @@ def test_first_contact_reminder_and_floor_alert_conform():
 # --- Every sender and builder is covered ----------------------------------------------------------------------
 
 # Public function of assignments/events.py -> the test(s) above that check what it produces.
+@pytest.mark.django_db
+def test_pool_added_and_removed_conform_and_go_to_the_reps_who_may_claim_and_the_floor():
+    from assignments.models import RoutingRule
+    from assignments.services.pool import pool_claim
+
+    RoutingRuleFactory(name="Free pick", pool=RoutingRule.Pool.AT_ONCE)
+    rep = RepFactory()
+    lead = LeadFactory()
+    mark = outbox_mark()
+    services.lead_route(lead_id=lead.pk)
+    pool_claim(lead_id=lead.pk, rep=rep)
+    rows = [row for row in outbox_since(mark) if row.type in (events.POOL_ADDED, events.POOL_REMOVED)]
+    assert_outbox_conforms(rows, types_={events.POOL_ADDED, events.POOL_REMOVED})
+    assert [(row.type, row.group) for row in rows] == [
+        (events.POOL_ADDED, events.rep_group(rep.pk)), (events.POOL_ADDED, events.FLOOR_GROUP),
+        (events.POOL_REMOVED, events.rep_group(rep.pk)), (events.POOL_REMOVED, events.FLOOR_GROUP)]
+    assert_conforms(events.pool_added_message(lead=lead))
+    assert_conforms(events.pool_removed_message(lead_id=lead.pk))
+
+
 SENDERS_COVERED = {
     "assignment_event_send": [test_assignment_event_send_offered_updated_revoked_conform,
                               test_broadcast_revocations_conform],
@@ -358,6 +378,8 @@ SENDERS_COVERED = {
     "assignment_assigned_send": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
     "assignment_reminder_send": [test_first_contact_reminder_and_floor_alert_conform],
     "floor_alert_send": [test_first_contact_reminder_and_floor_alert_conform],
+    "pool_added_send": [test_pool_added_and_removed_conform_and_go_to_the_reps_who_may_claim_and_the_floor],
+    "pool_removed_send": [test_pool_added_and_removed_conform_and_go_to_the_reps_who_may_claim_and_the_floor],
 }
 BUILDERS_COVERED = {
     "assignment_message": [test_builders_conform_including_nulls_and_empty_lists],
@@ -373,6 +395,8 @@ BUILDERS_COVERED = {
     "assignment_assigned_message": [test_assignment_assigned_send_conforms_with_contact_details_for_the_owner_only],
     "assignment_reminder_message": [test_first_contact_reminder_and_floor_alert_conform],
     "floor_alert_message": [test_first_contact_reminder_and_floor_alert_conform],
+    "pool_added_message": [test_pool_added_and_removed_conform_and_go_to_the_reps_who_may_claim_and_the_floor],
+    "pool_removed_message": [test_pool_added_and_removed_conform_and_go_to_the_reps_who_may_claim_and_the_floor],
 }
 
 
@@ -415,7 +439,7 @@ def test_new_messages_of_this_round_are_declared():
     at = "2030-01-02T03:04:05+00:00"
     card = {"id": 1, "status": "assigned", "name": "Ada Lovelace", "campaign": "solar", "campaign_name": "Solar",
             "language": "en", "country": "US", "region": "CA", "postal_code": "94016", "skill": "",
-            "received_at": at}
+            "received_at": at, "calling": CALLING}
     assignment = {"id": 2, "status": "accepted", "offered_at": at, "expires_at": at, "responded_at": at,
                   "rep": {"id": 3, "username": "rep1"}, "lead": {**card, "phone": "+14155550100",
                                                                   "email": "ada@example.com"}}
@@ -437,6 +461,8 @@ def test_new_messages_of_this_round_are_declared():
 # --- The validator refuses what breaks the contract --------------------------------------------------------------
 
 AT = "2030-01-02T03:04:05+00:00"
+CALLING = {"timezone": "America/Chicago", "zone_known": True, "utc_offset_minutes": -360, "starts": "08:00",
+           "ends": "21:00", "open": False, "opens_at": AT, "closes_at": None}
 VALID_OFFER = {
     "type": "assignment.offered",
     "assignment": {
@@ -444,7 +470,7 @@ VALID_OFFER = {
         "rep": {"id": 2, "username": "rep1"},
         "lead": {"id": 3, "status": "offered", "name": "Ada Lovelace", "campaign": "solar",
                  "campaign_name": "Solar", "language": "en", "country": "US", "region": "", "postal_code": "",
-                 "skill": "", "received_at": AT},
+                 "skill": "", "received_at": AT, "calling": CALLING},
     },
 }
 
@@ -483,6 +509,8 @@ def test_the_validator_accepts_the_valid_offer():
     (changed("assignment.offered_at", "2030-01-02T03:04:05"), "has no UTC offset"),
     (changed("assignment.responded_at", 5), "message.assignment.responded_at: expected str, got 5"),
     (changed("assignment", []), "message.assignment: expected an object (AssignmentPayload), got list"),
+    (changed("assignment.lead.calling.starts", 8), "message.assignment.lead.calling.starts: expected str, got 8"),
+    (changed("assignment.lead.calling"), "message.assignment.lead: missing key 'calling' (LeadCard)"),
 ])
 def test_the_validator_refuses_a_wrong_type_a_missing_key_and_an_extra_key(message, error):
     errors = message_errors(message)

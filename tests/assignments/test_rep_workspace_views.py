@@ -190,3 +190,17 @@ def test_workspace_scripts_never_write_html_and_open_no_socket_of_their_own(name
 
 def test_workspace_stylesheet_leaves_badge_colours_to_the_palette():
     assert not re.search(r"\.badge\b", re.sub(r"/\*.*?\*/", "", (STATIC / "rep.css").read_text(), flags=re.S))
+
+
+def test_the_lead_page_shows_the_consent_to_its_owner_and_managers_escaped(owned):
+    consent = {"text": f"I agree {XSS}", "given_at": "2026-12-01T08:30:00+00:00", "ip": "203.0.113.7",
+               "page_url": "https://solar.example/quote?a=1&b=2"}
+    Lead.objects.filter(pk=owned.lead_id).update(consent=consent)
+    for user in (owned.rep.user, ManagerFactory()):
+        html = signed_in(user).get(url(owned.lead_id)).content.decode()
+        section = html[html.index('id="consent-heading"'):html.index('id="timeline-heading"')]
+        assert XSS not in section and "I agree &lt;img" in section
+        assert "203.0.113.7" in section and 'href="https://solar.example/quote?a=1&amp;b=2"' in section
+    Lead.objects.filter(pk=owned.lead_id).update(consent=None)
+    html = signed_in(owned.rep.user).get(url(owned.lead_id)).content.decode()
+    assert "The supplier sent no consent record." in html

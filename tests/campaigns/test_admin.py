@@ -11,12 +11,12 @@ from campaigns.admin_common import filters_compact, seconds_humanised
 from campaigns.models import Buyer, Campaign, IntakeAttempt, Lead, SupplierApiKey, SuppressionEntry, hash_api_key
 from campaigns.selectors import supplier_api_key_lookup
 from campaigns.services import supplier_api_key_create, supplier_api_key_revoke
+from tests.admin_forms import management
 from tests.factories import (
     BuyerFactory,
     CampaignFactory,
     IntakeAttemptFactory,
     LeadFactory,
-    ManagerFactory,
     SupplierFactory,
     UserFactory,
 )
@@ -24,22 +24,11 @@ from tests.factories import (
 RAW_KEY = re.compile(r"lcrm_[A-Za-z0-9_-]{20,}")
 
 
-@pytest.fixture
-def web(client, db):
-    client.force_login(ManagerFactory())
-    return client
-
-
-def management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, str]:
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-
-
 def campaign_post(**overrides) -> dict:
     data = {
         "name": "Solar US", "slug": "solar-us", "active": "on", "price_per_lead": "12.50",
         "required_fields": ["country", "email", "phone"], "dedup_window_hours": "720",
-        "timezone": "America/New_York", "outside_hours": "hold",
+        "timezone": "America/New_York", "outside_hours": "hold", "outside_calling_hours": "hold",
         "cap_per_hour": "", "cap_per_day": "50", "cap_total": "",
         **management("office_hours", total=1),
         "office_hours-0-weekday": "0", "office_hours-0-opens": "09:00", "office_hours-0-closes": "17:00",
@@ -50,22 +39,22 @@ def campaign_post(**overrides) -> dict:
     return data
 
 
-def action(web, changelist: str, name: str, pks, follow=True):
-    return web.post(reverse(changelist), {"action": name, ACTION_CHECKBOX_NAME: [str(pk) for pk in pks]},
-                    follow=follow)
+def action(manager_web, changelist: str, name: str, pks, follow=True):
+    return manager_web.post(reverse(changelist), {"action": name, ACTION_CHECKBOX_NAME: [str(pk) for pk in pks]},
+                            follow=follow)
 
 
 # --- Campaigns -----------------------------------------------------------------
 
 
-def test_campaign_required_fields_are_checkboxes(web):
-    body = web.get(reverse("admin:campaigns_campaign_add")).content.decode()
+def test_campaign_required_fields_are_checkboxes(manager_web):
+    body = manager_web.get(reverse("admin:campaigns_campaign_add")).content.decode()
     for name in ("first_name", "email", "postal_code", "skill"):
         assert re.search(rf'type="checkbox" name="required_fields" value="{name}"', body)
 
 
-def test_campaign_add_stores_required_fields_in_choice_order_with_office_hours(web):
-    response = web.post(reverse("admin:campaigns_campaign_add"), campaign_post())
+def test_campaign_add_stores_required_fields_in_choice_order_with_office_hours(manager_web):
+    response = manager_web.post(reverse("admin:campaigns_campaign_add"), campaign_post())
     assert response.status_code == 302, response.context["adminform"].form.errors
     campaign = Campaign.objects.get(slug="solar-us")
     assert campaign.required_fields == ["email", "phone", "country"]
@@ -75,9 +64,34 @@ def test_campaign_add_stores_required_fields_in_choice_order_with_office_hours(w
     assert (hours.weekday, hours.opens, hours.closes) == (0, dt.time(9), dt.time(17))
 
 
-def test_campaign_change_shows_saved_fields_checked(web):
+def test_campaign_calling_window_is_saved_and_shown_with_its_help(manager_web):
+    response = manager_web.post(reverse("admin:campaigns_campaign_add"), campaign_post(
+        calling_starts="08:00", calling_ends="21:00", outside_calling_hours="offer"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign = Campaign.objects.get(slug="solar-us")
+    assert (campaign.calling_starts, campaign.calling_ends, campaign.outside_calling_hours) == (
+        dt.time(8), dt.time(21), "offer")
+    body = manager_web.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert "Calling hours (in the lead&#x27;s local time)" in body
+    assert "in the lead's local time (e.g. 08:00)" in body  # help text is not escaped by the admin
+
+
+@pytest.mark.parametrize("starts, ends, error", [
+    ("08:00", "", "Set both calling times, or neither (no calling window)."),
+    ("", "21:00", "Set both calling times, or neither (no calling window)."),
+    ("21:00", "08:00", "The calling window must end after it starts, the same day."),
+])
+def test_campaign_calling_window_errors_are_form_errors(manager_web, starts, ends, error):
+    response = manager_web.post(reverse("admin:campaigns_campaign_add"), campaign_post(
+        calling_starts=starts, calling_ends=ends))
+    assert response.status_code == 200
+    assert error in " ".join(str(e) for errors in response.context["adminform"].form.errors.values() for e in errors)
+    assert not Campaign.objects.filter(slug="solar-us").exists()
+
+
+def test_campaign_change_shows_saved_fields_checked(manager_web):
     campaign = CampaignFactory(required_fields=["email", "phone"])
-    body = web.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    body = manager_web.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
     assert re.search(r'type="checkbox" name="required_fields" value="email"[^>]*checked', body)
     assert not re.search(r'type="checkbox" name="required_fields" value="country"[^>]*checked', body)
 
@@ -88,18 +102,18 @@ def test_campaign_change_shows_saved_fields_checked(web):
      "Select a valid choice. shoe_size is not one of the available choices."),
     ("office_hours-0-weekday", "7", "Select a valid choice. 7 is not one of the available choices."),
 ])
-def test_campaign_bad_input_is_refused_and_nothing_saved(web, field, value, error):
-    response = web.post(reverse("admin:campaigns_campaign_add"), campaign_post(**{field: value}))
+def test_campaign_bad_input_is_refused_and_nothing_saved(manager_web, field, value, error):
+    response = manager_web.post(reverse("admin:campaigns_campaign_add"), campaign_post(**{field: value}))
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not Campaign.objects.filter(slug="solar-us").exists()
 
 
-def test_campaign_changelist_lists_required_fields_and_supplier_count(web):
+def test_campaign_changelist_lists_required_fields_and_supplier_count(manager_web):
     campaign = CampaignFactory(name="Solar", required_fields=["email", "phone"])
     SupplierFactory(campaigns=[campaign])
     SupplierFactory(campaigns=[campaign])
-    body = web.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    body = manager_web.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
     assert "Email, Phone" in body
     assert re.search(r'<td class="field-supplier_count">2</td>', body)
 
@@ -107,9 +121,9 @@ def test_campaign_changelist_lists_required_fields_and_supplier_count(web):
 # --- Supplier API keys ------------------------------------------------------------
 
 
-def test_create_key_action_shows_the_key_once_and_it_authenticates(web):
+def test_create_key_action_shows_the_key_once_and_it_authenticates(manager_web):
     supplier = SupplierFactory(name="Acme Leads")
-    response = action(web, "admin:campaigns_supplier_changelist", "create_api_key", [supplier.pk])
+    response = action(manager_web, "admin:campaigns_supplier_changelist", "create_api_key", [supplier.pk])
     body = response.content.decode()
     assert "Copy it now: it will not be shown again" in body
     keys = RAW_KEY.findall(body)
@@ -122,34 +136,34 @@ def test_create_key_action_shows_the_key_once_and_it_authenticates(web):
     assert raw not in (row.prefix, row.key_hash) and raw.startswith(row.prefix)
     assert supplier_api_key_lookup(raw_key=raw) == row
 
-    again = web.get(reverse("admin:campaigns_supplier_changelist")).content.decode()
+    again = manager_web.get(reverse("admin:campaigns_supplier_changelist")).content.decode()
     assert raw not in again
-    key_page = web.get(reverse("admin:campaigns_supplierapikey_change", args=[row.pk])).content.decode()
+    key_page = manager_web.get(reverse("admin:campaigns_supplierapikey_change", args=[row.pk])).content.decode()
     assert raw not in key_page and row.key_hash not in key_page and row.prefix in key_page
 
 
-def test_create_key_action_makes_one_key_per_selected_supplier(web):
+def test_create_key_action_makes_one_key_per_selected_supplier(manager_web):
     first, second = SupplierFactory(), SupplierFactory()
-    body = action(web, "admin:campaigns_supplier_changelist", "create_api_key", [first.pk, second.pk]).content
+    body = action(manager_web, "admin:campaigns_supplier_changelist", "create_api_key", [first.pk, second.pk]).content
     raws = RAW_KEY.findall(body.decode())
     assert len(set(raws)) == 2
     assert {supplier_api_key_lookup(raw_key=raw).supplier for raw in raws} == {first, second}
 
 
-def test_create_key_message_escapes_the_supplier_name(web):
+def test_create_key_message_escapes_the_supplier_name(manager_web):
     supplier = SupplierFactory(name="<b>Acme</b>")
-    body = action(web, "admin:campaigns_supplier_changelist", "create_api_key", [supplier.pk]).content.decode()
+    body = action(manager_web, "admin:campaigns_supplier_changelist", "create_api_key", [supplier.pk]).content.decode()
     assert "New API key for &lt;b&gt;Acme&lt;/b&gt;" in body
     assert "<b>Acme</b>" not in body
 
 
-def test_revoke_action_sets_revoked_at_and_keeps_an_earlier_revocation(web):
+def test_revoke_action_sets_revoked_at_and_keeps_an_earlier_revocation(manager_web):
     supplier = SupplierFactory()
     live = supplier_api_key_create(supplier=supplier, name="live").key
     old = supplier_api_key_revoke(key=supplier_api_key_create(supplier=supplier, name="old").key)
     old_time = old.revoked_at
 
-    response = action(web, "admin:campaigns_supplierapikey_changelist", "revoke_keys", [live.pk, old.pk])
+    response = action(manager_web, "admin:campaigns_supplierapikey_changelist", "revoke_keys", [live.pk, old.pk])
     assert "Revoked 2 key(s)" in response.content.decode()
     live.refresh_from_db()
     old.refresh_from_db()
@@ -157,12 +171,12 @@ def test_revoke_action_sets_revoked_at_and_keeps_an_earlier_revocation(web):
     assert old.revoked_at == old_time
 
 
-def test_keys_cannot_be_added_and_hash_prefix_and_revocation_are_read_only(web):
+def test_keys_cannot_be_added_and_hash_prefix_and_revocation_are_read_only(manager_web):
     supplier = SupplierFactory()
     key = supplier_api_key_create(supplier=supplier, name="prod").key
-    assert web.get(reverse("admin:campaigns_supplierapikey_add")).status_code == 403
+    assert manager_web.get(reverse("admin:campaigns_supplierapikey_add")).status_code == 403
 
-    response = web.post(reverse("admin:campaigns_supplierapikey_change", args=[key.pk]), {
+    response = manager_web.post(reverse("admin:campaigns_supplierapikey_change", args=[key.pk]), {
         "name": "production", "prefix": "lcrm_evil", "key_hash": "0" * 64, "revoked_at_0": "", "supplier": "",
     })
     assert response.status_code == 302
@@ -171,10 +185,10 @@ def test_keys_cannot_be_added_and_hash_prefix_and_revocation_are_read_only(web):
     assert key.prefix != "lcrm_evil" and key.key_hash != "0" * 64 and key.supplier == supplier
 
 
-def test_supplier_page_shows_keys_read_only(web):
+def test_supplier_page_shows_keys_read_only(manager_web):
     supplier = SupplierFactory()
     key = supplier_api_key_create(supplier=supplier, name="prod").key
-    body = web.get(reverse("admin:campaigns_supplier_change", args=[supplier.pk])).content.decode()
+    body = manager_web.get(reverse("admin:campaigns_supplier_change", args=[supplier.pk])).content.decode()
     assert key.prefix in body and key.key_hash not in body
     assert 'name="api_keys-0-name"' not in body  # display only
 
@@ -191,11 +205,11 @@ def buyer_post(**overrides) -> dict:
     return data
 
 
-def test_buyer_filters_are_shown_pretty(web):
+def test_buyer_filters_are_shown_pretty(manager_web):
     buyer = BuyerFactory(filters={"region": ["CA", "NV"], "country": ["US"]})
-    body = web.get(reverse("admin:campaigns_buyer_change", args=[buyer.pk])).content.decode()
+    body = manager_web.get(reverse("admin:campaigns_buyer_change", args=[buyer.pk])).content.decode()
     assert "{\n  &quot;country&quot;: [\n    &quot;US&quot;\n  ],\n  &quot;region&quot;" in body
-    listing = web.get(reverse("admin:campaigns_buyer_changelist")).content.decode()
+    listing = manager_web.get(reverse("admin:campaigns_buyer_changelist")).content.decode()
     assert "region: CA, NV; country: US" in listing
 
 
@@ -204,15 +218,15 @@ def test_buyer_filters_are_shown_pretty(web):
     ('{"country": {"in": ["US"]}}', "Filter &#x27;country&#x27; must be a value or a list of values."),
     ("{not json", "Enter a valid JSON."),
 ])
-def test_buyer_bad_filters_are_refused(web, filters, error):
-    response = web.post(reverse("admin:campaigns_buyer_add"), buyer_post(filters=filters))
+def test_buyer_bad_filters_are_refused(manager_web, filters, error):
+    response = manager_web.post(reverse("admin:campaigns_buyer_add"), buyer_post(filters=filters))
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not Buyer.objects.exists()
 
 
-def test_buyer_add_saves_filters(web):
-    response = web.post(reverse("admin:campaigns_buyer_add"), buyer_post(filters='{"country": ["US", "CA"]}'))
+def test_buyer_add_saves_filters(manager_web):
+    response = manager_web.post(reverse("admin:campaigns_buyer_add"), buyer_post(filters='{"country": ["US", "CA"]}'))
     assert response.status_code == 302
     assert Buyer.objects.get().filters == {"country": ["US", "CA"]}
 
@@ -233,14 +247,15 @@ def lead_post(lead: Lead, **overrides) -> dict:
     return data
 
 
-def test_lead_cannot_be_added_in_the_admin(web):
-    assert web.get(reverse("admin:campaigns_lead_add")).status_code == 403
+def test_lead_add_is_the_intake_form(manager_web):
+    body = manager_web.get(reverse("admin:campaigns_lead_add")).content.decode()
+    assert 'id="lead_entry_form"' in body  # tests/assignments/test_admin_lead_add.py drives it
 
 
-def test_lead_contact_fields_are_normalised_and_state_is_read_only(web):
+def test_lead_contact_fields_are_normalised_and_state_is_read_only(manager_web):
     lead = LeadFactory()
     received = lead.received_at
-    response = web.post(reverse("admin:campaigns_lead_change", args=[lead.pk]), lead_post(
+    response = manager_web.post(reverse("admin:campaigns_lead_change", args=[lead.pk]), lead_post(
         lead, email=" Ada@Example.COM ", phone="+1 (415) 555-0199", country="gb", language="EN",
         fields='{"roof": "south"}',
         status="won", received_at_0="2001-01-01", owner=str(UserFactory().pk), score="99",
@@ -262,17 +277,17 @@ def test_lead_contact_fields_are_normalised_and_state_is_read_only(web):
     ("fields", '{"roof": {"side": "south"}}',
      "&#x27;roof&#x27;: values must be text, numbers, true/false, null or a short list of those."),
 ])
-def test_lead_bad_contact_values_are_refused_and_nothing_changes(web, field, value, error):
+def test_lead_bad_contact_values_are_refused_and_nothing_changes(manager_web, field, value, error):
     lead = LeadFactory()
     before = Lead.objects.filter(pk=lead.pk).values().get()
-    response = web.post(reverse("admin:campaigns_lead_change", args=[lead.pk]),
-                        lead_post(lead, first_name="Changed", **{field: value}))
+    response = manager_web.post(reverse("admin:campaigns_lead_change", args=[lead.pk]),
+                                lead_post(lead, first_name="Changed", **{field: value}))
     assert response.status_code == 200
     assert error in response.content.decode()
     assert Lead.objects.filter(pk=lead.pk).values().get() == before
 
 
-def test_lead_changelist_columns_filters_search_and_sorting(web):
+def test_lead_changelist_columns_filters_search_and_sorting(manager_web):
     campaign = CampaignFactory(name="Solar")
     fast = LeadFactory(campaign=campaign, first_name="Quick", last_name="Contact", country="DE")
     fast.first_contact_at = fast.received_at + dt.timedelta(minutes=3, seconds=12)
@@ -281,46 +296,51 @@ def test_lead_changelist_columns_filters_search_and_sorting(web):
     LeadFactory(first_name="Slow", last_name="Waiting", status=Lead.Status.WAITING)
     url = reverse("admin:campaigns_lead_changelist")
 
-    body = web.get(url).content.decode()
+    body = manager_web.get(url).content.decode()
     assert "3 min 12 s" in body and "Contacted" in body and "Quick Contact" in body
-    assert "Quick" in web.get(url, {"status": "contacted"}).content.decode()
-    assert "Slow" not in web.get(url, {"status": "contacted"}).content.decode()
-    assert "Slow" not in web.get(url, {"country": "DE"}).content.decode()
-    assert "Quick" not in web.get(url, {"q": "Slow Waiting"}).content.decode()
-    assert "Quick" in web.get(url, {"q": fast.email}).content.decode()
+    assert "Quick" in manager_web.get(url, {"status": "contacted"}).content.decode()
+    assert "Slow" not in manager_web.get(url, {"status": "contacted"}).content.decode()
+    assert "Slow" not in manager_web.get(url, {"country": "DE"}).content.decode()
+    assert "Quick" not in manager_web.get(url, {"q": "Slow Waiting"}).content.decode()
+    assert "Quick" in manager_web.get(url, {"q": fast.email}).content.decode()
     speed_column = 9
     for order in (str(speed_column), f"-{speed_column}", "2", "5"):
-        assert web.get(url, {"o": order}).status_code == 200
+        assert manager_web.get(url, {"o": order}).status_code == 200
 
 
 # --- Read-only logs and suppression ----------------------------------------------------------
 
 
-def test_intake_log_is_read_only_for_managers(web, django_user_model):
+def test_intake_log_is_read_only_for_managers(manager_web, django_user_model):
     attempt = IntakeAttemptFactory()
     change = reverse("admin:campaigns_intakeattempt_change", args=[attempt.pk])
-    body = web.get(change).content.decode()
+    body = manager_web.get(change).content.decode()
     assert "&quot;reason&quot;: &quot;suppressed&quot;" in body  # pretty response body
-    assert web.post(change, {"outcome": "accepted", "reason": ""}).status_code == 403
-    assert web.post(reverse("admin:campaigns_intakeattempt_delete", args=[attempt.pk]),
-                    {"post": "yes"}).status_code == 403
+    assert manager_web.post(change, {"outcome": "accepted", "reason": ""}).status_code == 403
+    assert manager_web.post(reverse("admin:campaigns_intakeattempt_delete", args=[attempt.pk]),
+                            {"post": "yes"}).status_code == 403
     attempt.refresh_from_db()
     assert attempt.outcome == IntakeAttempt.Outcome.REJECTED
 
-    web.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
-    assert web.post(reverse("admin:campaigns_intakeattempt_delete", args=[attempt.pk]),
-                    {"post": "yes"}).status_code == 302
+    manager_web.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    assert manager_web.post(reverse("admin:campaigns_intakeattempt_delete", args=[attempt.pk]),
+                            {"post": "yes"}).status_code == 302
     assert not IntakeAttempt.objects.exists()
 
 
-def test_intake_log_filters(web):
+def test_intake_log_filters(manager_web):
     IntakeAttemptFactory(reason="suppressed")
     IntakeAttemptFactory(outcome="duplicate", reason="", detail="dup", response_status=409)
     url = reverse("admin:campaigns_intakeattempt_changelist")
     for query in ({"outcome": "duplicate"}, {"reason": "suppressed"}, {"q": "dup"}):
-        assert web.get(url, query).status_code == 200
-    body = web.get(url, {"outcome": "duplicate"}).content.decode()
+        assert manager_web.get(url, query).status_code == 200
+    body = manager_web.get(url, {"outcome": "duplicate"}).content.decode()
     assert "409" in body and "422" not in body
+
+
+def suppression_add(client, kind: str, value: str):
+    """Post the admin's add form of a suppression entry."""
+    return client.post(reverse("admin:campaigns_suppressionentry_add"), {"kind": kind, "value": value})
 
 
 @pytest.mark.parametrize("kind,value,stored", [
@@ -328,8 +348,8 @@ def test_intake_log_filters(web):
     ("phone", "+1 415 555 0100", "+14155550100"),
     ("email_domain", "@Example.com", "example.com"),
 ])
-def test_suppression_values_are_normalised(web, kind, value, stored):
-    response = web.post(reverse("admin:campaigns_suppressionentry_add"), {"kind": kind, "value": value})
+def test_suppression_values_are_normalised(manager_web, kind, value, stored):
+    response = suppression_add(manager_web, kind, value)
     assert response.status_code == 302
     assert SuppressionEntry.objects.get().value == stored
 
@@ -339,16 +359,16 @@ def test_suppression_values_are_normalised(web, kind, value, stored):
     ("email", "nobody", "Email &#x27;nobody&#x27; is not a valid address."),
     ("email_domain", "not a domain", "&#x27;not a domain&#x27; is not a valid email domain."),
 ])
-def test_suppression_bad_values_are_refused(web, kind, value, error):
-    response = web.post(reverse("admin:campaigns_suppressionentry_add"), {"kind": kind, "value": value})
+def test_suppression_bad_values_are_refused(manager_web, kind, value, error):
+    response = suppression_add(manager_web, kind, value)
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not SuppressionEntry.objects.exists()
 
 
-def test_suppression_duplicate_is_refused(web):
+def test_suppression_duplicate_is_refused(manager_web):
     SuppressionEntry.objects.create(kind="email", value="foo@example.com")
-    response = web.post(reverse("admin:campaigns_suppressionentry_add"), {"kind": "email", "value": "FOO@example.com"})
+    response = suppression_add(manager_web, "email", "FOO@example.com")
     assert response.status_code == 200
     assert SuppressionEntry.objects.count() == 1
 

@@ -7,11 +7,11 @@ PostgreSQL (advisory locks + conditional UPDATE), where the threads truly overla
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from campaigns.models import Campaign, CapCounter, IntakeAttempt, Lead
 from campaigns.services import intake, lead_intake
-from tests.concurrency import SQLITE_FILE_SKIP, on_sqlite_file, run_all, sqlite_file_child_run
+from tests.campaigns.races import race_tests
+from tests.concurrency import run_all
 from tests.factories import CampaignFactory, supplier_with_key
 
 THREADS = 50
@@ -83,23 +83,5 @@ SCENARIOS = [run_same_lead_without_keys, run_same_idempotency_key, run_same_exte
              run_cap_is_never_overfilled]
 
 
-@pytest.mark.scale
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
-def test_on_postgresql(race, scenario):
-    assert connection.vendor == "postgresql"
-    scenario(race)
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
-def test_on_a_sqlite_file(race, scenario):
-    if not on_sqlite_file():
-        pytest.skip(SQLITE_FILE_SKIP)
-    scenario(race)
-
-
-def test_sqlite_file_child_run(tmp_path):
-    """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
-    sqlite_file_child_run(test=f"{__file__}::test_on_a_sqlite_file", database=str(tmp_path / "race.sqlite3"),
-                          scenarios=len(SCENARIOS))
+test_on_postgresql, test_on_a_sqlite_file, test_sqlite_file_child_run = race_tests(
+    SCENARIOS, fixture="race", test_file=__file__, database="race.sqlite3")

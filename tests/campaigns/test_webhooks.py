@@ -4,8 +4,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils.timezone import now
@@ -16,39 +14,9 @@ from campaigns.services import lead_intake, lead_status_webhook_enqueue
 from campaigns.services.webhooks import MAX_ATTEMPTS, webhook_backoff
 from campaigns.tasks import webhook_deliver_due_task, webhook_deliver_task
 from tests.factories import LeadFactory, SupplierFactory
+from tests.httpkit import Receiver
 
 from .conftest import lead_payload
-
-
-class Receiver:
-    """A local HTTP server answering with the queued statuses (then 200) and keeping what it received."""
-
-    def __init__(self):
-        self.statuses: list[int] = []
-        self.received: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/leadcrm"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -72,8 +40,8 @@ def make_due(delivery_id):
 def test_accepted_lead_is_posted_signed(hooked, receiver, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         result = lead_intake(supplier=hooked, payload=lead_payload(external_id="acme-9"))
-    assert len(receiver.received) == 1
-    headers, body = receiver.received[0]
+    assert len(receiver.requests) == 1
+    headers, body = receiver.requests[0]
     expected = "sha256=" + hmac.new(hooked.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
     assert headers["X-LeadCRM-Signature"] == expected
     assert headers["X-LeadCRM-Event"] == "accepted"
@@ -103,7 +71,7 @@ def test_a_500_is_retried_with_backoff(hooked, receiver, django_capture_on_commi
     assert webhook_deliver_task(delivery.pk) == "skipped"  # not due yet: a duplicate run sends nothing
     make_due(delivery.pk)
     assert webhook_deliver_task(delivery.pk) == "delivered after 2 attempt(s)"
-    first_body, second_body = (body for _, body in receiver.received)
+    first_body, second_body = (body for _, body in receiver.requests)
     assert first_body == second_body
     delivery.refresh_from_db()
     assert [entry["status"] for entry in delivery.log] == [500, 200]
@@ -118,7 +86,7 @@ def test_a_4xx_is_never_retried(hooked, receiver, django_capture_on_commit_callb
     assert not Schedule.objects.filter(func="campaigns.tasks.webhook_deliver_task").exists()
     make_due(delivery.pk)
     assert webhook_deliver_task(delivery.pk) == "skipped"
-    assert len(receiver.received) == 1
+    assert len(receiver.requests) == 1
 
 
 def test_network_error_is_retried_and_gives_up_after_max_attempts(hooked, receiver):

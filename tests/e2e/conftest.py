@@ -112,8 +112,9 @@ def browser():
 
 
 @pytest.fixture
-def signed_in(browser, floor):
-    """signed_in(username, path, **context options) -> a page signed in through the login form, at path."""
+def plain_page(browser, floor):
+    """plain_page(username, path, **context options) -> a page signed in through the login form, at path (no
+    websocket expected)."""
     contexts = []
 
     def open_page(username: str, path: str, **options):
@@ -126,9 +127,21 @@ def signed_in(browser, floor):
         page.fill("#id_password", floor.password(username))
         page.click("button[type=submit]")
         page.wait_for_url(f"{floor.url}{path}")
-        page.wait_for_selector("#conn.conn-live")
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def signed_in(plain_page):
+    """signed_in(username, path, **context options) -> a page signed in through the login form, at path, once its
+    websocket is live."""
+
+    def open_live_page(username: str, path: str, **options):
+        page = plain_page(username, path, **options)
+        page.wait_for_selector("#conn.conn-live")
+        return page
+
+    return open_live_page

@@ -23,28 +23,6 @@ def colours(locator) -> tuple[str, str]:
     return tuple(locator.evaluate("el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"))
 
 
-@pytest.fixture
-def plain_page(browser, floor):
-    """plain_page(username, path) -> a page signed in through the login form, at path (no websocket expected)."""
-    contexts = []
-
-    def open_page(username: str, path: str):
-        context = browser.new_context()
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{floor.url}/accounts/login/?next={path}")
-        page.fill("#id_username", username)
-        page.fill("#id_password", floor.password(username))
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{floor.url}{path}")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(signed_in):
     page = signed_in("carla", "/rep/")
     link = page.locator("a.skip-link")

@@ -30,16 +30,34 @@ def card(page, lead_id: int):
     return page.locator(f'.lead-card[data-lead-id="{lead_id}"]')
 
 
+def offer_arrives(page, floor, *, first: str, last: str):
+    """Post a Spanish lead (offered to carla) and wait for its offer card on the queue: (lead id, the card)."""
+    lead_id = floor.post_lead(language="es", first_name=first, last_name=last)
+    offer = card(page, lead_id)
+    offer.wait_for(state="visible", timeout=5_000)
+    return lead_id, offer
+
+
 def assert_fits_a_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate(SMALL_TARGETS) == []
 
 
+def log_contact(page, outcome: str, *, channel: str = "", notes: str = "") -> None:
+    """On the lead page: log a contact attempt with `outcome` (and the channel and notes, when given), then wait for
+    the lead to show as contacted."""
+    if channel:
+        page.select_option("#contact-channel", channel)
+    page.select_option("#contact-outcome", outcome)
+    if notes:
+        page.fill("#contact-notes", notes)
+    page.click("#contact-form button[type=submit]")
+    page.locator('#stage-badge[data-status="contacted"]').wait_for()
+
+
 def work_a_lead(page, floor, *, first: str, last: str, phone: bool = False, on_due=None) -> int:
     """From /rep/: accept a Spanish offer, open its page, note, callback due in 5 s, done, contact, qualified."""
-    lead_id = floor.post_lead(language="es", first_name=first, last_name=last)
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first=first, last=last)
     if phone:
         assert_fits_a_phone(page)
     offer.locator('[data-action="accept"]').click()
@@ -82,11 +100,7 @@ def work_a_lead(page, floor, *, first: str, last: str, phone: bool = False, on_d
     page.locator('#callback-list .callback-item[data-state="done"]').wait_for()
 
     # The first contact, then a stage move.
-    page.select_option("#contact-channel", "call")
-    page.select_option("#contact-outcome", "connected")
-    page.fill("#contact-notes", "Spoke with them")
-    page.click("#contact-form button[type=submit]")
-    page.locator('#stage-badge[data-status="contacted"]').wait_for()
+    log_contact(page, "connected", channel="call", notes="Spoke with them")
     page.click('#stage-actions button[data-stage="qualified"]')
     page.locator('#stage-badge[data-status="qualified"]').wait_for()
     assert page.locator("#stage-badge").text_content() == "Qualified"
@@ -139,9 +153,7 @@ def test_rep_accepts_an_offer_and_works_the_lead_on_its_page(signed_in, floor):
 
 def test_the_due_tab_shows_a_callback_live_and_marks_it_done(signed_in, floor):
     page = signed_in("carla", "/rep/")
-    lead_id = floor.post_lead(language="es", first_name="Rocío", last_name="Llamada")
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first="Rocío", last="Llamada")
     offer.locator('[data-action="accept"]').click()
     offer.locator("a.lead-page-link").wait_for()
     lead_page = page.context.new_page()
@@ -167,9 +179,7 @@ def test_the_due_tab_shows_a_callback_live_and_marks_it_done(signed_in, floor):
 
 def test_decline_asks_for_a_reason_from_the_list(signed_in, floor):
     page = signed_in("carla", "/rep/")
-    lead_id = floor.post_lead(language="es", first_name="Paco", last_name="Rechazo")
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first="Paco", last="Rechazo")
     assignment_id = offer.get_attribute("data-assignment-id")
     offer.locator('[data-action="decline"]').click()
     picker = offer.locator("form.reason-form")
@@ -190,9 +200,7 @@ def test_decline_asks_for_a_reason_from_the_list(signed_in, floor):
 
 def test_lost_from_the_queue_asks_for_a_lost_reason(signed_in, floor):
     page = signed_in("carla", "/rep/")
-    lead_id = floor.post_lead(language="es", first_name="Lola", last_name="Perdida")
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first="Lola", last="Perdida")
     offer.locator('[data-action="accept"]').click()
     offer.locator('[data-action="lost"]').click()
     picker = offer.locator('form.reason-form[data-kind="lost"]')
@@ -209,16 +217,12 @@ def test_lost_from_the_queue_asks_for_a_lost_reason(signed_in, floor):
 
 def test_unqualified_needs_a_reason_and_the_lead_reopens(signed_in, floor):
     page = signed_in("carla", "/rep/")
-    lead_id = floor.post_lead(language="es", first_name="Ulises", last_name="Reabierto")
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first="Ulises", last="Reabierto")
     offer.locator('[data-action="accept"]').click()
     offer.locator("a.lead-page-link").click()
     page.wait_for_url(f"{floor.url}/rep/leads/{lead_id}/")
     assert [b.get_attribute("data-stage") for b in page.locator("#stage-actions button").all()] == ["won", "lost"]
-    page.select_option("#contact-outcome", "no_answer")
-    page.click("#contact-form button[type=submit]")
-    page.locator('#stage-badge[data-status="contacted"]').wait_for()
+    log_contact(page, "no_answer")
     page.click('#stage-actions button[data-stage="unqualified"]')
     page.locator("#stage-reason").wait_for()
     assert page.locator("#stage-reason-label").text_content() == "Why is it unqualified?"
@@ -250,9 +254,7 @@ def test_markup_in_a_lead_stays_text_on_the_lead_page_and_in_my_leads(signed_in,
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     first, last = xss.split(" ", 1)
-    lead_id = floor.post_lead(language="es", first_name=first, last_name=last)
-    offer = card(page, lead_id)
-    offer.wait_for(state="visible", timeout=5_000)
+    lead_id, offer = offer_arrives(page, floor, first=first, last=last)
     offer.locator('[data-action="accept"]').click()
     offer.locator("a.lead-page-link").click()
     page.wait_for_url(f"{floor.url}/rep/leads/{lead_id}/")

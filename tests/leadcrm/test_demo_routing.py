@@ -8,7 +8,7 @@ from django.core.management import call_command
 from assignments import services
 from assignments.models import Assignment, Rep, RoutingRule, RuleRelaxation, Team
 from campaigns.models import Campaign, Lead, Supplier
-from leadcrm.demo import CATCH_ALL, CATCH_ALL_RELAXATIONS, DESK_RELAXATIONS
+from leadcrm.demo import CATCH_ALL, CATCH_ALL_RELAXATIONS, DESK_RELAXATIONS, FREE_PICK, POOL_CAMPAIGNS
 from leadcrm.simulate import MARKETS
 from tests.factories import AssignmentFactory, LeadFactory
 
@@ -30,7 +30,7 @@ def offered_to(result) -> list[str]:
 
 
 def test_desks_require_language_skill_and_territory_and_relax_after_a_wait(demo):
-    for rule in RoutingRule.objects.prefetch_related("relaxations"):
+    for rule in RoutingRule.objects.exclude(name=FREE_PICK).prefetch_related("relaxations"):
         assert rule.require_language and rule.require_skill
         relaxations = tuple((r.after_seconds, r.drop) for r in rule.relaxations.all())
         if rule.name == CATCH_ALL:
@@ -54,9 +54,23 @@ def test_a_german_mortgage_lead_goes_to_a_german_mortgage_rep(demo):
     assert offered_to(result)[0] in {"erika", "felix"}
 
 
+def test_the_free_pick_rule_sends_its_campaigns_to_the_pool_first_and_keeps_the_language_filter(demo):
+    rule = RoutingRule.objects.get(name=FREE_PICK)
+    assert rule.pool == RoutingRule.Pool.AT_ONCE and rule.order < min(
+        RoutingRule.objects.exclude(pk=rule.pk).values_list("order", flat=True))
+    assert rule.require_language and set(rule.conditions.values_list("field", "value")) == {
+        ("campaign", ",".join(POOL_CAMPAIGNS))}
+
+
 @pytest.mark.parametrize("country,language,campaign,skill", [m[:4] for m in MARKETS])
 def test_every_simulated_market_has_a_rep_who_fits_it_without_relaxing(demo, country, language, campaign, skill):
+    from assignments.selectors_pool import pool_leads_for_rep
+
     result = services.lead_route(lead_id=lead(country=country, language=language, skill=skill, campaign=campaign).pk)
+    if campaign in POOL_CAMPAIGNS:
+        assert result.action == "pooled"
+        assert any(pool_leads_for_rep(rep=rep) for rep in Rep.objects.all())
+        return
     assert result.action == "offered"
     assert Assignment.objects.get(pk=result.assignment_ids[0]).explanation["relaxed"] == []
 

@@ -3,44 +3,19 @@
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from django.conf import settings
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children_of(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
-
-
-def wait_for(url: str, seconds: float) -> httpx.Response:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
+from tests.liveserver import children_of, embedded_env, free_port, wait_for
 
 
 def test_run_serves_demo_with_task_cluster_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
-    env = {**os.environ, "LEADCRM_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "leadcrm.settings.local",
-           "PYTHONUNBUFFERED": "1"}
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        env.pop(name, None)
+    env = embedded_env(tmp_path)
     proc = subprocess.Popen([sys.executable, "manage.py", "run", "--port", str(port)], cwd=settings.BASE_DIR,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
 from assignments.models import Rep, RepLanguage, RepSkill, RepTerritory, RoutingRule, WorkingHours
@@ -27,10 +27,12 @@ def counts() -> dict:
 
 def test_json_has_the_contract_shape(tmp_path):
     data = seed(tmp_path)
-    assert set(data) == {"manager", "reps", "suppliers", "campaigns"}
+    assert set(data) == {"manager", "reps", "suppliers", "campaigns", "pool_campaigns"}
+    assert data["pool_campaigns"] == ["quick-quotes"]
+    assert any("quick-quotes" in supplier["campaigns"] for supplier in data["suppliers"])
     assert set(data["manager"]) == {"username", "password"}
     for rep in data["reps"]:
-        assert set(rep) == {"username", "password", "languages", "countries", "skills", "capacity"}
+        assert set(rep) == {"username", "password", "email", "languages", "countries", "skills", "capacity"}
     for supplier in data["suppliers"]:
         assert set(supplier) == {"name", "api_key", "campaigns"}
     assert all(set(c) == {"slug", "name"} for c in data["campaigns"])
@@ -44,10 +46,19 @@ def test_floor_meets_the_contract_minimums(tmp_path):
     assert len({lang for rep in reps for lang in rep["languages"]}) >= 3
     assert len({country for rep in reps for country in rep["countries"]}) >= 3
     assert len({skill for rep in reps for skill in rep["skills"]}) >= 2
-    assert len(data["campaigns"]) == 2 and len(data["suppliers"]) == 2 and Buyer.objects.count() == 1
+    assert len(data["campaigns"]) == 3 and len(data["suppliers"]) == 2 and Buyer.objects.count() == 1
     for rep in Rep.objects.all():
         assert rep.status == Rep.Status.AVAILABLE
         assert rep.working_hours.count() == 7  # 24/7: a whole-day window every weekday
+
+
+def test_every_demo_user_has_an_email_address_and_the_json_lists_each_reps(tmp_path):
+    data = seed(tmp_path)
+    users = get_user_model().objects.all()
+    assert users.count() == len(data["reps"]) + 1 and all("@" in user.email for user in users)
+    for rep in data["reps"]:
+        assert rep["email"] == Rep.objects.get(user__username=rep["username"]).user.email
+    assert len({rep["email"] for rep in data["reps"]}) == len(data["reps"])
 
 
 def test_logins_and_keys_work(tmp_path):

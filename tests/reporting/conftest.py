@@ -1,28 +1,15 @@
-"""Fixtures of the report tests: the hand-built floor, and clients for each kind of caller."""
+"""Fixtures of the report tests: the hand-built floor, and each kind of caller (a manager's clients are
+tests/conftest.py's `manager_client` and `manager_web`)."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.factories import ManagerFactory, RepFactory, UserFactory, supplier_with_key
+from tests.factories import RepFactory, UserFactory, supplier_with_key
 from tests.reporting.dataset import Floor
 
 
 @pytest.fixture
 def floor(db):
     return Floor()
-
-
-@pytest.fixture
-def manager_api(db):
-    client = APIClient()
-    client.force_authenticate(ManagerFactory())
-    return client
-
-
-@pytest.fixture
-def manager_web(client, db):
-    client.force_login(ManagerFactory())
-    return client
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from assignments.models import Assignment
+from assignments.models import Assignment, Rep
 from assignments.services import assignment_seen
 from campaigns.models import Lead
 from tests.factories import (
@@ -46,17 +46,29 @@ def sec(moment: dt.datetime, seconds: float) -> dt.datetime:
     return moment + dt.timedelta(seconds=seconds)
 
 
+def summary(rows: list[dict], *fields: str) -> list[tuple]:
+    """Each row as a tuple of its key and the given fields: the part of a report's rows a test compares."""
+    return [(row["key"], *(row[f] for f in fields)) for row in rows]
+
+
+# The report data sets' reps, by username: (first name, last name).
+REP_NAMES = {"alice": ("Alice", "Archer"), "bob": ("Bob", "Baker"), "carol": ("Carol", "Cole")}
+
+
+def named_rep(username: str, **fields) -> Rep:
+    """The rep `username` of REP_NAMES, with its first and last name, and the other fields as given."""
+    first_name, last_name = REP_NAMES[username]
+    return RepFactory(user=UserFactory(username=username, first_name=first_name, last_name=last_name), **fields)
+
+
 class Floor:
     """Builds the dataset; attributes give the objects to tests."""
 
     def __init__(self):
         self.north, self.south = TeamFactory(name="North"), TeamFactory(name="South")
-        self.alice = RepFactory(user=UserFactory(username="alice", first_name="Alice", last_name="Archer"),
-                                teams=[self.north], weight=3, capacity=4)
-        self.bob = RepFactory(user=UserFactory(username="bob", first_name="Bob", last_name="Baker"),
-                              teams=[self.north], weight=1)
-        self.carol = RepFactory(user=UserFactory(username="carol", first_name="Carol", last_name="Cole"),
-                                teams=[self.south], weight=1)
+        self.alice = named_rep("alice", teams=[self.north], weight=3, capacity=4)
+        self.bob = named_rep("bob", teams=[self.north], weight=1)
+        self.carol = named_rep("carol", teams=[self.south], weight=1)
         self.alice_rep_load(2)
         self.solar = CampaignFactory(slug="solar", name="Solar", price_per_lead=Decimal("25"))
         self.roof = CampaignFactory(slug="roof", name="Roof", price_per_lead=Decimal("50"))

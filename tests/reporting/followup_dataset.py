@@ -30,39 +30,26 @@ unqualified code, so as a decline reason it is free text):
 
 from __future__ import annotations
 
-import datetime as dt
-
 from assignments.models import ReasonCode
 from tests.factories import (
     AssignmentFactory,
     CampaignFactory,
     ContactAttemptFactory,
     LeadFactory,
-    RepFactory,
     SupplierFactory,
     TeamFactory,
-    UserFactory,
 )
+from tests.reporting.dataset import RANGE, at, named_rep, sec
 
-MARCH = {"since": "2026-03-01", "until": "2026-03-31"}
-
-
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-
-
-def sec(moment: dt.datetime, seconds: float) -> dt.datetime:
-    return moment + dt.timedelta(seconds=seconds)
+MARCH = RANGE  # the follow-up data set's month is the report floor's
 
 
 class FollowUpFloor:
     def __init__(self):
         self.north, self.south = TeamFactory(name="North"), TeamFactory(name="South")
-        self.alice = RepFactory(user=UserFactory(username="alice", first_name="Alice", last_name="Archer"),
-                                teams=[self.north])
-        self.bob = RepFactory(user=UserFactory(username="bob", first_name="Bob", last_name="Baker"),
-                              teams=[self.south])
-        self.carol = RepFactory(user=UserFactory(username="carol", first_name="Carol", last_name="Cole"))
+        self.alice = named_rep("alice", teams=[self.north])
+        self.bob = named_rep("bob", teams=[self.south])
+        self.carol = named_rep("carol")
         self.solar = CampaignFactory(slug="solar", name="Solar")
         self.roof = CampaignFactory(slug="roof", name="Roof")
         self.acme, self.beta = SupplierFactory(name="Acme"), SupplierFactory(name="Beta")

@@ -57,13 +57,13 @@ def test_reps(floor):
     assert rep_rows(params=MARCH) == [
         {"key": "alice", "label": "Alice Archer", "offered": 6, "accepted": 3, "declined": 2, "expired": 1,
          "revoked": 0, "open": 0, "acceptance_rate_pct": 50.0, "median_response_seconds": 30.0, "won": 2, "load": 2,
-         "capacity": 4, "load_pct": 50.0},
+         "capacity": 4, "load_pct": 50.0, "claimed": 0, "median_pool_wait_seconds": None},
         {"key": "bob", "label": "Bob Baker", "offered": 4, "accepted": 3, "declined": 0, "expired": 1, "revoked": 0,
          "open": 0, "acceptance_rate_pct": 75.0, "median_response_seconds": 40.0, "won": 0, "load": 0,
-         "capacity": 5, "load_pct": 0.0},
+         "capacity": 5, "load_pct": 0.0, "claimed": 0, "median_pool_wait_seconds": None},
         {"key": "carol", "label": "Carol Cole", "offered": 3, "accepted": 3, "declined": 0, "expired": 0,
          "revoked": 0, "open": 0, "acceptance_rate_pct": 100.0, "median_response_seconds": 20.0, "won": 1,
-         "load": 0, "capacity": 5, "load_pct": 0.0},
+         "load": 0, "capacity": 5, "load_pct": 0.0, "claimed": 0, "median_pool_wait_seconds": None},
     ]
     assert [r["key"] for r in rep_rows(params=replace(MARCH, team=floor.south))] == ["carol"]
 

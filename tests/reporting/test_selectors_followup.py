@@ -15,6 +15,8 @@ from reporting.selectors import (
     won_by_attempts_rows,
 )
 from tests.factories import AssignmentFactory, ContactAttemptFactory, LeadFactory, RepFactory
+from tests.reporting.dataset import summary
+from tests.reporting.engines import on_sqlite_and_postgresql
 from tests.reporting.followup_dataset import BY_ATTEMPTS, BY_CAMPAIGN, BY_REP, DECLINES, FollowUpFloor, at, sec
 
 MARCH = ReportParams(since=at("2026-03-01 00:00:00"), until=at("2026-04-01 00:00:00"))
@@ -25,12 +27,8 @@ def fu(db):
     return FollowUpFloor()
 
 
-def summary(rows, *fields):
-    return [(row["key"], *(row[f] for f in fields)) for row in rows]
-
-
 class ExactNumbers:
-    """The same expectations on every engine (the scale class below reruns them on PostgreSQL)."""
+    """The same expectations on every engine (on_sqlite_and_postgresql below runs them on both)."""
 
     def test_by_rep_every_column(self, fu):
         assert followup_rep_rows(params=MARCH) == BY_REP
@@ -127,17 +125,5 @@ class ExactNumbers:
         assert {row["key"]: row["declined"] for row in rep_rows(params=MARCH) if row["declined"]} == declined
 
 
-@pytest.mark.django_db
-class TestExactNumbersSQLite(ExactNumbers):
-    pass
-
-
-@pytest.mark.scale
-@pytest.mark.django_db
-class TestExactNumbersPostgreSQL(ExactNumbers):
-    """ROW_NUMBER(), PERCENTILE_CONT and AT TIME ZONE give the numbers SQLite gives."""
-
-    def test_runs_on_postgresql(self, fu):
-        from django.db import connection
-
-        assert connection.vendor == "postgresql"
+# On PostgreSQL: ROW_NUMBER(), PERCENTILE_CONT and AT TIME ZONE give the numbers SQLite gives.
+TestExactNumbersSQLite, TestExactNumbersPostgreSQL = on_sqlite_and_postgresql(ExactNumbers)

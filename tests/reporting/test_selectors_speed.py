@@ -6,17 +6,14 @@ import pytest
 
 from reporting.queries.scope import ReportParams
 from reporting.selectors import conversion_by_speed_rows, speed_to_lead_rows, speed_to_lead_totals
-from tests.reporting.dataset import CONVERSION, ROOF_BUSINESS, SPEED_BY_CAMPAIGN, at
+from tests.reporting.dataset import CONVERSION, ROOF_BUSINESS, SPEED_BY_CAMPAIGN, at, summary
+from tests.reporting.engines import on_sqlite_and_postgresql
 
 MARCH = ReportParams(since=at("2026-03-01 00:00:00"), until=at("2026-04-01 00:00:00"), group_by="campaign")
 
 
-def summary(rows, *fields):
-    return [(row["key"], *(row[f] for f in fields)) for row in rows]
-
-
 class ExactNumbers:
-    """The same expectations on every engine (the scale class below reruns them on PostgreSQL)."""
+    """The same expectations on every engine (on_sqlite_and_postgresql below runs them on both)."""
 
     def test_by_campaign_every_column(self, floor):
         assert speed_to_lead_rows(params=MARCH) == SPEED_BY_CAMPAIGN
@@ -113,17 +110,5 @@ class ExactNumbers:
         assert speed_to_lead_totals(params=empty) is None
 
 
-@pytest.mark.django_db
-class TestExactNumbersSQLite(ExactNumbers):
-    pass
-
-
-@pytest.mark.scale
-@pytest.mark.django_db
-class TestExactNumbersPostgreSQL(ExactNumbers):
-    """PERCENTILE_CONT and AT TIME ZONE give the numbers the SQLite window functions give."""
-
-    def test_runs_on_postgresql(self, floor):
-        from django.db import connection
-
-        assert connection.vendor == "postgresql"
+# On PostgreSQL: PERCENTILE_CONT and AT TIME ZONE give the numbers the SQLite window functions give.
+TestExactNumbersSQLite, TestExactNumbersPostgreSQL = on_sqlite_and_postgresql(ExactNumbers)

@@ -12,7 +12,7 @@ from django.db.models import Count
 from assignments import services
 from assignments.models import Assignment, Rep
 from assignments.services.offers import OfferError
-from tests.factories import CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, SupplierFactory
+from tests.scale.floors import least_busy_floor
 
 pytestmark = [pytest.mark.scale, pytest.mark.django_db(transaction=True)]
 
@@ -29,10 +29,7 @@ def expected_loads() -> dict[int, int]:
 
 def test_contacts_and_new_offers_racing_keep_load_exact():
     assert connection.vendor == "postgresql"
-    RoutingRuleFactory(name="Everyone", strategy="least_busy")
-    reps = [RepFactory(capacity=CAPACITY) for _ in range(REPS)]
-    campaign, supplier = CampaignFactory(), SupplierFactory()
-    lead_ids = [LeadFactory(campaign=campaign, supplier=supplier).pk for _ in range(LEADS)]
+    reps, lead_ids = least_busy_floor(reps=REPS, capacity=CAPACITY, leads=LEADS)
     errors: list[BaseException] = []
     routing_done = threading.Event()
     start = threading.Barrier(ROUTERS + REPS)

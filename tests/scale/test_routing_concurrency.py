@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from assignments import services
 from assignments.models import Assignment, Rep
 from campaigns.models import Lead
-from tests.factories import CampaignFactory, LeadFactory, RepFactory, RoutingRuleFactory, SupplierFactory
+from tests.scale.floors import least_busy_floor
 
 pytestmark = [pytest.mark.scale, pytest.mark.django_db(transaction=True)]
 
@@ -42,10 +42,7 @@ def run_workers(queues: list[list[int]]) -> list[BaseException]:
 
 def test_many_workers_never_overfill_a_rep_nor_double_offer_a_lead():
     assert connection.vendor == "postgresql"
-    RoutingRuleFactory(name="Everyone", strategy="least_busy")
-    reps = [RepFactory(capacity=CAPACITY) for _ in range(REPS)]
-    campaign, supplier = CampaignFactory(), SupplierFactory()
-    lead_ids = [LeadFactory(campaign=campaign, supplier=supplier).pk for _ in range(LEADS)]
+    reps, lead_ids = least_busy_floor(reps=REPS, capacity=CAPACITY, leads=LEADS)
     # Every lead is queued twice, on different workers, like a retried task racing the original.
     queue = lead_ids + lead_ids
     random.Random(7).shuffle(queue)

@@ -133,6 +133,8 @@
   }
 
   function tick(card) {
+    R.applyCalling(card.a.lead && card.a.lead.calling, card.el.querySelector(".owned .call-link"),
+                   field(card.el, "local-time"), sock.now());
     var el = field(card.el, "countdown");
     if (card.a.status !== "offered") {
       el.textContent = card.a.status === "accepted" ? "Accepted" : card.a.status;
@@ -362,6 +364,7 @@
     }
     if (name === "leads") { loadLeads(leads.page); }
     if (name === "due") { loadDue(); }
+    if (name === "pool") { loadPool(); }
   }
 
   Array.prototype.forEach.call(tabLinks, function (link) {
@@ -373,6 +376,72 @@
     });
   });
   window.addEventListener("hashchange", function () { showTab(location.hash.replace("#", "")); });
+
+  // ---- Open pool: GET /api/v1/pool/, claim with POST /api/v1/pool/<id>/claim/; live by pool.added/removed -------
+  var poolList = document.getElementById("pool-list");
+  var poolEmpty = document.getElementById("pool-empty");
+  var poolCount = document.getElementById("pool-count");
+
+  function poolRow(id) { return poolList.querySelector('li[data-lead-id="' + String(Number(id)) + '"]'); }
+  function poolCounts() {
+    var n = poolList.children.length;
+    poolEmpty.hidden = n > 0;
+    poolCount.hidden = n === 0;
+    poolCount.textContent = String(n);
+  }
+  function poolAdd(lead) {
+    if (poolRow(lead.id)) { return; }
+    var row = R.el("li", "lead-row pool-row");
+    row.setAttribute("data-lead-id", String(Number(lead.id)));
+    row.setAttribute("data-received-at", lead.received_at || "");
+    var main = R.el("div", "lead-main");
+    main.appendChild(R.el("strong", "", (lead.campaign || "") + " · " + String(lead.language || "").toUpperCase() +
+                                       " " + (lead.country || "") + (lead.skill ? " · " + lead.skill : "")));
+    main.appendChild(R.el("span", "muted pool-age", ""));
+    var claim = R.el("button", "primary", "Claim");
+    claim.type = "button";
+    claim.setAttribute("data-action", "claim");
+    row.appendChild(main);
+    row.appendChild(claim);
+    poolList.appendChild(row);
+    tickPool();
+    poolCounts();
+  }
+  function poolRemove(id) {
+    var row = poolRow(id);
+    if (row) { row.parentNode.removeChild(row); }
+    poolCounts();
+  }
+  function tickPool() {
+    Array.prototype.forEach.call(poolList.querySelectorAll("li[data-received-at]"), function (row) {
+      var at = row.getAttribute("data-received-at");
+      row.querySelector(".pool-age").textContent = at ? " waiting " + R.age(at, sock.now()) : "";
+    });
+  }
+  function loadPool() {
+    api("GET", "pool/").then(function (data) {
+      poolList.textContent = "";
+      (data.leads || []).forEach(poolAdd);
+      poolCounts();
+    }, function () { /* not a rep's page, or offline: the next message or tab switch tries again */ });
+  }
+  poolList.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest('button[data-action="claim"]') : null;
+    if (!button) { return; }
+    var row = button.closest("li");
+    var leadId = Number(row.getAttribute("data-lead-id"));
+    button.disabled = true;
+    api("POST", "pool/" + leadId + "/claim/").then(function (data) {
+      poolRemove(leadId);
+      upsert(data.assignment, false);
+      toast("It is yours: " + ((data.assignment.lead && data.assignment.lead.name) || "the lead") + ".");
+      refreshLeadsSoon();
+    }, function (error) {
+      button.disabled = false;
+      if (error.code === "already_claimed") { poolRemove(leadId); }
+      toast(error.message);
+    });
+  });
 
   // ---- My leads: GET /api/v1/my-leads/?q=&stage=&campaign=&page= ---------------------------------------------
   var leadsList = document.getElementById("my-leads");
@@ -642,6 +711,12 @@
       case "callback.due":
         if (message.callback) { callbackDue(message.callback); }
         break;
+      case "pool.added":
+        if (message.lead) { poolAdd(message.lead); }
+        break;
+      case "pool.removed":
+        if (message.lead) { poolRemove(message.lead.id); }
+        break;
       case "assignment.revoked":
         if (state.cards[a.id]) {
           var name = (a.lead && a.lead.name) || "a lead";
@@ -669,10 +744,11 @@
   sock.syncClock(initial.now);
   showStatus(initial.rep.status);
   initial.assignments.forEach(function (a) { upsert(a, false); });
-  setInterval(function () { tickAll(); tickCallbacks(); }, 1000);
+  setInterval(function () { tickAll(); tickCallbacks(); tickPool(); }, 1000);
   updateEmpty();
   showTab(location.hash.replace("#", "") || "queue");
   if (state.tab !== "due") { loadDue(); }
+  if (state.tab !== "pool") { loadPool(); }
 
   R.setupAlerts(alertsBtn);
   document.addEventListener("visibilitychange", function () {

@@ -117,6 +117,75 @@
     }
   }
 
+  // ---- Calling hours on the lead's clock (payload lead.calling; README "Calling hours") --------------------------
+  // The window is judged on the lead's wall clock from the zone's name, so it stays right across the lead's clock
+  // changes; the offset is only a fallback for a browser that does not know the zone.
+  function leadClock(calling, nowMs) {
+    try {
+      var parts = new Intl.DateTimeFormat("en-GB", { timeZone: calling.timezone, hour: "2-digit", minute: "2-digit",
+                                                     hourCycle: "h23" }).formatToParts(new Date(nowMs));
+      var found = {};
+      parts.forEach(function (part) { found[part.type] = Number(part.value); });
+      return found.hour * 60 + found.minute;
+    } catch (e) {
+      var d = new Date(nowMs + (calling.utc_offset_minutes || 0) * 60000);
+      return d.getUTCHours() * 60 + d.getUTCMinutes();
+    }
+  }
+
+  function clockMinutes(hhmm) {
+    var p = String(hhmm).split(":");
+    return Number(p[0]) * 60 + Number(p[1]);
+  }
+
+  function waitText(ms) {
+    var minutes = Math.ceil(ms / 60000);
+    if (minutes <= 1) { return "less than a minute"; }
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    return h ? h + " h" + (m ? " " + m + " min" : "") : m + " min";
+  }
+
+  // {open, local: "14:05 in America/Chicago", opens: "Calling opens at 08:00 their time, in 3 h 20 min" or ""}.
+  function callingNow(calling, nowMs) {
+    nowMs = nowMs || Date.now();
+    var minute = leadClock(calling, nowMs);
+    var local = pad(Math.floor(minute / 60)) + ":" + pad(minute % 60) + " in " + calling.timezone +
+      (calling.zone_known ? "" : " (the campaign's zone: the lead's is not known)");
+    if (!calling.starts || !calling.ends) { return { open: true, local: local, opens: "" }; }
+    var starts = clockMinutes(calling.starts), ends = clockMinutes(calling.ends);
+    if (minute >= starts && minute < ends) { return { open: true, local: local, opens: "" }; }
+    var opensAt = calling.opens_at ? Date.parse(calling.opens_at) : NaN;
+    // The server's instant knows of a clock change before the opening; past it, count on the lead's wall clock.
+    var wait = opensAt > nowMs && opensAt - nowMs < 86400000 ? opensAt - nowMs
+      : (((starts - minute) % 1440 + 1440) % 1440) * 60000 - (nowMs % 60000);
+    return { open: false, local: local, opens: "Calling opens at " + calling.starts + " their time, in " + waitText(wait) };
+  }
+
+  // Show the lead's local time in `clockEl` and enable or disable the call link `link` (its tel: href is kept in
+  // data-tel while calling is closed). Returns whether calling is open.
+  function applyCalling(calling, link, clockEl, nowMs) {
+    if (!calling) { return true; }
+    var state = callingNow(calling, nowMs);
+    if (clockEl) { clockEl.textContent = state.local; }
+    if (link) {
+      var href = link.getAttribute("href");
+      if (href) { link.setAttribute("data-tel", href); }
+      var opens = link.querySelector(".call-opens");
+      var label = link.querySelector(".call-label");
+      if (state.open) {
+        if (link.getAttribute("data-tel")) { link.setAttribute("href", link.getAttribute("data-tel")); }
+        link.removeAttribute("aria-disabled");
+      } else {
+        link.removeAttribute("href");
+        link.setAttribute("aria-disabled", "true");
+      }
+      link.classList.toggle("call-closed", !state.open);
+      if (opens) { opens.textContent = state.opens; opens.hidden = state.open; }
+      if (label) { label.hidden = !state.open; }
+    }
+    return state.open;
+  }
+
   // ---- Sound and browser notifications ------------------------------------------------------------------------
   var audio = null;
   var alertsBtn = null;
@@ -238,6 +307,8 @@
     age: age,
     isoWithOffset: isoWithOffset,
     localiseTimes: localiseTimes,
+    callingNow: callingNow,
+    applyCalling: applyCalling,
     setupAlerts: setupAlerts,
     chime: chime,
     notify: notify,

@@ -389,6 +389,29 @@
     });
   }
 
+  // ---- A manager gives the lead to a rep (POST /api/v1/leads/{id}/assign/) ------------------------------------------
+  var assignForm = document.getElementById("assign-form");
+  if (assignForm) {
+    assignForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var username = assignForm.querySelector("select[name=rep]").value;
+      var submit = assignForm.querySelector("button[type=submit]");
+      formError(assignForm, "");
+      if (!username) { formError(assignForm, "Choose a rep."); return; }
+      submit.disabled = true;
+      api("POST", "leads/" + lead.id + "/assign/", { rep: username }).then(function (data) {
+        submit.disabled = false;
+        R.setText(document, "owner", data.assigned_rep || username);
+        setStatus(data.status);
+        toast("Given to " + (data.assigned_rep || username) + ".");
+        refreshTimeline();
+      }, function (error) {
+        submit.disabled = false;
+        formError(assignForm, error.message + (error.code && !/^\d+$/.test(error.code) ? " (" + error.code + ")" : ""));
+      });
+    });
+  }
+
   // ---- Websocket (socket.js): callbacks due, moves made elsewhere, new offers ------------------------------------
   var offers = {};
   var syncing = null;
@@ -483,6 +506,10 @@
   setStatus(lead.status);
   drawAll();
   setInterval(drawCallbacks, 15000);
+  var callLink = document.getElementById("call-link"), leadClock = document.getElementById("lead-clock");
+  function drawCalling() { R.applyCalling(state.calling, callLink, leadClock, sock.now()); }
+  drawCalling();
+  setInterval(drawCalling, 1000);
   if (dueCount) {
     api("GET", "callbacks/?status=due").then(function (data) {
       (Array.isArray(data) ? data : (data.results || [])).forEach(function (cb) { dueIds[cb.id] = true; });

@@ -26,6 +26,8 @@ ROLE_VARIABLE = "LEADCRM_PROCESS_ROLE"
 LOG_LEVEL_VARIABLE = "LOG_LEVEL"
 QUIET_LEVEL = "WARNING"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# Where alert emails link to (leadcrm/settings/base.py reads it).
+BASE_URL_VARIABLE = "LEADCRM_BASE_URL"
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Child:
     process: subprocess.Popen
     restarts: list[float] = field(default_factory=list)
     log_level: str = ""  # empty: as in our environment
+    base_url: str = ""  # LEADCRM_BASE_URL for the child; empty: as in our environment
 
     def may_restart(self) -> bool:
         now = time.monotonic()
@@ -48,9 +51,15 @@ class Child:
         return True
 
 
-def child_env(role: str, log_level: str = "") -> dict[str, str]:
-    """The environment of a child: ours, with its process role (web, tasks or clock) and log level."""
-    return {**os.environ, ROLE_VARIABLE: role, **({LOG_LEVEL_VARIABLE: log_level} if log_level else {})}
+def child_env(role: str, log_level: str = "", base_url: str = "") -> dict[str, str]:
+    """The environment of a child: ours, with its process role (web, tasks or clock), log level and base URL."""
+    return {**os.environ, ROLE_VARIABLE: role, **({LOG_LEVEL_VARIABLE: log_level} if log_level else {}),
+            **({BASE_URL_VARIABLE: base_url} if base_url else {})}
+
+
+def _reachable(host: str) -> str:
+    """A host a browser can open: the loopback address for a server listening on every interface."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def log_level_for(*, verbose: bool) -> str:
@@ -63,11 +72,11 @@ def log_level_for(*, verbose: bool) -> str:
     return level
 
 
-def _start(argv: list[str], role: str, log_level: str = "") -> subprocess.Popen:
+def _start(argv: list[str], role: str, log_level: str = "", base_url: str = "") -> subprocess.Popen:
     # Each child leads its own process group: a terminal's Ctrl-C reaches only `run`, which then signals each child
     # exactly once (a django-q2 cluster hit by a second signal while stopping can hang for good), and a child that
     # does not stop in time is killed with everything under it.
-    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0, env=child_env(role, log_level))
+    return subprocess.Popen(argv, cwd=settings.BASE_DIR, process_group=0, env=child_env(role, log_level, base_url))
 
 
 def _interrupt(signum, frame):
@@ -78,6 +87,7 @@ class Command(BaseCommand):
     help = ("Start LeadCRM: the ASGI web server (uvicorn), the django-q2 task cluster and the floor clock, "
             "as child processes.")
     log_level = ""  # the children's, set by handle(): empty = as in our environment
+    base_url = ""  # the children's LEADCRM_BASE_URL, set by handle()
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -101,6 +111,8 @@ class Command(BaseCommand):
         self.log_level = log_level_for(verbose=verbose)
         # A SIGTERM to `run` (a service manager) stops the children like Ctrl-C instead of orphaning them.
         signal.signal(signal.SIGTERM, _interrupt)
+        # Links in alert emails lead here unless LEADCRM_BASE_URL says otherwise (the children read it).
+        self.base_url = os.environ.get(BASE_URL_VARIABLE) or f"http://{_reachable(host)}:{port}"
         call_command("migrate", interactive=False, verbosity=0)
         demo = None if no_seed else demo_seed()
         self._banner(host, port, demo)
@@ -117,7 +129,8 @@ class Command(BaseCommand):
         sys.exit(code)
 
     def _spawn(self, name: str, role: str, argv: list[str]) -> Child:
-        return Child(name=name, argv=argv, role=role, process=_start(argv, role, self.log_level),
+        return Child(name=name, argv=argv, role=role, process=_start(argv, role, self.log_level, self.base_url),
+                     base_url=self.base_url,
                      log_level=self.log_level)
 
     def _supervise(self, children: list[Child]) -> int:
@@ -135,7 +148,7 @@ class Command(BaseCommand):
                         raise StopIteration
                     self.stderr.write(f"The {child.name} process stopped (exit {child.process.returncode}); "
                                       "restarting it.")
-                    child.process = _start(child.argv, child.role, child.log_level)
+                    child.process = _start(child.argv, child.role, child.log_level, child.base_url)
                 time.sleep(0.5)
         except (KeyboardInterrupt, StopIteration):
             pass
@@ -166,6 +179,8 @@ class Command(BaseCommand):
             f"  Live board     {base}/live/",
             f"  Reports        {base}/reports/",
             f"  API docs       {base}/api/docs/",
+            "",
+            f"Alerts by email: {settings.EMAIL_DESCRIPTION}",
         ]
         if demo is not None:
             lines += ["", f"Demo logins (password for all: {demo.manager['password']})",

@@ -9,20 +9,11 @@ from rest_framework.test import APIClient
 from assignments import events, services
 from assignments.models import Assignment, OutboxEvent, Rep
 from campaigns.models import Lead
-from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory, supplier_with_key
+from tests.assignments.routed import accepted_offer, first_offer
+from tests.clients import client_for
+from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, UserFactory, supplier_with_key
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def manager():
-    return ManagerFactory()
 
 
 def assign(manager, lead_id: int, body: object, **kwargs):
@@ -66,8 +57,7 @@ def test_open_offers_and_a_previous_owner_are_revoked_and_units_move(manager):
     RoutingRuleFactory(name="Everyone")
     first = RepFactory()
     lead = LeadFactory()
-    offer = Assignment.objects.get(pk=services.lead_route(lead_id=lead.pk).assignment_ids[0])
-    services.assignment_accept(assignment_id=offer.pk, rep=first)
+    offer = accepted_offer(lead, first)
     second = RepFactory()
     before = mark()
     assert assign(manager, lead.pk, {"rep": second.user.username}).status_code == 200
@@ -81,7 +71,7 @@ def test_an_offered_lead_is_taken_from_the_offer(manager):
     RoutingRuleFactory(name="Everyone")
     offered_to = RepFactory()
     lead = LeadFactory()
-    offer = Assignment.objects.get(pk=services.lead_route(lead_id=lead.pk).assignment_ids[0])
+    offer = first_offer(lead)
     target = RepFactory()
     assert assign(manager, lead.pk, {"rep": target.user.username}).status_code == 200
     assert Assignment.objects.get(pk=offer.pk).status == "revoked"

@@ -3,9 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from assignments import services
 from assignments.models import Assignment, ContactAttempt, Rep
 from campaigns.models import Lead
+from tests.assignments.routed import first_offer
+from tests.clients import client_for
 from tests.factories import (
     CampaignFactory,
     LeadFactory,
@@ -18,18 +19,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def offer(db) -> Assignment:
     RoutingRuleFactory(name="Everyone")
     RepFactory()
-    result = services.lead_route(lead_id=LeadFactory(first_name="Zoë", last_name="<b>Ng</b>").pk)
-    return Assignment.objects.select_related("rep__user").get(pk=result.assignment_ids[0])
+    offer = first_offer(LeadFactory(first_name="Zoë", last_name="<b>Ng</b>"))
+    return Assignment.objects.select_related("rep__user").get(pk=offer.pk)
 
 
 def test_rep_lists_only_their_own_assignments_with_status_filter(offer):

@@ -14,15 +14,11 @@ from rest_framework.test import APIClient
 from assignments import services
 from assignments.models import Assignment, Callback, LeadNote, LeadStageChange, Rep
 from campaigns.models import Lead
+from tests.assignments.routed import accepted_offer
+from tests.clients import client_for
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory, supplier_with_key
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -30,10 +26,8 @@ def owned(db) -> Assignment:
     """An accepted offer: the rep owns the lead, no contact yet."""
     RoutingRuleFactory(name="Everyone")
     rep = RepFactory()
-    result = services.lead_route(lead_id=LeadFactory(first_name="Zoë", last_name="<b>Ng</b>",
-                                                     fields={"roof": "south"}).pk)
-    services.assignment_accept(assignment_id=result.assignment_ids[0], rep=rep)
-    return Assignment.objects.select_related("rep__user", "lead").get(pk=result.assignment_ids[0])
+    offer = accepted_offer(LeadFactory(first_name="Zoë", last_name="<b>Ng</b>", fields={"roof": "south"}), rep)
+    return Assignment.objects.select_related("rep__user", "lead").get(pk=offer.pk)
 
 
 def me(user) -> dict:

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from assignments import services
 from assignments.models import Experiment, ExperimentVariant, ReplayRun, RoutingRule, Ruleset
+from tests.admin_forms import management
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,12 +16,6 @@ RULESETS = "/admin/assignments/ruleset/"
 EXPERIMENTS = "/admin/assignments/experiment/"
 T0 = dt.datetime(2030, 3, 11, 9, 0, tzinfo=dt.UTC)
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def signed_in(client, manager):
-    client.force_login(manager)
-    return client
 
 
 @pytest.fixture
@@ -42,9 +37,9 @@ def logged(obj, action_flag=CHANGE) -> list[str]:
                                                                      content_type__model=obj._meta.model_name)]
 
 
-def test_copy_live_rules_into_a_draft_from_the_rules_list(signed_in, live):
-    response = signed_in.post("/admin/assignments/routingrule/",
-                              {"action": "copy_live_rules_to_draft", "_selected_action": [live["rule"].pk]})
+def test_copy_live_rules_into_a_draft_from_the_rules_list(manager_web, live):
+    response = manager_web.post("/admin/assignments/routingrule/",
+                                {"action": "copy_live_rules_to_draft", "_selected_action": [live["rule"].pk]})
     draft = Ruleset.objects.get()
     assert response.status_code == 302 and response.url == reverse("admin:assignments_ruleset_change",
                                                                    args=[draft.pk])
@@ -52,34 +47,34 @@ def test_copy_live_rules_into_a_draft_from_the_rules_list(signed_in, live):
     assert logged(draft, ADDITION) == ["Copied from the live rules"]
 
 
-def test_adding_a_draft_starts_from_a_copy_of_the_live_rules(signed_in, manager, live):
-    response = signed_in.post(f"{RULESETS}add/", {
+def test_adding_a_draft_starts_from_a_copy_of_the_live_rules(manager_web, manager, live):
+    response = manager_web.post(f"{RULESETS}add/", {
         "name": "Autumn", "note": "", "copy_live": "on",
-        "rules-TOTAL_FORMS": "0", "rules-INITIAL_FORMS": "0", "rules-MIN_NUM_FORMS": "0", "rules-MAX_NUM_FORMS": "1000",
+        **management("rules"),
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = Ruleset.objects.get(name="Autumn")
     assert draft.created_by == manager and draft.rules.get().source_rule_id == live["rule"].pk
-    assert signed_in.get(f"{RULESETS}{draft.pk}/change/").status_code == 200
+    assert manager_web.get(f"{RULESETS}{draft.pk}/change/").status_code == 200
 
 
-def test_promote_then_undo_from_the_admin_is_audited(signed_in, live):
+def test_promote_then_undo_from_the_admin_is_audited(manager_web, live):
     draft = services_draft(live, strategy="least_busy")
-    response = signed_in.post(RULESETS, {"action": "promote_to_live", "_selected_action": [draft.pk]}, follow=True)
+    response = manager_web.post(RULESETS, {"action": "promote_to_live", "_selected_action": [draft.pk]}, follow=True)
     assert any("is live (1 updated, 0 created)" in m for m in messages_of(response))
     assert RoutingRule.objects.get().strategy == "least_busy"
     assert logged(draft) == ["Promoted to live: 1 updated, 0 created"]
     assert logged(live["rule"]) == ["Updated by promotion of draft 'Autumn'"]
     backup = Ruleset.objects.get(kind="backup")
 
-    response = signed_in.post(RULESETS, {"action": "undo_last_promotion", "_selected_action": [draft.pk]},
-                              follow=True)
+    response = manager_web.post(RULESETS, {"action": "undo_last_promotion", "_selected_action": [draft.pk]},
+                                follow=True)
     assert any("Restored the live rules" in m for m in messages_of(response))
     assert RoutingRule.objects.get().strategy == "round_robin"
     assert logged(backup) == ["Restored to live (undo of the promotion of 'Autumn'): 1 updated, 0 created"]
 
-    response = signed_in.post(RULESETS, {"action": "undo_last_promotion", "_selected_action": [draft.pk]},
-                              follow=True)
+    response = manager_web.post(RULESETS, {"action": "undo_last_promotion", "_selected_action": [draft.pk]},
+                                follow=True)
     assert "There is no promotion to undo." in messages_of(response)
 
 
@@ -91,13 +86,13 @@ def services_draft(live, **changes) -> Ruleset:
     return draft
 
 
-def test_promoting_two_or_a_bad_draft_is_refused_with_a_message(signed_in, live):
+def test_promoting_two_or_a_bad_draft_is_refused_with_a_message(manager_web, live):
     one, two = services_draft(live), services_draft(live)
-    response = signed_in.post(RULESETS, {"action": "promote_to_live", "_selected_action": [one.pk, two.pk]},
-                              follow=True)
+    response = manager_web.post(RULESETS, {"action": "promote_to_live", "_selected_action": [one.pk, two.pk]},
+                                follow=True)
     assert "Select exactly one ruleset." in messages_of(response)
     two.rules.update(active=False)
-    response = signed_in.post(RULESETS, {"action": "promote_to_live", "_selected_action": [two.pk]}, follow=True)
+    response = manager_web.post(RULESETS, {"action": "promote_to_live", "_selected_action": [two.pk]}, follow=True)
     assert any("has no active rule" in m for m in messages_of(response))
     assert not Ruleset.objects.filter(kind="backup").exists()
 
@@ -108,43 +103,43 @@ def route(languages):
         services.lead_route(lead_id=lead.pk, now=T0 + dt.timedelta(minutes=n, seconds=1))
 
 
-def test_replay_this_draft_with_a_date_range_then_read_the_result(signed_in, live,
-                                                                    django_capture_on_commit_callbacks):
+def test_replay_this_draft_with_a_date_range_then_read_the_result(manager_web, live,
+                                                                  django_capture_on_commit_callbacks):
     route(["en", "en", "es", "es"])
     draft = services_draft(live, require_language=True)
-    form = signed_in.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk]})
+    form = manager_web.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk]})
     assert form.status_code == 200 and 'name="since"' in form.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
-                                             "since": "2030-03-11", "until": "2030-03-11", "seed": "0"})
+        response = manager_web.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
+                                               "since": "2030-03-11", "until": "2030-03-11", "seed": "0"})
     run = ReplayRun.objects.get()
     assert response.status_code == 302 and response.url == reverse("lab-replay", args=[run.pk])
     assert logged(draft) == [f"Replay #{run.pk} queued (2030-03-11 to 2030-03-11, 4 leads)"]
-    page = signed_in.get(response.url)
+    page = manager_web.get(response.url)
     html = page.content.decode()
     assert page.status_code == 200 and 'id="replay-metrics"' in html
     assert "<strong>4</strong> leads replayed; <strong>2</strong> (50.0%) would have gone elsewhere" in html
     assert "ann" in html and "bea" in html and "filtered out (language mismatch)" in html
-    assert signed_in.get(f"/admin/assignments/replayrun/{run.pk}/change/").status_code == 200
-    assert reverse("lab-replay", args=[run.pk]) in signed_in.get(f"{RULESETS}{draft.pk}/change/").content.decode()
+    assert manager_web.get(f"/admin/assignments/replayrun/{run.pk}/change/").status_code == 200
+    assert reverse("lab-replay", args=[run.pk]) in manager_web.get(f"{RULESETS}{draft.pk}/change/").content.decode()
 
 
-def test_replay_form_errors_are_shown_and_nothing_is_queued(signed_in, live):
+def test_replay_form_errors_are_shown_and_nothing_is_queued(manager_web, live):
     draft = services_draft(live)
-    response = signed_in.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
-                                         "since": "2030-03-12", "until": "2030-03-11"})
+    response = manager_web.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
+                                           "since": "2030-03-12", "until": "2030-03-11"})
     assert response.status_code == 200
     assert "The start date must be on or before the end date." in response.content.decode()
-    response = signed_in.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
-                                         "since": "yesterday", "until": "2030-03-11"})
+    response = manager_web.post(RULESETS, {"action": "replay_draft", "_selected_action": [draft.pk], "apply": "1",
+                                           "since": "yesterday", "until": "2030-03-11"})
     assert response.status_code == 200 and "Enter a valid date." in response.content.decode()
     assert not ReplayRun.objects.exists()
 
 
-def test_a_running_replay_shows_its_progress_and_updates_it_live(signed_in, live):
+def test_a_running_replay_shows_its_progress_and_updates_it_live(manager_web, live):
     run = ReplayRun.objects.create(ruleset_name=XSS, since=dt.date(2030, 1, 1), until=dt.date(2030, 1, 2), rules=[],
                                    status="running", total=200, done=50)
-    html = signed_in.get(reverse("lab-replay", args=[run.pk])).content.decode()
+    html = manager_web.get(reverse("lab-replay", args=[run.pk])).content.decode()
     assert "Running: 50 of 200 leads (25%)" in html and 'http-equiv="refresh"' not in html
     assert f'data-status-url="{reverse("lab-replay-status", args=[run.pk])}"' in html and "lab_replay.js" in html
     assert XSS not in html and "&lt;script&gt;" in html
@@ -162,15 +157,13 @@ def test_lab_pages_are_for_managers_only(client, live):
     assert client.get("/lab/replays/999999/").status_code == 403
 
 
-def test_missing_pages_are_404_for_a_manager(signed_in):
-    assert signed_in.get("/lab/replays/999999/").status_code == 404
-    assert signed_in.get("/lab/experiments/999999/").status_code == 404
+def test_missing_pages_are_404_for_a_manager(manager_web):
+    assert manager_web.get("/lab/replays/999999/").status_code == 404
+    assert manager_web.get("/lab/experiments/999999/").status_code == 404
 
 
 def experiment_form(rule, variants) -> dict:
-    data = {"name": "Closers", "rule": str(rule.pk), "note": "",
-            "variants-TOTAL_FORMS": str(len(variants)), "variants-INITIAL_FORMS": "0",
-            "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000"}
+    data = {"name": "Closers", "rule": str(rule.pk), "note": "", **management("variants", total=len(variants))}
     for i, (name, share, strategy) in enumerate(variants):
         data.update({f"variants-{i}-name": name, f"variants-{i}-share": str(share),
                      f"variants-{i}-strategy": strategy, f"variants-{i}-require_language": "unknown",
@@ -178,56 +171,56 @@ def experiment_form(rule, variants) -> dict:
     return data
 
 
-def test_experiment_is_created_in_the_admin_with_shares_adding_up_to_100(signed_in, live):
-    response = signed_in.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""),
-                                                                                 ("B", 40, "least_busy")]))
+def test_experiment_is_created_in_the_admin_with_shares_adding_up_to_100(manager_web, live):
+    response = manager_web.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""),
+                                                                                   ("B", 40, "least_busy")]))
     assert response.status_code == 200
     assert "The variants&#x27; shares add up to 90; they must add up to 100." in response.content.decode()
-    response = signed_in.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 100, "")]))
+    response = manager_web.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 100, "")]))
     assert "at least two variants" in response.content.decode()
     assert not Experiment.objects.exists()
-    response = signed_in.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""),
-                                                                                 ("B", 50, "least_busy")]))
+    response = manager_web.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""),
+                                                                                   ("B", 50, "least_busy")]))
     assert response.status_code == 302
     experiment = Experiment.objects.get()
     assert [(v.name, v.share, v.strategy, v.require_language) for v in experiment.variants.order_by("name")] == [
         ("A", 50, "", None), ("B", 50, "least_busy", None)]
-    change = signed_in.get(f"{EXPERIMENTS}{experiment.pk}/change/").content.decode()
+    change = manager_web.get(f"{EXPERIMENTS}{experiment.pk}/change/").content.decode()
     assert reverse("lab-experiment", args=[experiment.pk]) in change
-    second = signed_in.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""), ("B", 50, "")]))
+    second = manager_web.post(f"{EXPERIMENTS}add/", experiment_form(live["rule"], [("A", 50, ""), ("B", 50, "")]))
     assert second.status_code == 200 and Experiment.objects.count() == 1  # one running experiment per rule
     assert "already runs experiment" in second.content.decode()
 
 
-def test_comparison_page_and_ending_the_experiment(signed_in, live):
+def test_comparison_page_and_ending_the_experiment(manager_web, live):
     experiment = Experiment.objects.create(name="Speed", rule=live["rule"])
     ExperimentVariant.objects.create(experiment=experiment, name="A", share=50)
     b = ExperimentVariant.objects.create(experiment=experiment, name="B", share=50, strategy="least_busy")
     route(["en"] * 6)
-    page = signed_in.get(reverse("lab-experiment", args=[experiment.pk]))
+    page = manager_web.get(reverse("lab-experiment", args=[experiment.pk]))
     html = page.content.decode()
     assert page.status_code == 200 and "Not enough data yet: ~" in html and 'id="variants"' in html
 
-    form = signed_in.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk]})
+    form = manager_web.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk]})
     assert form.status_code == 200 and 'name="variant"' in form.content.decode()
-    response = signed_in.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk],
-                                            "apply": "1", "variant": str(b.pk)}, follow=True)
+    response = manager_web.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk],
+                                              "apply": "1", "variant": str(b.pk)}, follow=True)
     assert any("now routes like variant B" in m for m in messages_of(response))
     experiment.refresh_from_db()
     assert experiment.status == "ended" and experiment.winner == b
     assert RoutingRule.objects.get().strategy == "least_busy"
     assert logged(experiment) == ["Ended; variant B promoted into rule 'Everyone'"]
     assert logged(live["rule"]) == ["Settings of variant B of experiment 'Speed'"]
-    again = signed_in.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk]},
-                           follow=True)
+    again = manager_web.post(EXPERIMENTS, {"action": "end_and_promote", "_selected_action": [experiment.pk]},
+                             follow=True)
     assert "Experiment 'Speed' has already ended." in messages_of(again)
 
 
-def test_a_backup_ruleset_is_read_only(signed_in, live):
+def test_a_backup_ruleset_is_read_only(manager_web, live):
     from assignments.lab.services import ruleset_promote
 
     change = ruleset_promote(ruleset=services_draft(live))
-    html = signed_in.get(f"{RULESETS}{change.backup.pk}/change/").content.decode()
+    html = manager_web.get(f"{RULESETS}{change.backup.pk}/change/").content.decode()
     assert 'name="name"' not in html and 'name="rules-0-name"' not in html
     draft_rule = change.backup.rules.get()
-    assert signed_in.post(f"/admin/assignments/draftrule/{draft_rule.pk}/change/", {"name": "x"}).status_code == 403
+    assert manager_web.post(f"/admin/assignments/draftrule/{draft_rule.pk}/change/", {"name": "x"}).status_code == 403

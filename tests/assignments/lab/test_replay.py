@@ -15,15 +15,7 @@ from assignments.lab.codec import (
 )
 from assignments.lab.replay import Recorded, Tally, gini, replay_decide, replay_tally
 from assignments.routing import decide
-from assignments.routing.facts import (
-    Condition,
-    LeadFacts,
-    Relaxation,
-    RepFacts,
-    RuleSpec,
-    Territory,
-    WorkingWindow,
-)
+from assignments.routing.facts import Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow
 
 T = dt.datetime(2030, 3, 11, 15, 0, tzinfo=dt.UTC)  # a Monday
 ALWAYS = tuple(WorkingWindow(weekday=d, start=dt.time(0), end=dt.time(0)) for d in range(7))

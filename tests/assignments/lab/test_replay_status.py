@@ -18,15 +18,9 @@ def replay(**fields) -> ReplayRun:
                                     rules=[], **fields)
 
 
-@pytest.fixture
-def signed_in(client, manager):
-    client.force_login(manager)
-    return client
-
-
-def test_status_endpoint_gives_a_manager_the_progress_as_json(signed_in):
+def test_status_endpoint_gives_a_manager_the_progress_as_json(manager_web):
     run = replay(status="running", total=200, done=50)
-    response = signed_in.get(reverse("lab-replay-status", args=[run.pk]))
+    response = manager_web.get(reverse("lab-replay-status", args=[run.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
     assert response.json() == {"id": run.pk, "status": "running", "status_display": "Running", "done": 50,
@@ -34,11 +28,11 @@ def test_status_endpoint_gives_a_manager_the_progress_as_json(signed_in):
 
     run.status, run.done = "done", 200
     run.save()
-    body = signed_in.get(reverse("lab-replay-status", args=[run.pk])).json()
+    body = manager_web.get(reverse("lab-replay-status", args=[run.pk])).json()
     assert body["finished"] is True and body["percent"] == 100 and body["status"] == "done"
 
     failed = replay(status="failed", total=10, done=3, error="boom")
-    body = signed_in.get(reverse("lab-replay-status", args=[failed.pk])).json()
+    body = manager_web.get(reverse("lab-replay-status", args=[failed.pk])).json()
     assert body["finished"] is True and body["error"] == "boom" and body["status_display"] == "Failed"
 
 
@@ -54,15 +48,15 @@ def test_status_endpoint_is_for_managers_only(client):
         client.logout()
 
 
-def test_status_of_a_missing_replay_is_404(signed_in):
-    assert signed_in.get("/lab/replays/999999/status/").status_code == 404
+def test_status_of_a_missing_replay_is_404(manager_web):
+    assert manager_web.get("/lab/replays/999999/status/").status_code == 404
 
 
 @pytest.mark.parametrize("status", ["queued", "running", "done", "failed"])
-def test_replay_page_has_no_meta_refresh(signed_in, status):
+def test_replay_page_has_no_meta_refresh(manager_web, status):
     run = replay(status=status, total=4, done=4 if status == "done" else 1,
                  state={"result": None} if status != "done" else {})
-    html = signed_in.get(reverse("lab-replay", args=[run.pk])).content.decode()
+    html = manager_web.get(reverse("lab-replay", args=[run.pk])).content.decode()
     assert 'http-equiv="refresh"' not in html.lower() and "refreshes every" not in html
     polls = f'data-status-url="{reverse("lab-replay-status", args=[run.pk])}"' in html
     assert polls == (status in ("queued", "running"))

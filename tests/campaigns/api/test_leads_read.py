@@ -47,7 +47,8 @@ def test_supplier_reads_its_own_lead(two_suppliers):
     assert response.json() == {
         "id": a_lead.pk, "status": "new", "campaign": "solar-us", "external_id": "a-1",
         "received_at": a_lead.received_at.isoformat().replace("+00:00", "Z"),
-        "assigned_at": None, "accepted_at": None, "first_contact_at": None,
+        "assigned_at": None, "accepted_at": None, "first_contact_at": None, "fields": {},
+        "consent": None, "erased_at": None,
     }
 
 

@@ -7,13 +7,13 @@ PostgreSQL, where the threads truly overlap.
 
 
 import pytest
-from django.db import connection
 
 from campaigns.buyers.services import lead_distribute
 from campaigns.models import BuyerDelivery, CapCounter, Lead, LeadDistribution
 from tests.campaigns.buyers.buyer_server import BuyerServer, slow
 from tests.campaigns.buyers.conftest import make_buyer, selling_lead
-from tests.concurrency import SQLITE_FILE_SKIP, on_sqlite_file, run_all, sqlite_file_child_run
+from tests.campaigns.races import race_tests
+from tests.concurrency import run_all
 from tests.factories import CampaignFactory, SupplierFactory
 
 THREADS, CAP = 12, 5
@@ -64,23 +64,5 @@ def live_server_buyers():
     running.stop()
 
 
-@pytest.mark.scale
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
-def test_on_postgresql(live_server_buyers, scenario):
-    assert connection.vendor == "postgresql"
-    scenario(live_server_buyers)
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__[4:])
-def test_on_a_sqlite_file(live_server_buyers, scenario):
-    if not on_sqlite_file():
-        pytest.skip(SQLITE_FILE_SKIP)
-    scenario(live_server_buyers)
-
-
-def test_sqlite_file_child_run(tmp_path):
-    """Run test_on_a_sqlite_file in a child pytest whose test database is a SQLite file."""
-    sqlite_file_child_run(test=f"{__file__}::test_on_a_sqlite_file", database=str(tmp_path / "buyers.sqlite3"),
-                          scenarios=len(SCENARIOS))
+test_on_postgresql, test_on_a_sqlite_file, test_sqlite_file_child_run = race_tests(
+    SCENARIOS, fixture="live_server_buyers", test_file=__file__, database="buyers.sqlite3")

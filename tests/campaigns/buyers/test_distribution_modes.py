@@ -35,6 +35,16 @@ def set_mode(campaign, mode, **extra):
     campaign.refresh_from_db()
 
 
+def held_outside_office_hours(server, campaign, posting, capture) -> Lead:
+    """A lead posted to a reps-then-buyers campaign outside its office hours (open on another weekday only), with a
+    buyer that accepts: the lead as intake left it."""
+    set_mode(campaign, "reps_then_buyers")
+    closed_day = (now().weekday() + 3) % 7
+    OfficeHours.objects.create(campaign=campaign, weekday=closed_day, opens=dt.time(9), closes=dt.time(10))
+    make_buyer(campaign, name="Night buyer", url=server.script("/night", ACCEPT))
+    return intake(posting, capture)
+
+
 @pytest.fixture
 def posting(supplier, campaign):
     supplier.campaigns.add(campaign)
@@ -110,12 +120,7 @@ def test_reps_then_buyers_after_n_minutes_takes_back_the_offer(server, campaign,
 
 def test_reps_then_buyers_outside_office_hours_goes_to_buyers(server, campaign, posting,
                                                              django_capture_on_commit_callbacks):
-    set_mode(campaign, "reps_then_buyers")
-    closed_day = (now().weekday() + 3) % 7
-    OfficeHours.objects.create(campaign=campaign, weekday=closed_day, opens=dt.time(9), closes=dt.time(10))
-    make_buyer(campaign, name="Night buyer", url=server.script("/night", ACCEPT))
-
-    lead = intake(posting, django_capture_on_commit_callbacks)
+    lead = held_outside_office_hours(server, campaign, posting, django_capture_on_commit_callbacks)
     assert lead.status == Lead.Status.HELD
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,11 +197,7 @@ def test_the_minute_backstop_task_also_hands_held_leads_to_buyers(server, campai
     """With no floor clock running, the per-minute task must not release such a lead to the reps instead."""
     from assignments.tasks import floor_tick_task
 
-    set_mode(campaign, "reps_then_buyers")
-    closed_day = (now().weekday() + 3) % 7
-    OfficeHours.objects.create(campaign=campaign, weekday=closed_day, opens=dt.time(9), closes=dt.time(10))
-    make_buyer(campaign, name="Night buyer", url=server.script("/night", ACCEPT))
-    lead = intake(posting, django_capture_on_commit_callbacks)
+    lead = held_outside_office_hours(server, campaign, posting, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
         done = floor_tick_task()

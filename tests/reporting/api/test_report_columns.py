@@ -50,7 +50,7 @@ def test_documented_row_is_key_plus_the_page_table_columns(spec, name):
 
 
 @pytest.mark.parametrize("name, query", ANSWERS)
-def test_api_rows_have_exactly_the_columns_the_page_shows(manager_api, floor, name, query):
+def test_api_rows_have_exactly_the_columns_the_page_shows(manager_client, floor, name, query):
     view = report_apis()[name]
     report = REPORTS[view.report]
     table = report.table(view.table)
@@ -59,15 +59,15 @@ def test_api_rows_have_exactly_the_columns_the_page_shows(manager_api, floor, na
     page = table.render(filterset.params())
     assert page["rows"], "the floor has rows for every report"
     page_keys = ["key", *dict.fromkeys(column.key.partition(".")[0] for column in page["columns"])]
-    rows = manager_api.get(f"/api/v1/reports/{name}/", {**RANGE, **query}).json()["rows"]
+    rows = manager_client.get(f"/api/v1/reports/{name}/", {**RANGE, **query}).json()["rows"]
     assert rows
     for row in rows:
         assert list(row) == page_keys
 
 
-def test_load_pct_is_on_the_reps_page_and_in_the_api(manager_web, manager_api, floor):
+def test_load_pct_is_on_the_reps_page_and_in_the_api(manager_web, manager_client, floor):
     assert "Load %" in manager_web.get("/reports/reps/", RANGE).content.decode()
-    assert all("load_pct" in row for row in manager_api.get("/api/v1/reports/reps/", RANGE).json()["rows"])
+    assert all("load_pct" in row for row in manager_client.get("/api/v1/reports/reps/", RANGE).json()["rows"])
 
 
 # The row fields each endpoint documented before the rows came from the page tables: a table may gain columns,
