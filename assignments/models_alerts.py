@@ -9,7 +9,8 @@ from django.utils.timezone import now
 
 
 class AlertDelivery(models.Model):
-    """An email or chat message about an offer, a due callback or a floor alert; retried with back-off.
+    """An email or chat message about an offer, a first-contact reminder, a due callback or a floor alert; retried
+    with back-off.
 
     The unique constraints make each alert go out at most once per subject, channel and recipient, however many
     workers or clock passes race to send it.
@@ -19,6 +20,7 @@ class AlertDelivery(models.Model):
         OFFER = "offer", "Offer not seen"
         CALLBACK = "callback", "Callback due"
         FLOOR_ALERT = "floor_alert", "Manager alert"
+        REMINDER = "reminder", "First contact reminder"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -63,7 +65,8 @@ class AlertDelivery(models.Model):
             models.UniqueConstraint(fields=["kind", "floor_alert", "channel", "target"],
                                     condition=Q(floor_alert__isnull=False), name="alert_once_per_floor_alert"),
             models.CheckConstraint(
-                condition=(Q(kind="offer", assignment__isnull=False, callback__isnull=True, floor_alert__isnull=True)
+                condition=(Q(kind__in=["offer", "reminder"], assignment__isnull=False, callback__isnull=True,
+                             floor_alert__isnull=True)
                            | Q(kind="callback", assignment__isnull=True, callback__isnull=False,
                                floor_alert__isnull=True)
                            | Q(kind="floor_alert", assignment__isnull=True, callback__isnull=True,

@@ -60,6 +60,11 @@ def offer_alert_task(assignment_id: int, unseen: bool = False) -> int:
     return len(services.offer_alerts_send(assignment_id=assignment_id, unseen=unseen))
 
 
+def reminder_alert_task(assignment_id: int) -> int:
+    """Email a rep the first-contact reminder of a lead they accepted and have not called; deliveries attempted."""
+    return len(services.reminder_alerts_send(assignment_id=assignment_id))
+
+
 def callback_alert_task(callback_id: int) -> int:
     """Email the owner of a due callback when no tab of theirs is open; returns deliveries attempted."""
     return len(services.callback_alerts_send(callback_id=callback_id))

@@ -71,10 +71,11 @@ from assignments.services.notify import (  # noqa: E402
     floor_alert_notify,
     offer_alerts_send,
     offers_unseen_escalate,
+    reminder_alerts_send,
 )
 
 __all__ += ["alert_deliveries_overdue_enqueue", "alert_delivery_attempt", "callback_alerts_send",
-            "floor_alert_notify", "offer_alerts_send", "offers_unseen_escalate"]
+            "floor_alert_notify", "offer_alerts_send", "offers_unseen_escalate", "reminder_alerts_send"]
 
 from assignments.services.erasure import lead_erase  # noqa: E402
 from assignments.services.retention import retention_run  # noqa: E402

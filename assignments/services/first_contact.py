@@ -1,8 +1,8 @@
 """The first-contact SLA of a rule: a rep who accepted a lead must make the first contact within N seconds.
 
-Half-way the rep is reminded (`assignment.reminder`); at the limit the lead is "accepted and sat": it is taken
-back and re-routed without that rep, or the managers are alerted (`floor.alert`), as the rule chooses. Each
-happens once per assignment; the floor clock runs this every second.
+Half-way the rep is reminded (`assignment.reminder`, and by email as their alert preference allows); at the
+limit the lead is "accepted and sat": it is taken back and re-routed without that rep, or the managers are alerted
+(`floor.alert`), as the rule chooses. Each happens once per assignment; the floor clock runs this every second.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.utils.timezone import now as tz_now
 from assignments import events
 from assignments.models import Assignment
 from assignments.services.alerts import floor_alert_raise
+from assignments.services.notify import reminder_alert_enqueue
 from assignments.services.ownership import owned_take_back
 
 REROUTE = "reroute"
@@ -49,6 +50,7 @@ def _remind(*, assignment: Assignment, now: dt.datetime, contact_by: dt.datetime
                                          status=Assignment.Status.ACCEPTED).update(reminded_at=now):
             return 0
         events.assignment_reminder_send(assignment=assignment, contact_by=contact_by)
+        reminder_alert_enqueue(assignment_id=assignment.pk)
         return 1
 
 

@@ -96,6 +96,12 @@ def callback_alert_enqueue(*, callback_id: int) -> None:
         enqueue_on_commit(tasks.callback_alert_task, callback_id, key=f"alert-callback-{callback_id}")
 
 
+def reminder_alert_enqueue(*, assignment_id: int) -> None:
+    """After the commit, email the rep half-way through the first-contact SLA of a lead they accepted."""
+    if settings.EMAIL_ENABLED:
+        enqueue_on_commit(tasks.reminder_alert_task, assignment_id, key=f"alert-reminder-{assignment_id}")
+
+
 def floor_alert_notify_enqueue(*, alert_id: int) -> None:
     """After the commit, send a manager alert by email to the managers and to the chat of the teams concerned."""
     enqueue_on_commit(tasks.floor_alert_notify_task, alert_id, key=f"alert-floor-{alert_id}")
@@ -168,6 +174,20 @@ def callback_alerts_send(*, callback_id: int, now: dt.datetime | None = None) ->
     if teams and not any(team.alert_email for team in teams):
         return []
     deliveries = _email_deliveries(kind=Kind.CALLBACK, subject={"callback": callback}, users=[rep.user], now=now)
+    return _attempt_all(deliveries=deliveries, now=now)
+
+
+def reminder_alerts_send(*, assignment_id: int, now: dt.datetime | None = None) -> list[AlertDelivery]:
+    """Email the rep of an accepted, not yet contacted lead its first-contact reminder, as their preference and
+    shift allow (an open tab shows it live as well: the reminder matters either way)."""
+    now = now or tz_now()
+    assignment = Assignment.objects.with_payload().filter(pk=assignment_id).first()
+    if assignment is None or assignment.status != Assignment.Status.ACCEPTED or assignment.lead.first_contact_at:
+        return []
+    rep = assignment.rep
+    if rep.alert_channels not in EMAIL_PREFS or not _on_shift(rep_id=rep.pk, now=now):
+        return []
+    deliveries = _email_deliveries(kind=Kind.REMINDER, subject={"assignment": assignment}, users=[rep.user], now=now)
     return _attempt_all(deliveries=deliveries, now=now)
 
 
@@ -401,6 +421,13 @@ def _place(lead: Lead) -> str:
 
 def _message_for(*, delivery: AlertDelivery, now: dt.datetime) -> AlertMessage | None:
     """What to send, read fresh; None when the alert is not needed any more."""
+    if delivery.kind == Kind.REMINDER:
+        reminded = (Assignment.objects.with_payload().select_related("rule")
+                    .filter(pk=delivery.assignment_id or 0).first())
+        if (reminded is None or reminded.status != Assignment.Status.ACCEPTED
+                or reminded.lead.first_contact_at is not None):
+            return None
+        return _reminder_message(assignment=reminded)
     if delivery.assignment_id is not None:
         assignment = Assignment.objects.with_payload().filter(pk=delivery.assignment_id).first()
         if (assignment is None or assignment.status != Assignment.Status.OFFERED or assignment.seen_at is not None
@@ -434,6 +461,21 @@ def _offer_message(*, assignment: Assignment, now: dt.datetime) -> AlertMessage:
         chat_text=(f"Offer to {rep.user.username} not seen for {waited} s: {lead.campaign.name} ({_place(lead)}), "
                    f"expires {_local(assignment.expires_at, 'UTC')}."),
         link_url=_absolute(reverse("live")), link_title="Live board")
+
+
+def _reminder_message(*, assignment: Assignment) -> AlertMessage:
+    lead, rep = assignment.lead, assignment.rep
+    link = _absolute(reverse("rep-lead", args=[lead.pk]))
+    window = dt.timedelta(seconds=(assignment.rule.first_contact_seconds or 0) if assignment.rule else 0)
+    contact_by = (assignment.responded_at or assignment.offered_at) + window
+    context = {"rep_name": rep.user.first_name or rep.user.username, "campaign": lead.campaign.name,
+               "lead_id": lead.pk, "contact_by": _local(contact_by, rep.timezone), "link": link}
+    return AlertMessage(
+        subject=f"Call lead #{lead.pk} ({lead.campaign.name}) by {context['contact_by']}",
+        text=render_to_string("assignments/email/reminder.txt", context),
+        html=render_to_string("assignments/email/reminder.html", context),
+        chat_text=f"Lead #{lead.pk} ({lead.campaign.name}) accepted by {rep.user.username}, not called yet.",
+        link_url=link, link_title="Open the lead")
 
 
 def _callback_message(*, callback: Callback, rep: Rep) -> AlertMessage:

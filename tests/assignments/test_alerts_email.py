@@ -12,8 +12,9 @@ from django.utils.timezone import now
 from django_q.models import Schedule
 
 from assignments import services, tasks
-from assignments.models import AlertDelivery, Assignment, Callback, Rep
+from assignments.models import AlertDelivery, Assignment, Callback, Rep, RoutingRule
 from assignments.services.alerts import floor_alert_raise
+from assignments.services.first_contact import first_contact_sweep
 from assignments.services.notify import offers_unseen_escalate
 from campaigns.models import Lead
 from tests.factories import (
@@ -247,3 +248,23 @@ def test_an_email_that_cannot_be_built_fails_at_once_with_its_reason(mail, floor
     (delivery,) = services.offer_alerts_send(assignment_id=assignment.pk, unseen=False)
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
     assert delivery.last_error.startswith("BadHeaderError") and mail.messages == []
+
+
+def test_the_first_contact_reminder_is_emailed_to_the_rep_once(api_client, mail, floor,
+                                                               django_capture_on_commit_callbacks):
+    RoutingRule.objects.update(first_contact_seconds=600)
+    assignment = post_lead(api_client, floor, django_capture_on_commit_callbacks)
+    mail.wait_for(1, within=10)  # the offer's own email (no tab open)
+    services.assignment_accept(assignment_id=assignment.pk, rep=floor["rep"])
+    assignment.refresh_from_db()
+    halfway = assignment.responded_at + dt.timedelta(seconds=301)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert first_contact_sweep(now=halfway)["reminded"] == 1
+        assert first_contact_sweep(now=halfway)["reminded"] == 0
+    (_, recipients, message), = mail.wait_for(2, within=10)[1:]
+    contact_by = (assignment.responded_at + dt.timedelta(seconds=600)).astimezone(ZoneInfo("Europe/Berlin"))
+    assert recipients == ["alice@example.com"]
+    assert message["Subject"] == (f"Call lead #{assignment.lead_id} (Solar quotes (US)) by "
+                                  f"{contact_by:%H:%M} (Europe/Berlin)")
+    assert f"{BASE_URL}/rep/leads/{assignment.lead_id}/" in parts(message)["text/plain"]
+    assert AlertDelivery.objects.filter(kind="reminder", assignment=assignment).count() == 1
