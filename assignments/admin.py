@@ -283,8 +283,8 @@ class ScoringRuleAdmin(admin.ModelAdmin):
 
 
 class ConditionAdmin(admin.ModelAdmin):
-    list_display = ("rule", "field", "op", "value", "meaning")
-    list_filter = ("op",)
+    list_display: tuple[str, ...] = ("rule", "field", "op", "value", "meaning")
+    list_filter: ClassVar[tuple[str, ...]] = ("op",)
     search_fields = ("rule__name", "field", "value")
     autocomplete_fields = ("rule",)
     list_select_related = ("rule",)
@@ -364,3 +364,6 @@ class RuleRelaxationAdmin(admin.ModelAdmin):
     @admin.display(description="after", ordering="after_seconds")
     def after(self, obj: RuleRelaxation) -> str:
         return seconds_humanised(obj.after_seconds)
+
+
+from assignments import admin_delays  # noqa: E402,F401  (registers delay rules; needs ConditionAdmin above)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
-from assignments.models import Assignment, FloorAlert, OutboxEvent, Rep, RoutingRule
+from assignments.models import Assignment, FloorAlert, LeadHold, OutboxEvent, Rep, RoutingRule
 from assignments.routing import match_rule
 from assignments.routing.facts import FIELDS_PREFIX, LeadFacts
 from assignments.selectors import reps_with_leads_today, rule_specs_active
@@ -231,3 +231,9 @@ def reps_assignable() -> list[tuple[str, str]]:
     rows = (Rep.objects.filter(active=True, user__is_active=True).order_by("user__username")
             .values_list("user__username", "status"))
     return [(username, f"{username} ({status})") for username, status in rows]
+
+
+def delayed_holds(*, limit: int) -> list[LeadHold]:
+    """The open holds of delay rules, soonest release first (holds waiting for answers last), with their lead."""
+    return list(LeadHold.objects.filter(released_at__isnull=True).select_related("lead__campaign")
+                .order_by(F("until").asc(nulls_last=True), "pk")[:limit])

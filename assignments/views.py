@@ -18,6 +18,7 @@ from assignments import events, services
 from assignments.models import Assignment, ContactAttempt, FloorAlert, Rep
 from assignments.selectors import open_assignments_for_rep
 from assignments.selectors_live import (
+    delayed_holds,
     floor_alerts_open,
     floor_assignments,
     rep_for_user,
@@ -221,6 +222,7 @@ def live_page(request: HttpRequest) -> HttpResponse:
         "alerts": floor_alerts_open(),
         "alert_kinds_json": json.dumps(dict(FloorAlert.Kind.choices)),
         "pool": pool_leads(limit=LIVE_POOL_SHOWN),
+        "holds": delayed_holds(limit=LIVE_POOL_SHOWN),
         "pool_count": Lead.objects.filter(status=Lead.Status.POOL).count(),
     }
     return render(request, "assignments/live.html", context)

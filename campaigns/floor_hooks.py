@@ -1,8 +1,8 @@
 """The lead market's hand-offs to the sales floor, which campaigns may not import (assignments imports campaigns).
 
 The floor registers its implementation once, in `AssignmentsConfig.ready()`; campaigns calls it through
-`floor()`. The hand-offs: routing after intake, leads coming back to reps after buyers pass, and offers revoked
-when a lead goes to buyers.
+`floor()`. The hand-offs: routing after intake, leads coming back to reps after buyers pass, offers revoked
+when a lead goes to buyers, and delay rules reading a supplier's added answers.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ class Floor(Protocol):
 
     def lead_offers_revoke(self, *, lead_id: int) -> int:
         """Revoke the lead's open offers inside the caller's transaction; returns how many."""
+
+    def lead_answers_problems(self, *, campaign_id: int, answers: dict[str, object]) -> dict[str, list[str]]:
+        """Errors by field for answers the campaign's delay rules cannot read (a date that is not a date)."""
+
+    def lead_answers_added(self, *, lead_id: int) -> int:
+        """The supplier added answers to the lead (locked by the caller): release the holds they satisfy; returns
+        how many."""
 
 
 _floor: Floor | None = None

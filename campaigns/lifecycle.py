@@ -38,7 +38,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Why a move happens, for the diagram: (from, to) -> the event that causes it.
 REASONS: dict[tuple[str, str], str] = {
-    (Status.NEW, Status.HELD): "campaign closed or outside calling hours",
+    (Status.NEW, Status.HELD): "campaign closed, outside calling hours, or a delay rule",
     (Status.NEW, Status.WAITING): "no eligible rep",
     (Status.NEW, Status.OFFERED): "offered",
     (Status.NEW, Status.SELLING): "to buyers",
@@ -46,10 +46,10 @@ REASONS: dict[tuple[str, str], str] = {
     (Status.HELD, Status.ASSIGNED): "assigned by a manager",
     (Status.WAITING, Status.ASSIGNED): "assigned by a manager",
     (Status.SELLING, Status.ASSIGNED): "assigned by a manager",
-    (Status.HELD, Status.NEW): "campaign or calling window opens",
+    (Status.HELD, Status.NEW): "campaign, calling window or delay opens",
     (Status.HELD, Status.SELLING): "to buyers",
     (Status.WAITING, Status.WAITING): "still no rep",
-    (Status.WAITING, Status.HELD): "campaign closed or outside calling hours",
+    (Status.WAITING, Status.HELD): "campaign closed, outside calling hours, or a delay rule",
     (Status.WAITING, Status.OFFERED): "a rep has room",
     (Status.WAITING, Status.NEW): "re-route",
     (Status.WAITING, Status.SELLING): "to buyers",

@@ -354,6 +354,8 @@ class Lead(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True, help_text="First offered to a rep.")
     pooled_at = models.DateTimeField(null=True, blank=True, editable=False,
                                      help_text="When the lead last entered the open pool.")
+    delayed = models.BooleanField(default=False, editable=False,
+                                  help_text="Held by a delay rule (its hold says why and until when).")
     accepted_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(null=True, blank=True, editable=False,
                                          help_text="First shown in any rep's browser (earliest offer seen_at).")

@@ -9,7 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now
 
-from assignments.models import AlertDelivery, Callback, FloorAlert, LeadNote, LeadStageChange
+from assignments.models import (
+    AlertDelivery,
+    Callback,
+    DelayCondition,
+    DelayRule,
+    FloorAlert,
+    LeadHold,
+    LeadNote,
+    LeadStageChange,
+)
 from campaigns.models import LeadImport
 from tests.factories import (
     AssignmentFactory,
@@ -111,6 +120,9 @@ def world(db):
     alert = FloorAlert.objects.create(kind="waiting_too_long", key="waiting_too_long:lead:1", message=XSS, lead=lead)
     AlertDelivery.objects.create(kind="floor_alert", channel="email", floor_alert=alert, target="user:1",
                                  recipient=XSS, last_error=XSS)
+    delay = DelayRule.objects.create(campaign=campaign, name=XSS, kind="condition")
+    DelayCondition.objects.create(rule=delay, purpose="releases", field="fields.done", op="eq", value="yes")
+    LeadHold.objects.create(lead=lead, rule=delay, rule_name=XSS, reason=XSS)
     return lead
 
 
@@ -148,7 +160,7 @@ def test_read_only_models_refuse_add(manager_web):
                       "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution",
                       "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile",
                       "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
-                      "assignments.FloorAlert", "assignments.AlertDelivery"}
+                      "assignments.FloorAlert", "assignments.AlertDelivery", "assignments.LeadHold"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

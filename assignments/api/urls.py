@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/stage/", work_views.LeadStageApi.as_view(), name="lead-stage"),
     path("leads/<int:lead_id>/assign/", work_views.LeadAssignApi.as_view(), name="lead-assign"),
     path("leads/<int:lead_id>/erase/", work_views.LeadEraseApi.as_view(), name="lead-erase"),
+    path("leads/<int:lead_id>/release/", work_views.LeadReleaseApi.as_view(), name="lead-release"),
     path("reps/<int:rep_id>/status/", rep_views.RepStatusApi.as_view(), name="rep-status"),
     path("people/export/", work_views.PersonExportApi.as_view(), name="person-export"),
     path("pool/", pool_views.PoolListApi.as_view(), name="pool-list"),

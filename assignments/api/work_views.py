@@ -20,6 +20,7 @@ from assignments.api import work_serializers as s
 from assignments.models import Callback, ReasonCode
 from assignments.selectors_privacy import person_export
 from assignments.selectors_work import callbacks_for_user, lead_timeline, leads_for_work, my_leads, reasons_active
+from assignments.services.delays import lead_release_now
 from campaigns.api.serializers import LeadReadSerializer
 from campaigns.api.views import AUTHENTICATION
 from campaigns.models import Lead
@@ -177,3 +178,16 @@ class PersonExportApi(APIView):
         query = s.PersonQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(person_export(**query.validated_data))
+
+
+class LeadReleaseApi(APIView):
+    """Managers: release a lead a delay rule holds, at once; it goes to routing. 409 not_held when none holds it."""
+
+    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
+    permission_classes = [IsManager]
+
+    @extend_schema(request=None, responses=LeadReadSerializer)
+    def post(self, request: Request, lead_id: int) -> Response:
+        lead_release_now(lead_id=lead_id, by=request.user)
+        lead = Lead.objects.select_related("campaign", "owner").get(pk=lead_id)
+        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assignments.services.alerts import expiry_streaks_alert, waiting_leads_alert
+from assignments.services.delays import delayed_leads_release
 from assignments.services.first_contact import first_contact_sweep
 from assignments.services.notify import alert_deliveries_overdue_enqueue, offers_unseen_escalate
 from assignments.services.offers import offers_expire
@@ -16,9 +17,9 @@ from campaigns.buyers.services import leads_to_buyers_release
 def floor_second_pass() -> dict[str, int]:
     """What must happen on the second: expire offers past their SLA, tell owners of callbacks that fell due,
     remind or take back accepted leads nobody called (the rules' first-contact SLA), move offers nobody saw on
-    to email and chat."""
+    to email and chat, release the delayed leads whose time came."""
     return {"expired": offers_expire(), "callbacks_due": callbacks_due_send(), **first_contact_sweep(),
-            "escalated": offers_unseen_escalate()}
+            "escalated": offers_unseen_escalate(), "delays_released": delayed_leads_release()}
 
 
 def floor_queue_pass() -> dict[str, int]:
@@ -30,6 +31,7 @@ def floor_queue_pass() -> dict[str, int]:
     return {
         "to_buyers": leads_to_buyers_release(),
         "released": held_leads_release(),
+        "delays_rechecked": delayed_leads_release(with_conditions=True),
         "reconciled": leads_reconcile(),
         "offered": waiting_leads_route(),
         "pooled": waiting_leads_pool(),

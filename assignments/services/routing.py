@@ -19,6 +19,7 @@ from assignments.lab.services import routing_snapshot_record
 from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import Decision, decide, score_lead
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
+from assignments.services.delays import delay_hold_begin
 from assignments.services.notify import offers_away_alert_enqueue
 from assignments.services.pool import lead_to_pool, pool_now
 from assignments.services.queue import lead_route_enqueue, waiting_leads_route_enqueue
@@ -57,6 +58,9 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
         past_offers = list(lead.assignments.values_list("rep_id", "status"))
         if any(status in Assignment.OPEN_STATUSES for _, status in past_offers):
             return RouteResult(lead_id, "skipped", reason="lead has an open offer")
+        hold = delay_hold_begin(lead=lead, now=now)
+        if hold is not None:
+            return RouteResult(lead_id, "held", reason=hold.reason)
         if not campaign_is_open(campaign=lead.campaign, at=now):
             lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason="Campaign closed")
             return RouteResult(lead_id, "held", reason="campaign closed")
@@ -162,7 +166,9 @@ def held_leads_release(*, now: dt.datetime | None = None) -> int:
     hours, the lead's calling window is open; returns how many."""
     now = now or tz_now()
     released = 0
-    for lead in Lead.objects.filter(status=Lead.Status.HELD).select_related("campaign").order_by("received_at"):
+    # A lead a delay rule holds is released by its hold (services.delays), not by the campaign opening.
+    held = Lead.objects.filter(status=Lead.Status.HELD, delayed=False).select_related("campaign")
+    for lead in held.order_by("received_at"):
         if campaign_is_open(campaign=lead.campaign, at=now) \
                 and not calling_hold_reason(campaign=lead.campaign, lead_timezone=lead.timezone, at=now):
             with transaction.atomic():

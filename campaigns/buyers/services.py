@@ -181,7 +181,9 @@ def leads_to_buyers_release(*, now: dt.datetime | None = None, limit: int = 200)
     Returns leads handed to buyers."""
     now = now or tz_now()
     never_sold = Q(distribution__isnull=True)
-    held = (Lead.objects.filter(never_sold, status=Lead.Status.HELD, campaign__distribution_mode__in=BUYER_MODES)
+    # A lead a delay rule holds waits for its release, then goes where its campaign sends new leads.
+    held = (Lead.objects.filter(never_sold, status=Lead.Status.HELD, campaign__distribution_mode__in=BUYER_MODES,
+                                delayed=False)
             .order_by("received_at").values_list("pk", flat=True)[:limit])
     moved = sum(lead_distribution_enqueue(lead_id=lead_id, now=now) for lead_id in list(held))
     # New leads of buyers-first campaigns whose hand-over after intake was lost (routing reconciles after 30 s).

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.timezone import now
 
+from campaigns.floor_hooks import floor
 from campaigns.lifecycle import CLOSED
 from campaigns.models import IntakeAttempt, Lead, Supplier
 from campaigns.services.normalise import LeadInvalid, fields_problems, shown
@@ -68,6 +69,7 @@ def lead_answers_add(*, supplier: Supplier, payload: object, lead_id: int | None
         if refusal is None:
             lead.fields = {**(lead.fields if isinstance(lead.fields, dict) else {}), **answers}
             lead.save(update_fields=["fields"])
+            floor().lead_answers_added(lead_id=lead.pk)  # a delay rule waiting on these answers releases it now
             _log(supplier=supplier, lead=lead, outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=200,
                  detail=f"Added {len(answers)} answer(s): {shown(', '.join(map(str, sorted(answers))), 200)}.",
                  body={"id": lead.pk, "fields": sorted(answers)})
@@ -90,6 +92,8 @@ def _refusal(*, lead: Lead, payload: object) -> tuple[ServiceError | None, dict[
         earlier = lead.fields if isinstance(lead.fields, dict) else {}
         if problems := fields_problems({**earlier, **answers}):
             raise LeadInvalid({"fields": [f"With the lead's earlier answers: {problem}" for problem in problems]})
+        if unreadable := floor().lead_answers_problems(campaign_id=lead.campaign_id, answers=answers):
+            raise LeadInvalid(unreadable)
     except LeadInvalid as invalid:
         return invalid, answers
     if lead.erased_at is not None:

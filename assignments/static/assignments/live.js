@@ -488,6 +488,35 @@
     }
   }
 
+  // ---- Leads held by delay rules: a countdown each, and "Release now" ---------------------------------------
+  var heldBody = document.getElementById("held");
+  function tickHeld() {
+    var rows = heldBody.querySelectorAll("tr[data-until]");
+    for (var i = 0; i < rows.length; i++) {
+      var left = Math.max(0, Math.round((Date.parse(rows[i].getAttribute("data-until")) - sock.now()) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), sec = left % 60;
+      cell(rows[i], "countdown").textContent = left === 0 ? "now" :
+        (h ? h + " h " : "") + (h || m ? m + " min " : "") + (h ? "" : sec + " s");
+    }
+  }
+  function dropHeld(leadId) {
+    var row = heldBody.querySelector('tr[data-lead-id="' + String(Number(leadId)) + '"]');
+    if (row) { row.parentNode.removeChild(row); }
+    document.getElementById("held-empty").hidden = heldBody.children.length > 0;
+  }
+  heldBody.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button.release-now") : null;
+    if (!button) { return; }
+    var leadId = Number(button.getAttribute("data-lead-id"));
+    var error = button.parentNode.querySelector(".release-error");
+    button.disabled = true;
+    error.textContent = "";
+    post("leads/" + leadId + "/release/", {}).then(function () { dropHeld(leadId); }, function (failure) {
+      button.disabled = false;
+      error.textContent = failure.message;
+    });
+  });
+
   // ---- Totals and ages -----------------------------------------------------------------------------------
   function counters() {
     var offered = 0, accepted = 0, available = 0;
@@ -508,6 +537,7 @@
 
   function tickAges() {
     tickPoolAges();
+    tickHeld();
     var rows = document.querySelectorAll("tr[data-received-at]");
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i], at = row.getAttribute("data-received-at"), target = cell(row, "age");
@@ -559,6 +589,7 @@
         if (a.rep && floor.reps[a.rep.id]) { showRep(floor.reps[a.rep.id]); }
         break;
       case "floor.updated":
+        if (message.lead && message.lead.status !== "held") { dropHeld(message.lead.id); }
         if (message.lead && message.lead.status === "waiting") {
           showWaiting(message.lead);
         } else if (message.lead) {
