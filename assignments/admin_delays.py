@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from assignments.admin import ConditionAdmin
 from assignments.forms import ConditionFormMixin
-from assignments.models_delays import DelayCondition, DelayRule, LeadHold
+from assignments.models_delays import DelayCondition, DelayRule, LeadHold, LeadRecycle
 from assignments.services.delays import lead_release_now
 from leadcrm.errors import ServiceError
 
@@ -85,6 +85,24 @@ class LeadHoldAdmin(admin.ModelAdmin):
     list_select_related = ("lead", "released_by")
     date_hierarchy = "created_at"
     readonly_fields = ("lead", "rule", "rule_name", "reason", "until", "created_at", "released_at", "released_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LeadRecycle)
+class LeadRecycleAdmin(admin.ModelAdmin):
+    """Read-only: each time a lead that went nowhere went back to routing (campaign → Recycling)."""
+
+    list_display = ("lead", "cycle", "why", "detail", "from_status", "from_rep", "at")
+    list_filter = ("why",)
+    search_fields = ("detail",)
+    list_select_related = ("lead", "from_rep__user")
+    date_hierarchy = "at"
+    readonly_fields = ("lead", "cycle", "why", "detail", "from_status", "from_rep", "at")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -459,7 +459,7 @@ class OutboxEvent(models.Model):
 
 # Alerts sent away from the page (email, chat webhooks).
 from assignments.models_alerts import AlertDelivery  # noqa: E402,F401
-from assignments.models_delays import DelayCondition, DelayRule, LeadHold  # noqa: E402,F401
+from assignments.models_delays import DelayCondition, DelayRule, LeadHold, LeadRecycle  # noqa: E402,F401
 
 # The routing lab's tables live in their own module to keep this one small.
 from assignments.models_lab import (  # noqa: E402,F401

@@ -91,3 +91,27 @@ class LeadHold(models.Model):
 
     def __str__(self) -> str:
         return f"Lead #{self.lead_id}: {self.reason}"
+
+
+class LeadRecycle(models.Model):
+    """One cycle of a lead that went nowhere with its rep and went back to routing: why, from whom, when."""
+
+    class Why(models.TextChoices):
+        ATTEMPTS = "attempts", "Tried without reaching"
+        IDLE = "idle", "No progress"
+        LOST = "lost", "Lost for a reason that recycles"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="recycles")
+    cycle = models.PositiveSmallIntegerField()
+    why = models.CharField(max_length=8, choices=Why.choices)
+    detail = models.CharField(max_length=200)
+    from_status = models.CharField(max_length=16, choices=Lead.Status.choices)
+    from_rep = models.ForeignKey("assignments.Rep", on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["lead", "cycle"]
+        constraints = [models.UniqueConstraint(fields=["lead", "cycle"], name="lead_recycle_once_per_cycle")]
+
+    def __str__(self) -> str:
+        return f"Lead #{self.lead_id} cycle {self.cycle}: {self.detail}"

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 
 from assignments.models import Assignment, Callback, ContactAttempt, LeadNote, LeadStageChange, ReasonCode, Rep
+from assignments.models_delays import LeadRecycle
 from assignments.routing import Decision
 from campaigns.lifecycle import WORKED
 from campaigns.models import Lead
@@ -102,10 +103,10 @@ def _username(user: Any) -> str | None:
 
 
 def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
-    """Everything that happened to the lead, oldest first, read from what is stored (6 queries; 7 once erased).
+    """Everything that happened to the lead, oldest first, read from what is stored (7 queries; 8 once erased).
 
-    Types: received, offered, accepted, declined, expired, assigned, contact, note, callback, stage, erased; `by`
-    names the person.
+    Types: received, offered, accepted, declined, expired, assigned, contact, note, callback, stage, recycled,
+    erased; `by` names the person.
     """
     events: list[dict[str, Any]] = [{"type": "received", "at": lead.received_at, "by": None,
                                      "campaign": lead.campaign.slug}]
@@ -142,6 +143,9 @@ def lead_timeline(*, lead: Lead) -> list[dict[str, Any]]:
         events.append({"type": "stage", "at": change.at, "by": _username(change.by), "from": change.from_status,
                        "to": change.to_status, "reason": change.reason.code if change.reason else "",
                        "reason_label": change.reason.label if change.reason else ""})
+    for cycle in LeadRecycle.objects.filter(lead=lead).select_related("from_rep__user").order_by("cycle"):
+        events.append({"type": "recycled", "at": cycle.at, "by": None, "cycle": cycle.cycle, "why": cycle.detail,
+                       "rep": cycle.from_rep.user.username if cycle.from_rep else None})
     if lead.erased_at is not None:
         erased_by = None if lead.erased_by_id is None else (
             get_user_model().objects.filter(pk=lead.erased_by_id).values_list("username", flat=True).first())

@@ -79,6 +79,8 @@ class CampaignAdmin(admin.ModelAdmin):
                                                                  "outside_calling_hours")}),
         ("Caps", {"fields": CAP_FIELDS}),
         ("Distribution", {"fields": CAMPAIGN_DISTRIBUTION_FIELDS}),
+        ("Recycling (leads that went nowhere go back to routing)", {"fields": (
+            "recycle_after_attempts", "recycle_after_idle_hours", "recycle_lost_reasons", "recycle_max_cycles")}),
     )
 
     def get_queryset(self, request):

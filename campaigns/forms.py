@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -48,13 +49,30 @@ class CampaignAdminForm(forms.ModelForm):
     timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC",
                                  help_text="Office hours below are in this time zone.")
 
+    recycle_lost_reasons = forms.CharField(
+        required=False, label="Recycle lost reasons",
+        help_text="Lost reason codes, comma-separated (e.g. no_answer, wrong_time): a lead lost for one of them goes "
+                  "back to routing. The codes are listed under Reason codes.")
+
     class Meta:
         model = Campaign
         fields = "__all__"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["recycle_lost_reasons"] = ", ".join(self.instance.recycle_lost_reasons or [])
+
     def clean_required_fields(self) -> list[str]:
         chosen = set(self.cleaned_data["required_fields"])
         return [name for name in _FIELD_ORDER if name in chosen]
+
+    def clean_recycle_lost_reasons(self) -> list[str]:
+        codes = [code.strip() for code in (self.cleaned_data["recycle_lost_reasons"] or "").split(",") if code.strip()]
+        bad = [code for code in codes if not re.fullmatch(r"[-a-zA-Z0-9_]{1,40}", code)]
+        if bad:
+            raise forms.ValidationError(f"Not a reason code: {', '.join(bad)} (letters, digits, - and _).")
+        return list(dict.fromkeys(codes))
 
 
 class BuyerAdminForm(forms.ModelForm):

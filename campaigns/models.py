@@ -133,6 +133,19 @@ class Campaign(Caps):
     buyers_after_minutes = models.PositiveIntegerField(
         default=10, help_text="Reps first, then buyers: leads no rep accepted within this many minutes go to buyers.",
     )
+    recycle_after_attempts = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Recycling: a lead its rep tried this many times without reaching goes back to routing, to "
+                  "another rep. Blank: never for this.")
+    recycle_after_idle_hours = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Recycling: an open lead with no contact, stage or note for this many hours goes back to "
+                  "routing. Blank: never for this.")
+    recycle_lost_reasons = models.JSONField(
+        default=list, blank=True, help_text="Recycling: lost reason codes that send the lead back to routing "
+                                            "(e.g. [\"no_answer\"]).")
+    recycle_max_cycles = models.PositiveSmallIntegerField(
+        default=2, help_text="Recycling: at most this many times per lead.")
     buyer_method = models.CharField(max_length=12, choices=BuyerMethod.choices, default=BuyerMethod.PING_TREE)
     ping_tree_order = models.CharField(max_length=8, choices=PingTreeOrder.choices, default=PingTreeOrder.PRIORITY)
     floor_price = models.DecimalField(
@@ -354,6 +367,8 @@ class Lead(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True, help_text="First offered to a rep.")
     pooled_at = models.DateTimeField(null=True, blank=True, editable=False,
                                      help_text="When the lead last entered the open pool.")
+    recycled = models.PositiveSmallIntegerField(default=0, editable=False,
+                                                help_text="Times the lead went back to routing after going nowhere.")
     delayed = models.BooleanField(default=False, editable=False,
                                   help_text="Held by a delay rule (its hold says why and until when).")
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -17,6 +17,7 @@ from assignments.models import (
     FloorAlert,
     LeadHold,
     LeadNote,
+    LeadRecycle,
     LeadStageChange,
 )
 from campaigns.models import LeadImport
@@ -123,6 +124,7 @@ def world(db):
     delay = DelayRule.objects.create(campaign=campaign, name=XSS, kind="condition")
     DelayCondition.objects.create(rule=delay, purpose="releases", field="fields.done", op="eq", value="yes")
     LeadHold.objects.create(lead=lead, rule=delay, rule_name=XSS, reason=XSS)
+    LeadRecycle.objects.create(lead=lead, cycle=1, why="attempts", detail=XSS, from_status="contacted", from_rep=rep)
     return lead
 
 
@@ -160,7 +162,8 @@ def test_read_only_models_refuse_add(manager_web):
                       "assignments.OutboxEvent", "campaigns.BuyerDelivery", "campaigns.LeadDistribution",
                       "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile",
                       "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
-                      "assignments.FloorAlert", "assignments.AlertDelivery", "assignments.LeadHold"}
+                      "assignments.FloorAlert", "assignments.AlertDelivery", "assignments.LeadHold",
+                      "assignments.LeadRecycle"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

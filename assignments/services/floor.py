@@ -9,6 +9,7 @@ from assignments.services.notify import alert_deliveries_overdue_enqueue, offers
 from assignments.services.offers import offers_expire
 from assignments.services.pool import waiting_leads_pool
 from assignments.services.presence import reps_presence_sweep
+from assignments.services.recycling import leads_recycle
 from assignments.services.routing import held_leads_release, leads_reconcile, waiting_leads_route
 from assignments.services.work import callbacks_due_send
 from campaigns.buyers.services import leads_to_buyers_release
@@ -23,8 +24,9 @@ def floor_second_pass() -> dict[str, int]:
 
 
 def floor_queue_pass() -> dict[str, int]:
-    """Hand leads to buyers, release held leads, re-route lost work, offer waiting leads (then pool those whose rule
-    says so after a wait), sweep presence, alert managers on leads waiting too long and reps letting offers expire.
+    """Hand leads to buyers, release held leads, re-route lost work, recycle leads that went nowhere, offer waiting
+    leads (then pool those whose rule says so after a wait), sweep presence, alert managers on leads waiting too
+    long and reps letting offers expire.
 
     Buyers go first: held leads of buyer campaigns must reach buyers, not the reps' queue. Returns counts.
     """
@@ -33,6 +35,7 @@ def floor_queue_pass() -> dict[str, int]:
         "released": held_leads_release(),
         "delays_rechecked": delayed_leads_release(with_conditions=True),
         "reconciled": leads_reconcile(),
+        "recycled": leads_recycle(),
         "offered": waiting_leads_route(),
         "pooled": waiting_leads_pool(),
         "set_away": reps_presence_sweep(),

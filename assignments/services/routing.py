@@ -91,6 +91,8 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
     if rule is not None and pool_now(rule=rule, offers_made=offers_made) and lead_to_pool(lead=lead, now=now):
         return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
     if decision.action != "offer":
+        if lead.recycled and lead_to_pool(lead=lead, now=now):  # the last tier of a recycled lead: anyone may take it
+            return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
         return _park(lead=lead, reason=decision.summary())
     if rule is None:  # decide() only offers through a matched rule
         raise ValueError("an offer decision names no rule")

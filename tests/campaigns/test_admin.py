@@ -33,7 +33,7 @@ def campaign_post(**overrides) -> dict:
         **management("office_hours", total=1),
         "office_hours-0-weekday": "0", "office_hours-0-opens": "09:00", "office_hours-0-closes": "17:00",
         "distribution_mode": "reps_only", "buyers_after_minutes": "10", "buyer_method": "ping_tree",
-        "ping_tree_order": "priority", "floor_price": "0", **management("price_rules"),
+        "ping_tree_order": "priority", "floor_price": "0", **management("price_rules"), "recycle_max_cycles": "2",
     }
     data.update(overrides)
     return data
@@ -390,3 +390,17 @@ def test_seconds_humanised(seconds, text):
 ])
 def test_filters_compact(filters, text):
     assert filters_compact(filters) == text
+
+
+def test_recycling_settings_take_reason_codes_comma_separated(manager_web):
+    web = manager_web
+    response = web.post(reverse("admin:campaigns_campaign_add"),
+                        campaign_post(recycle_after_attempts="3", recycle_lost_reasons="no_answer, wrong time"))
+    assert response.status_code == 200 and "Not a reason code: wrong time" in response.content.decode()
+    response = web.post(reverse("admin:campaigns_campaign_add"),
+                        campaign_post(recycle_after_attempts="3", recycle_lost_reasons=" no_answer, busy,no_answer"))
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(slug="solar-us")
+    assert (campaign.recycle_after_attempts, campaign.recycle_lost_reasons) == (3, ["no_answer", "busy"])
+    page = web.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert 'value="no_answer, busy"' in page
