@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.safestring import SafeString
 
-from assignments.admin_inlines import explanation_html
+from assignments.admin_inlines import OfferColumns
 from assignments.models import Assignment, ContactAttempt, OutboxEvent
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, json_pre, seconds_humanised
+from campaigns.admin_common import ReadOnlyLogAdmin, json_pre
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyLogAdmin):
+class AssignmentAdmin(OfferColumns, ReadOnlyLogAdmin):
     """Offers change only through the routing and rep services; here they are read."""
 
     list_display = ("id", "lead", "rep", "rule", "status_badge", "offered_at", "expires_at", "responded_at",
@@ -26,20 +26,6 @@ class AssignmentAdmin(ReadOnlyLogAdmin):
     fields = ("lead", "rep", "rule", "status", "broadcast", "offered_at", "expires_at", "seen_at", "responded_at",
               "response_time", "decline_reason", "decision")
     readonly_fields = fields
-
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: Assignment) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
-
-    @admin.display(description="responded after")
-    def response_time(self, obj: Assignment) -> str:
-        if obj.responded_at is None:
-            return EMPTY
-        return seconds_humanised((obj.responded_at - obj.offered_at).total_seconds())
-
-    @admin.display(description="routing decision")
-    def decision(self, obj: Assignment) -> SafeString | str:
-        return explanation_html(obj.explanation)
 
 
 @admin.register(ContactAttempt)

@@ -58,7 +58,26 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class LeadAssignmentInline(ReadOnlyInline):
+class OfferColumns:
+    """An offer's status badge, response time and routing decision, as the offer list and a lead's offers show
+    them."""
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Assignment) -> SafeString:
+        return badge(value=obj.status, label=obj.get_status_display())
+
+    @admin.display(description="responded after")
+    def response_time(self, obj: Assignment) -> str:
+        if obj.responded_at is None:
+            return EMPTY
+        return seconds_humanised((obj.responded_at - obj.offered_at).total_seconds())
+
+    @admin.display(description="routing decision")
+    def decision(self, obj: Assignment) -> SafeString | str:
+        return explanation_html(obj.explanation)
+
+
+class LeadAssignmentInline(OfferColumns, ReadOnlyInline):
     model = Assignment
     verbose_name = "offer"
     verbose_name_plural = "offers and routing decisions"
@@ -69,20 +88,6 @@ class LeadAssignmentInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("rep__user", "rule")
-
-    @admin.display(description="status")
-    def status_badge(self, obj: Assignment) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
-
-    @admin.display(description="responded after")
-    def response_time(self, obj: Assignment) -> str:
-        if obj.responded_at is None:
-            return EMPTY
-        return seconds_humanised((obj.responded_at - obj.offered_at).total_seconds())
-
-    @admin.display(description="why")
-    def decision(self, obj: Assignment) -> SafeString | str:
-        return explanation_html(obj.explanation)
 
 
 class LeadContactInline(ReadOnlyInline):
