@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 MARK = "BENCH-ROWS "
 
@@ -74,3 +75,12 @@ def p50_ms(call: Callable[[], object], *, samples: int) -> float:
         call()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+def page_get(client: Any, path: str) -> Callable[[], object]:
+    """A call that GETs `path` with the Django test client and insists on a 200 (for p50_ms)."""
+    def call() -> object:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response
+    return call

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, embedded_django, emit, p50_ms, ratio  # noqa: E402
+from bench.common import Row, embedded_django, emit, p50_ms, page_get, ratio  # noqa: E402
 
 WAITING = 2_000
 REPS = 30
@@ -77,11 +77,7 @@ def rows() -> list[Row]:
     client.force_login(ManagerFactory())
 
     def get(path: str) -> Callable[[], object]:
-        def call() -> object:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return response
-        return call
+        return page_get(client, path)
 
     floor = p50_ms(get(f"/api/v1/leads/{waiting_ids[0]}/"), samples=SAMPLES)
     slug = campaigns[1].slug

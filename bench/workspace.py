@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, embedded_django, emit, p50_ms, ratio  # noqa: E402
+from bench.common import Row, embedded_django, emit, p50_ms, page_get, ratio  # noqa: E402
 
 OWNED = 5_000
 TIMELINE_EVENTS = 200
@@ -64,11 +64,7 @@ def rows() -> list[Row]:
     client.force_login(rep.user)
 
     def get(path: str) -> Callable[[], object]:
-        def call() -> object:
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            return response
-        return call
+        return page_get(client, path)
 
     floor = p50_ms(get("/api/v1/me/"), samples=SAMPLES)
     figures = [
