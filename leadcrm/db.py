@@ -1,9 +1,11 @@
-"""Database helpers every app may use: retrying a transaction that PostgreSQL chose as a deadlock victim."""
+"""Database helpers every app may use: retrying a transaction that PostgreSQL chose as a deadlock victim, and
+seeing that a SQLite database changed without querying it."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -44,3 +46,26 @@ def retry_on_deadlock(service: Callable[P, R]) -> Callable[P, R]:
                 time.sleep(random.uniform(0.005, 0.05) * attempt)
         raise AssertionError("unreachable")
     return run
+
+
+def sqlite_files() -> list[str]:
+    """The files commits to the default SQLite database change (the database and its write-ahead log); [] for
+    another engine or an in-memory database, whose changes cannot be seen from outside."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return []
+    return [name, f"{name}-wal"]
+
+
+def files_stamp(paths: list[str]) -> tuple[tuple[int, int], ...] | None:
+    """(size, mtime_ns) of each path ((0, 0) when missing): a commit changes it; None when `paths` is empty."""
+    if not paths:
+        return None
+    stamp = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+            stamp.append((info.st_size, info.st_mtime_ns))
+        except OSError:
+            stamp.append((0, 0))
+    return tuple(stamp)

@@ -168,6 +168,7 @@ if REDIS_URL and env_str("Q_BROKER", "orm") == "redis":
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "leadcrm.task_broker.QuietOrmBroker"  # the ORM broker, cheap when idle on SQLite
 
 # The floor clock: how often it re-offers waiting leads, and when a lead counts as stranded (lost task).
 FLOOR_QUEUE_SECONDS = float(env_int("FLOOR_QUEUE_SECONDS", 15))

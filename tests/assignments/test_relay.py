@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 
 from assignments import relay as relay_module
 from assignments.models import OutboxEvent
+from leadcrm.db import files_stamp
 from tests.factories import OutboxEventFactory
 from tests.liveserver import ROOT, embedded_env, free_port, wait_for
 
@@ -212,3 +213,29 @@ def test_offer_from_another_process_reaches_the_socket_through_redis(tmp_path):
     report("scale-out (PostgreSQL + Redis)", latencies)
     assert max(latencies) < 2.0
     assert OutboxEvent.objects.count() >= 20  # the outbox still records every message for replay
+
+
+def test_on_a_sqlite_file_the_relay_queries_only_when_the_files_change_or_a_second_went_by(tmp_path, monkeypatch):
+    """An idle embedded server costs one relay query a second, not twenty; a commit is seen at the next poll."""
+    database = tmp_path / "leadcrm.sqlite3"
+    database.write_bytes(b"x")
+    clock = [100.0]
+    monkeypatch.setattr(relay_module.time, "monotonic", lambda: clock[0])
+    relay = relay_module.OutboxRelay()
+    relay._files = [str(database), f"{database}-wal"]
+    try:
+        assert relay._worth_a_query() is True  # the first poll
+        clock[0] += 0.05
+        assert relay._worth_a_query() is False  # nothing changed
+        (tmp_path / "leadcrm.sqlite3-wal").write_bytes(b"a commit")
+        assert relay._worth_a_query() is True
+        clock[0] += 0.05
+        assert relay._worth_a_query() is False
+        relay.missing = {7: clock[0] + 2}  # a late row is awaited: query every poll
+        assert relay._worth_a_query() is True
+        relay.missing = {}
+        clock[0] += relay_module.IDLE_QUERY_SECONDS
+        assert relay._worth_a_query() is True  # at least once a second
+        assert files_stamp([]) is None  # PostgreSQL or in-memory: every poll queries
+    finally:
+        relay._executor.shutdown(wait=False)

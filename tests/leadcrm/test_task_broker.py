@@ -1,0 +1,42 @@
+"""The embedded task broker: on a SQLite file an empty queue is read again only when the files changed, or once a
+second; a task enqueued meanwhile (which writes the files) is dequeued at the next poll."""
+
+import pytest
+from django_q.brokers.orm import ORM
+
+from leadcrm import task_broker
+
+pytestmark = pytest.mark.django_db  # the broker's constructor looks at its connection
+
+
+def test_an_idle_queue_is_read_once_a_second_and_at_once_after_a_write(tmp_path, monkeypatch):
+    database = tmp_path / "db.sqlite3"
+    database.write_bytes(b"x")
+    clock, reads = [10.0], []
+    monkeypatch.setattr(task_broker, "sqlite_files", lambda: [str(database), f"{database}-wal"])
+    monkeypatch.setattr(task_broker.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(task_broker.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(ORM, "dequeue", lambda self: reads.append(clock[0]) or None)
+    broker = task_broker.QuietOrmBroker(list_key="test")
+
+    broker.dequeue()  # the first poll reads
+    for _ in range(10):  # idle: 0.5 s of polls, no read
+        clock[0] += 0.05
+        broker.dequeue()
+    assert reads == [10.0]
+    (tmp_path / "db.sqlite3-wal").write_bytes(b"a task was enqueued")
+    broker.dequeue()
+    assert len(reads) == 2
+    clock[0] += task_broker.IDLE_DEQUEUE_SECONDS
+    broker.dequeue()  # nothing written, but a second went by (a retried task's lock may have run out)
+    assert len(reads) == 3
+
+
+def test_on_another_engine_every_poll_reads(monkeypatch):
+    reads = []
+    monkeypatch.setattr(task_broker, "sqlite_files", lambda: [])
+    monkeypatch.setattr(ORM, "dequeue", lambda self: reads.append(1) or None)
+    broker = task_broker.QuietOrmBroker(list_key="test")
+    for _ in range(5):
+        broker.dequeue()
+    assert len(reads) == 5
