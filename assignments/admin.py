@@ -366,4 +366,5 @@ class RuleRelaxationAdmin(admin.ModelAdmin):
         return seconds_humanised(obj.after_seconds)
 
 
-from assignments import admin_delays  # noqa: E402,F401  (registers delay rules; needs ConditionAdmin above)
+# Registered last: they need ConditionAdmin above.
+from assignments import admin_delays, admin_personas  # noqa: E402,F401

@@ -8,8 +8,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from assignments.models import Rep, RepLanguage, RepTerritory, RuleCondition, ScoringCondition, Team
-from assignments.routing import Condition, condition_errors
+from assignments.models import (
+    Persona,
+    PersonaCondition,
+    Rep,
+    RepLanguage,
+    RepTerritory,
+    RuleCondition,
+    ScoringCondition,
+    Team,
+)
+from assignments.routing import PERSONA_FIELD, Condition, condition_errors, persona_slugs
+from assignments.selectors_personas import persona_loop, persona_usage
 from campaigns.forms import timezone_choices
 from campaigns.services.iso639 import ISO_639_1
 from campaigns.services.normalise import ISO_3166_ALPHA2
@@ -28,13 +38,53 @@ class ConditionFormMixin(forms.BaseForm):
         if field and op:
             cleaned["field"] = field = field.strip()
             cleaned["value"] = value = (cleaned.get("value") or "").strip()
-            for error in condition_errors(Condition(field=field, op=op, value=value)):
+            errors = condition_errors(Condition(field=field, op=op, value=value))
+            for error in errors:
                 self.add_error("value" if field_is_known(field) else "field", error)
+            if field == PERSONA_FIELD and not errors:
+                cleaned["value"] = ",".join(persona_slugs(value))
+                self.persona_check(slugs=persona_slugs(value))
         return cleaned
+
+    def persona_check(self, *, slugs: tuple[str, ...]) -> None:
+        """Refuse a persona condition that names a persona that does not exist."""
+        known = set(Persona.objects.filter(slug__in=slugs).values_list("slug", flat=True)) | self.own_slugs()
+        for slug in slugs:
+            if slug not in known:
+                self.add_error("value", f"Unknown persona '{slug}': add it under Personas first, or use an "
+                                        "existing slug.")
+
+    def own_slugs(self) -> set[str]:
+        return set()
+
+
+class PersonaConditionForm(ConditionFormMixin, forms.ModelForm):
+    """A condition of a persona; it may name other personas, but never in a loop back to its own."""
+
+    class Meta:
+        model = PersonaCondition
+        fields = "__all__"
+
+    def _persona(self) -> Persona | None:
+        persona = self.cleaned_data.get("persona")  # inline: the persona being saved, even before its first save
+        return persona if isinstance(persona, Persona) else None
+
+    def own_slugs(self) -> set[str]:
+        persona = self._persona()
+        return {persona.slug.lower()} if persona is not None and persona.slug else set()
+
+    def persona_check(self, *, slugs: tuple[str, ...]) -> None:
+        super().persona_check(slugs=slugs)
+        persona = self._persona()
+        if persona is None or not persona.slug:
+            return
+        loop = persona_loop(slug=persona.slug.lower(), names=slugs)
+        if loop:
+            self.add_error("value", f"A persona cannot be in itself: {' -> '.join(loop)}.")
 
 
 def field_is_known(field: str) -> bool:
-    return not condition_errors(Condition(field=field, op="exists"))
+    return field == PERSONA_FIELD or not condition_errors(Condition(field=field, op="exists"))
 
 
 class RuleConditionForm(ConditionFormMixin, forms.ModelForm):
@@ -47,6 +97,20 @@ class ScoringConditionForm(ConditionFormMixin, forms.ModelForm):
     class Meta:
         model = ScoringCondition
         fields = "__all__"
+
+
+class PersonaForm(forms.ModelForm):
+    class Meta:
+        model = Persona
+        fields = "__all__"
+
+    def clean_slug(self) -> str:
+        slug = str(self.cleaned_data["slug"]).lower()
+        old = self.instance.slug if self.instance.pk else ""
+        if old and slug != old and (usage := persona_usage().get(old)) is not None and usage.total:
+            raise ValidationError(f"Rules name this persona by its slug ({usage.text()}): change them first, or "
+                                  "keep the slug.")
+        return slug
 
 
 class RepAdminForm(forms.ModelForm):

@@ -474,6 +474,9 @@ from assignments.models_lab import (  # noqa: E402,F401
     Ruleset,
 )
 
+# Personas: named segments that rules and buyer filters name instead of repeating conditions.
+from assignments.models_personas import Persona, PersonaCondition  # noqa: E402,F401
+
 # Working a lead after the offer: notes, callbacks, stage moves, reason lists.
 from assignments.models_work import (  # noqa: E402,F401
     Callback,

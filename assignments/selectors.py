@@ -17,6 +17,8 @@ from assignments.models import (
     ConditionBase,
     DayOff,
     DraftRule,
+    Persona,
+    PersonaCondition,
     Rep,
     RepLanguage,
     RepSkill,
@@ -25,10 +27,12 @@ from assignments.models import (
     ScoringRule,
     WorkingHours,
 )
-from assignments.routing import Decision, decide, match_rule
+from assignments.routing import Decision, decide, match_rule, persona_slugs
 from assignments.routing.facts import (
+    PERSONA_FIELD,
     Condition,
     LeadFacts,
+    PersonaSpec,
     Relaxation,
     RepFacts,
     RuleSpec,
@@ -40,19 +44,66 @@ from campaigns.models import Lead
 from leadcrm.roles import is_manager, is_rep
 
 
-def condition_from_model(c: ConditionBase) -> Condition:
-    """The engine's frozen Condition for a RuleCondition or ScoringCondition row."""
-    return Condition(field=c.field, op=c.op, value=c.value)
+def persona_specs() -> dict[str, PersonaSpec]:
+    """Every persona as the engine's PersonaSpec by slug, personas named in its conditions resolved too (2 queries).
+
+    A persona that names itself, directly or through others, is cut where the loop closes (that condition then
+    names no persona); the admin refuses such loops."""
+    rows: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+        slug: (name, []) for slug, name in Persona.objects.values_list("slug", "name")}
+    for slug, field, op, value in (PersonaCondition.objects.order_by("id")
+                                   .values_list("persona__slug", "field", "op", "value")):
+        rows[slug][1].append((field, op, value))
+    done: dict[str, PersonaSpec] = {}
+
+    def resolve(slug: str, stack: tuple[str, ...]) -> PersonaSpec | None:
+        if slug in done:
+            return done[slug]
+        if slug not in rows or slug in stack:
+            return None
+        name, conditions = rows[slug]
+        spec = PersonaSpec(slug=slug, name=name, conditions=tuple(
+            Condition(field=f, op=o, value=v, personas=tuple(
+                p for p in (resolve(ref, (*stack, slug)) for ref in persona_slugs(v)) if p is not None))
+            if f == PERSONA_FIELD else Condition(field=f, op=o, value=v)
+            for f, o, v in conditions))
+        done[slug] = spec
+        return spec
+
+    for slug in rows:
+        resolve(slug, ())
+    return done
 
 
-def rule_spec_from_model(rule: RoutingRule | DraftRule) -> RuleSpec:
-    """The engine's RuleSpec for a live or draft rule row; prefetch conditions, relaxations and teams (no queries)."""
+def condition_from_model(c: ConditionBase, *, personas: dict[str, PersonaSpec] | None = None) -> Condition:
+    """The engine's frozen Condition for a condition row; a persona condition carries the personas it names
+    (from `personas`, else from the routing memo)."""
+    if c.field != PERSONA_FIELD:
+        return Condition(field=c.field, op=c.op, value=c.value)
+    # Admin lists describe one condition at a time: the memo keeps them from reading the personas once per row.
+    known = config_cached(key="persona_specs", load=persona_specs) if personas is None else personas
+    return Condition(field=c.field, op=c.op, value=c.value,
+                     personas=tuple(known[slug] for slug in persona_slugs(c.value) if slug in known))
+
+
+def _personas_for(conditions: Iterable[ConditionBase]) -> dict[str, PersonaSpec]:
+    if not any(c.field == PERSONA_FIELD for c in conditions):
+        return {}
+    return config_cached(key="persona_specs", load=persona_specs)
+
+
+def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, PersonaSpec] | None = None) -> RuleSpec:
+    """The engine's RuleSpec for a live or draft rule row; prefetch conditions, relaxations and teams (no queries,
+    but two to read the personas, through the routing memo, when a condition names one and `personas` is not
+    given)."""
+    conditions = list(rule.conditions.all())
+    known = _personas_for(conditions) if personas is None else personas
     return RuleSpec(
         id=rule.pk,
         name=rule.name,
         order=rule.order,
         active=rule.active,
-        conditions=tuple(condition_from_model(c) for c in rule.conditions.all()),
+        conditions=tuple(condition_from_model(c, personas=known) for c in conditions),
         team_ids=frozenset(team.pk for team in rule.teams.all()),
         strategy=rule.strategy,
         require_language=rule.require_language,
@@ -66,16 +117,20 @@ def rule_spec_from_model(rule: RoutingRule | DraftRule) -> RuleSpec:
 
 
 def rule_specs_active() -> list[RuleSpec]:
-    """Every active routing rule as the engine's RuleSpec, in order (4 queries whatever the count)."""
-    rules = RoutingRule.objects.filter(active=True).prefetch_related("conditions", "relaxations", "teams")
-    return [rule_spec_from_model(rule) for rule in rules]
+    """Every active routing rule as the engine's RuleSpec, in order (4 queries whatever the count, 2 more when a
+    rule names a persona and the memo has no personas)."""
+    rules = list(RoutingRule.objects.filter(active=True).prefetch_related("conditions", "relaxations", "teams"))
+    personas = _personas_for(c for rule in rules for c in rule.conditions.all())
+    return [rule_spec_from_model(rule, personas=personas) for rule in rules]
 
 
 def scoring_rules_active() -> list[EngineScoringRule]:
-    """Every active scoring rule as the engine's ScoringRule."""
-    rules = ScoringRule.objects.filter(active=True).prefetch_related("conditions")
+    """Every active scoring rule as the engine's ScoringRule (2 queries, 2 more when one names a persona)."""
+    rules = list(ScoringRule.objects.filter(active=True).prefetch_related("conditions"))
+    personas = _personas_for(c for r in rules for c in r.conditions.all())
     return [EngineScoringRule(id=r.pk, name=r.name, points=r.points,
-                              conditions=tuple(condition_from_model(c) for c in r.conditions.all()))
+                              conditions=tuple(condition_from_model(c, personas=personas)
+                                               for c in r.conditions.all()))
             for r in rules]
 
 

@@ -2,14 +2,18 @@
 
 The floor registers its implementation once, in `AssignmentsConfig.ready()`; campaigns calls it through
 `floor()`. The hand-offs: routing after intake, leads coming back to reps after buyers pass, offers revoked
-when a lead goes to buyers, and delay rules reading a supplier's added answers.
+when a lead goes to buyers, delay rules reading a supplier's added answers, and the floor's scoring rules and
+personas, which buyers' filters and price rules read.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from campaigns.models import Lead
 
 
 class Floor(Protocol):
@@ -27,6 +31,15 @@ class Floor(Protocol):
     def lead_answers_added(self, *, lead_id: int) -> int:
         """The supplier added answers to the lead (locked by the caller): release the holds they satisfy; returns
         how many."""
+
+    def lead_score(self, *, lead_id: int) -> int | None:
+        """Score the lead with the floor's scoring rules and store it, as routing does (None: no such lead)."""
+
+    def lead_personas(self, *, lead: Lead) -> list[str]:
+        """Slugs of the personas the lead is in now."""
+
+    def persona_slugs(self) -> set[str]:
+        """Every persona's slug (buyer filters and price rules may name only these)."""
 
 
 _floor: Floor | None = None

@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from assignments.models import (
+    Persona,
+    PersonaCondition,
     Rep,
     RepLanguage,
     RepSkill,
@@ -21,6 +23,8 @@ from assignments.models import (
     RoutingRule,
     RuleCondition,
     RuleRelaxation,
+    ScoringCondition,
+    ScoringRule,
     Skill,
     Team,
     WorkingHours,
@@ -146,6 +150,17 @@ def _routing_rules() -> None:
         _rule_configure(rule, settings_={**STRICT, "require_territory": False}, relaxations=CATCH_ALL_RELAXATIONS)
 
 
+def _personas() -> None:
+    """A demo persona (homeowners, from the supplier's `homeowner` answer) and a scoring rule that names it."""
+    persona, created = Persona.objects.get_or_create(
+        slug="homeowners", defaults={"name": "Homeowners", "description": "The lead says they own their home."})
+    if created:
+        PersonaCondition.objects.create(persona=persona, field="fields.homeowner", op="eq", value="yes")
+    rule, created = ScoringRule.objects.get_or_create(name="Homeowners first", defaults={"points": 10})
+    if created:
+        ScoringCondition.objects.create(rule=rule, field="persona", op="eq", value=persona.slug)
+
+
 def demo_seed() -> DemoData:
     """Create or refresh the demo floor; running it again changes nothing but passwords back to the demo one."""
     return _demo_seed(password=make_password(DEMO_PASSWORD))
@@ -178,6 +193,7 @@ def _demo_seed(*, password: str) -> DemoData:
             "capacity": rep.capacity,
         })
     _routing_rules()
+    _personas()
 
     for name, slugs in SUPPLIERS.items():
         supplier, _ = Supplier.objects.update_or_create(name=name, defaults={"active": True})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reporting.queries.buyers import buyer_rows
 from reporting.queries.followup import (
     ATTEMPT_BUCKETS,
     FOLLOWUP_GROUPS,
@@ -31,7 +32,8 @@ from reporting.queries.speed import (
 
 __all__ = [
     "ATTEMPT_BUCKETS", "FOLLOWUP_GROUPS", "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "ReportParams",
-    "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_rep_rows", "reason_codes",
+    "buyer_rows", "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_rep_rows",
+    "reason_codes",
     "rep_decline_rows", "rep_fairness_rows", "rep_rows", "report_headlines", "sla_rows", "speed_to_lead_rows",
     "speed_to_lead_totals", "supplier_rows", "won_by_attempts_rows",
 ]

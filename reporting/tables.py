@@ -178,13 +178,43 @@ SOURCE_COLUMNS = (
     Column("cost", "Cost", "money", help="Sum of Lead.cost (supplier price copied at intake)"),
     Column("cost_per_lead", "Cost / lead", "money", help="cost / leads"),
     Column("cost_per_sale", "Cost / sale", "money", help="cost / won"),
-    Column("revenue", "Revenue", "money", help="Sum of Lead.revenue"),
+    Column("revenue", "Revenue", "money",
+           help="Sum of Lead.revenue: buyer prices of leads sold (less returns) and campaign prices of leads won"),
     Column("margin", "Margin", "money", help="revenue - cost"),
     Column("margin_pct", "Margin %", "pct", help="margin, of revenue"),
+    Column("sold", "Sold to buyers", help="Leads sold to a buyer."),
+    Column("returned", "Returned", help="Sold leads a buyer returned."),
+    Column("return_rate_pct", "Return rate %", "pct", help="Returned, of sold"),
+    Column("returned_amount", "Returned amount", "money", help="Revenue reversed by returns"),
+    Column("recycled", "Recycled", help="Leads that went back to routing after going nowhere with a rep."),
+    Column("recycled_won", "Recycled, won", help="Recycled leads won since."),
+    Column("recycled_open", "Recycled, still open", help="Recycled leads not won, lost or sold yet."),
 )
 
 
 source_chart = label_chart("Conversion rate", "conversion_rate_pct", pct_text)
+
+
+BUYER_COLUMNS = (
+    label("Buyer"), Column("pings", "Pings", help="Pings sent (no personal data)."),
+    Column("bids", "Bids", help="Pings answered with a bid or an acceptance."),
+    Column("bid_rate_pct", "Bid rate %", "pct", help="Bids, of pings"),
+    Column("posts", "Posts", help="Posts of the full lead (retries of a post count once)."),
+    Column("accepted", "Accepted", help="Posts the buyer accepted."),
+    Column("rejected", "Rejected", help="Pings and posts the buyer refused."),
+    Column("timeouts", "Timeouts", help="Pings and posts not answered within the buyer's timeout."),
+    Column("errors", "Errors", help="Pings and posts that failed (network error, 5xx, unreadable answer)."),
+    Column("won", "Won", help="Leads sold to the buyer."),
+    Column("returned", "Returned", help="Leads the buyer returned."),
+    Column("return_rate_pct", "Return rate %", "pct", help="Returned, of won"),
+    Column("revenue", "Revenue", "money", help="Sale prices less the amounts returned"),
+    Column("average_price", "Average price", "money", help="Mean sale price of the leads won"),
+    Column("mean_response_seconds", "Mean response (s)", "seconds", help="Mean latency of pings and posts."),
+    Column("median_response_seconds", "Median response (s)", "seconds", help="Median latency of pings and posts."),
+)
+
+
+buyer_chart = label_chart("Revenue by buyer", "revenue", number_text)
 
 
 REP_COLUMNS = (
@@ -298,6 +328,9 @@ REPORTS = {report.slug: report for report in [
            ReportFilter, [Table("main", "Suppliers", selectors.supplier_rows, SOURCE_COLUMNS, source_chart)]),
     Report("campaigns", "Campaigns", "What each campaign received, what it became, what it cost and earned.",
            ReportFilter, [Table("main", "Campaigns", selectors.campaign_rows, SOURCE_COLUMNS, source_chart)]),
+    Report("buyers", "Buyers", "What each buyer was pinged and posted, bid, bought, returned and paid, and how fast "
+           "it answered.", ReportFilter,
+           [Table("main", "Buyers", selectors.buyer_rows, BUYER_COLUMNS, buyer_chart)]),
     Report("reps", "Reps", "Offers and what reps did with them; fairness of each routing rule.", ReportFilter,
            [Table("main", "Reps", selectors.rep_rows, REP_COLUMNS, rep_chart),
             Table("fairness", "Fairness: share of each rule's offers vs intended", selectors.rep_fairness_rows,

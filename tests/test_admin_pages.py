@@ -19,6 +19,8 @@ from assignments.models import (
     LeadNote,
     LeadRecycle,
     LeadStageChange,
+    Persona,
+    PersonaCondition,
 )
 from campaigns.models import LeadImport
 from tests.factories import (
@@ -125,6 +127,8 @@ def world(db):
     DelayCondition.objects.create(rule=delay, purpose="releases", field="fields.done", op="eq", value="yes")
     LeadHold.objects.create(lead=lead, rule=delay, rule_name=XSS, reason=XSS)
     LeadRecycle.objects.create(lead=lead, cycle=1, why="attempts", detail=XSS, from_status="contacted", from_rep=rep)
+    persona = Persona.objects.create(slug="homeowners", name=XSS, description=XSS)
+    PersonaCondition.objects.create(persona=persona, field="country", op="eq", value="US")
     return lead
 
 

@@ -8,7 +8,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
-from assignments.routing.facts import Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow
+from assignments.routing.facts import (
+    Condition,
+    LeadFacts,
+    PersonaSpec,
+    Relaxation,
+    RepFacts,
+    RuleSpec,
+    Territory,
+    WorkingWindow,
+)
 from assignments.routing.filters import local_clock, on_shift
 
 UTC = dt.UTC
@@ -138,11 +147,27 @@ class RepDecoder:
         )
 
 
+def condition_to_json(condition: Condition) -> list[Any]:
+    """[field, op, value], plus the personas a persona condition names: [[slug, name, [conditions]], ...]."""
+    if not condition.personas:
+        return [condition.field, condition.op, condition.value]
+    return [condition.field, condition.op, condition.value,
+            [[p.slug, p.name, [condition_to_json(c) for c in p.conditions]] for p in condition.personas]]
+
+
+def condition_from_json(data: list[Any]) -> Condition:
+    """Inverse of condition_to_json()."""
+    field, op, value, *rest = data
+    personas = tuple(PersonaSpec(slug=slug, name=name, conditions=tuple(condition_from_json(c) for c in conds))
+                     for slug, name, conds in (rest[0] if rest else ()))
+    return Condition(field=field, op=op, value=value, personas=personas)
+
+
 def rule_to_json(rule: RuleSpec) -> dict[str, Any]:
     """A RuleSpec as a JSON-safe dict."""
     return {
         "id": rule.id, "name": rule.name, "order": rule.order, "active": rule.active,
-        "conditions": [[c.field, c.op, c.value] for c in rule.conditions], "team_ids": sorted(rule.team_ids),
+        "conditions": [condition_to_json(c) for c in rule.conditions], "team_ids": sorted(rule.team_ids),
         "strategy": rule.strategy, "require_language": rule.require_language, "require_skill": rule.require_skill,
         "min_skill_level": rule.min_skill_level, "require_territory": rule.require_territory,
         "relaxations": [[r.after_seconds, r.drop] for r in rule.relaxations],
@@ -154,7 +179,7 @@ def rule_from_json(data: Mapping[str, Any]) -> RuleSpec:
     """Inverse of rule_to_json()."""
     return RuleSpec(
         id=data["id"], name=data["name"], order=data["order"], active=data["active"],
-        conditions=tuple(Condition(field=f, op=o, value=v) for f, o, v in data["conditions"]),
+        conditions=tuple(condition_from_json(c) for c in data["conditions"]),
         team_ids=frozenset(data["team_ids"]), strategy=data["strategy"],
         require_language=data["require_language"], require_skill=data["require_skill"],
         min_skill_level=data["min_skill_level"], require_territory=data["require_territory"],

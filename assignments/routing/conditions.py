@@ -8,10 +8,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from .facts import (
     CONDITION_FIELDS,
     FIELDS_PREFIX,
+    PERSONA_FIELD,
+    PERSONA_OPS,
     STRATEGY_SHORT_NAMES,
     Condition,
     LeadFacts,
     Op,
+    PersonaSpec,
     RuleSpec,
     ScoringRule,
     Strategy,
@@ -66,8 +69,24 @@ def _values(raw: object) -> set[str]:
     return {value} if value else set()
 
 
+def persona_matches(*, persona: PersonaSpec, lead: LeadFacts) -> bool:
+    """True when the lead is in the persona: all its conditions hold."""
+    return conditions_match(conditions=persona.conditions, lead=lead)
+
+
+def _persona_condition_matches(condition: Condition, lead: LeadFacts) -> bool:
+    hit = any(persona_matches(persona=p, lead=lead) for p in condition.personas)
+    if condition.op in (Op.EQ, Op.IN):
+        return hit
+    if condition.op in (Op.NEQ, Op.NOT_IN):
+        return not hit
+    return False
+
+
 def condition_matches(*, condition: Condition, lead: LeadFacts) -> bool:
     """True when the lead satisfies the condition; never raises on bad data."""
+    if condition.field == PERSONA_FIELD:
+        return _persona_condition_matches(condition, lead)
     raw = lead_value(lead=lead, field=condition.field)
     op = condition.op
     if op in _NUMERIC_OPS:
@@ -108,10 +127,34 @@ def match_rule(*, lead: LeadFacts, rules: Sequence[RuleSpec]) -> RuleSpec | None
     return None
 
 
+def personas_in(*, conditions: Iterable[Condition], lead: LeadFacts) -> tuple[str, ...]:
+    """Names of the personas that these conditions ask the lead to be in (eq / in) and that it is in."""
+    names: list[str] = []
+    for condition in conditions:
+        if condition.field == PERSONA_FIELD and condition.op in (Op.EQ, Op.IN):
+            names += [p.name for p in condition.personas if persona_matches(persona=p, lead=lead)]
+    return tuple(dict.fromkeys(names))
+
+
+def persona_slugs(value: str) -> tuple[str, ...]:
+    """The persona slugs a persona condition's value names (comma-separated), in order, without blanks."""
+    return tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+
+
 def condition_errors(condition: Condition) -> tuple[str, ...]:
-    """Human-readable problems with a condition (for admin validation); empty when valid."""
+    """Human-readable problems with a condition (for admin validation); empty when valid.
+
+    A persona condition is checked for its form only: whether its slugs name personas is the caller's check."""
     errors = []
     field = condition.field
+    if field == PERSONA_FIELD:
+        if condition.op not in PERSONA_OPS:
+            errors.append("A persona condition uses is, is not, is one of or is not one of.")
+        elif not persona_slugs(condition.value):
+            errors.append("Name a persona (its slug).")
+        elif condition.op in (Op.EQ, Op.NEQ) and len(persona_slugs(condition.value)) > 1:
+            errors.append("Name one persona, or use 'is one of'.")
+        return tuple(errors)
     if field not in _PLAIN_FIELDS and not (field.startswith(FIELDS_PREFIX) and len(field) > len(FIELDS_PREFIX)):
         errors.append(f"Unknown field '{field}'; use one of the listed fields or fields.<name>.")
     if condition.op not in _OPS:
@@ -146,6 +189,8 @@ _RELAX_WORDS = {
 
 
 def _field_words(field: str) -> str:
+    if field == PERSONA_FIELD:
+        return "persona"
     if field.startswith(FIELDS_PREFIX):
         return f'answer "{field[len(FIELDS_PREFIX):]}"'
     return _FIELD_LABELS.get(field, field)
@@ -153,6 +198,12 @@ def _field_words(field: str) -> str:
 
 def describe_condition(condition: Condition) -> str:
     """Plain English, e.g. 'country is one of US, CA'."""
+    if condition.field == PERSONA_FIELD:
+        names = {p.slug: p.name for p in condition.personas}
+        named = ", ".join(f"'{names.get(slug, slug)}'" for slug in persona_slugs(condition.value))
+        negated = condition.op in (Op.NEQ, Op.NOT_IN)
+        several = condition.op in (Op.IN, Op.NOT_IN) and "," in condition.value
+        return f"lead is {'not ' if negated else ''}in {'one of the personas' if several else 'persona'} {named}"
     words = _OP_WORDS.get(condition.op, condition.op)
     subject = f"{_field_words(condition.field)} {words}"
     if condition.op in (Op.EXISTS, Op.NOT_EXISTS):

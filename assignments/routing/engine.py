@@ -7,7 +7,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime
 
-from .conditions import match_rule, score_lead
+from .conditions import match_rule, personas_in, score_lead
 from .facts import Action, CandidateVerdict, Decision, LeadFacts, RepFacts, RuleSpec, ScoringRule, WaitReason
 from .filters import active_relaxations, make_screen, team_candidates
 from .strategies import rank
@@ -64,6 +64,7 @@ def decide(
         score=lead.score,
         decided_at=now,
         strategy=str(rule.strategy),
+        personas=personas_in(conditions=rule.conditions, lead=lead),
     )
 
 

@@ -89,6 +89,10 @@ OPERATORS = (
     (Op.NOT_EXISTS.value, "is not set"),
 )
 FIELDS_PREFIX = "fields."
+# "The lead is in persona X": a condition on this field names personas (slugs) instead of a lead field; its
+# value is resolved into PersonaSpecs when the rules are built (Condition.personas), so the engine stays pure.
+PERSONA_FIELD = "persona"
+PERSONA_OPS = frozenset({Op.EQ.value, Op.NEQ.value, Op.IN.value, Op.NOT_IN.value})
 CONDITION_FIELDS = (
     ("campaign", "Campaign"),
     ("supplier", "Supplier"),
@@ -131,11 +135,25 @@ WAIT_REASONS = (
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One test on a lead: `field op value` (see OPERATORS / CONDITION_FIELDS)."""
+    """One test on a lead: `field op value` (see OPERATORS / CONDITION_FIELDS).
+
+    A persona condition (field PERSONA_FIELD, value = slug(s)) carries the personas it names in `personas`,
+    resolved from the configuration; a slug that resolved to nothing is simply absent (it matches no lead).
+    """
 
     field: str
     op: str
     value: str = ""
+    personas: tuple[PersonaSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaSpec:
+    """A named, reusable segment: a lead is in it when all its conditions hold (none: every lead)."""
+
+    slug: str
+    name: str
+    conditions: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +286,7 @@ class Decision:
     score: int
     decided_at: datetime
     strategy: str = ""
+    personas: tuple[str, ...] = ()  # names of the personas the matched rule asked for and the lead is in
 
     def to_json(self) -> dict[str, Any]:
         """JSON-serialisable dict with stable keys; datetimes as ISO-8601 strings."""
@@ -284,6 +303,7 @@ class Decision:
             "score": self.score,
             "decided_at": self.decided_at.isoformat(),
             "candidates": [c.to_json() for c in self.candidates],
+            "personas": list(self.personas),
         }
 
     @classmethod
@@ -302,6 +322,7 @@ class Decision:
             score=data["score"],
             decided_at=datetime.fromisoformat(data["decided_at"]),
             strategy=data.get("strategy", ""),
+            personas=tuple(data.get("personas", ())),
         )
 
     def summary(self) -> str:
@@ -309,7 +330,10 @@ class Decision:
         if self.rule_id is None:
             return "No active rule matched; lead waits."
         kept = sum(1 for c in self.candidates if c.kept)
-        text = f"Rule '{self.rule_name}' matched; {kept} of {len(self.candidates)} reps eligible"
+        text = f"Rule '{self.rule_name}' matched"
+        if self.personas:
+            text += f" (persona {', '.join(repr(name) for name in self.personas)})"
+        text += f"; {kept} of {len(self.candidates)} reps eligible"
         dropped = _count_reasons(self.candidates)
         if dropped:
             text += f" ({dropped})"

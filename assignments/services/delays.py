@@ -23,7 +23,7 @@ from django.utils.timezone import now as tz_now
 
 from assignments.models_delays import DelayCondition, DelayRule, LeadHold
 from assignments.routing import Condition, LeadFacts, conditions_match
-from assignments.selectors import lead_facts
+from assignments.selectors import condition_from_model, lead_facts
 from assignments.services.locks import lead_lock
 from assignments.services.queue import lead_route_enqueue
 from campaigns.lifecycle import lead_transition
@@ -70,7 +70,8 @@ class _Plan:
 
 
 def _conditions(rule: DelayRule, purpose: str) -> list[Condition]:
-    return [Condition(field=c.field, op=c.op, value=c.value) for c in rule.conditions.all() if c.purpose == purpose]
+    # condition_from_model: a condition may name a persona (README: Personas).
+    return [condition_from_model(c) for c in rule.conditions.all() if c.purpose == purpose]
 
 
 def _plan(*, rule: DelayRule, lead: Lead, facts: LeadFacts, now: dt.datetime) -> _Plan | None:

@@ -37,7 +37,7 @@ def rep_presence_connect(*, rep_id: int, now: dt.datetime | None = None) -> Rep 
             Rep.objects.filter(pk=rep_id).update(auto_away=False)
             rep.auto_away = False
             if rep.status == Rep.Status.AWAY:
-                rep_status_set(rep=rep, status=Rep.Status.AVAILABLE)
+                rep_status_set(rep=rep, status=Rep.Status.AVAILABLE, by_presence=True)
         events.rep_presence_event_send(rep=rep)
         return rep
 
@@ -79,7 +79,7 @@ def reps_presence_sweep(*, now: dt.datetime | None = None) -> int:
             if not (Rep.objects.filter(pk=rep.pk, status=Rep.Status.AVAILABLE).filter(absent)
                     .update(auto_away=True)):
                 continue
-            rep_status_set(rep=rep, status=Rep.Status.AWAY)
+            rep_status_set(rep=rep, status=Rep.Status.AWAY, by_presence=True)
             rep.auto_away = True
             events.rep_presence_event_send(rep=rep)
         swept += 1

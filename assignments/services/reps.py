@@ -21,11 +21,15 @@ STATS_WINDOW_DAYS = 30
 
 
 @transaction.atomic
-def rep_status_set(*, rep: Rep, status: str) -> Rep:
-    """Set the rep's status (a Rep.Status value); becoming available offers waiting leads right away."""
+def rep_status_set(*, rep: Rep, status: str, by_presence: bool = False) -> Rep:
+    """Set the rep's status (a Rep.Status value), by the rep or a manager; becoming available offers waiting leads
+    right away. A status a person sets is theirs: presence no longer treats it as its own "away" (auto_away), so a
+    rep a manager set away stays away when they open /rep/. `by_presence`: presence itself sets it."""
     if status not in Rep.Status.values:
         raise ValidationError({"status": [f"{status!r} is not one of {', '.join(Rep.Status.values)}."]})
     changed = Rep.objects.filter(pk=rep.pk).exclude(status=status).update(status=status, status_changed_at=tz_now())
+    if not by_presence:
+        Rep.objects.filter(pk=rep.pk, auto_away=True).update(auto_away=False)
     rep.refresh_from_db(fields=["status", "status_changed_at", "active", "load", "capacity", "connections",
                                 "last_seen_at", "auto_away"])
     if changed:

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.timezone import now as tz_now
 
 from assignments import events
@@ -25,7 +26,7 @@ from assignments.models_work import (
 from assignments.services.notify import callback_alert_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import lead_transition, stage_allowed
-from campaigns.models import Lead
+from campaigns.models import Campaign, Lead
 from campaigns.services import lead_status_webhook_enqueue
 from leadcrm.errors import ServiceError
 from leadcrm.roles import is_manager
@@ -176,11 +177,15 @@ def stage_move(*, lead: Lead, to: str, by: User | None, now: dt.datetime, reason
     """Move a lead after its first offer was accepted, record it for the timeline and tell the owner's pages.
 
     Won and lost close the owner's assignment and free the rep's unit if the lead was never contacted; reopening
-    a lost lead gives the assignment back. Inside the caller's transaction; False when the lead had moved on.
+    a lost lead gives the assignment back; won sets the lead's revenue to its campaign's price per lead. Inside the
+    caller's transaction; False when the lead had moved on.
     """
     changes: dict[str, object] = {}
     if to in CLOSED_BY_STAGE:
         changes = {"outcome": outcome or to, "outcome_at": now}
+    if to == Status.WON:
+        # A lead earns its campaign's price when a rep wins it (a buyer's sale earns the buyer's price instead).
+        changes["revenue"] = Subquery(Campaign.objects.filter(pk=OuterRef("campaign_id")).values("price_per_lead"))
     elif lead.status in CLOSED_BY_STAGE:
         changes = {"outcome": "", "outcome_at": None}
     if not lead_transition(lead_id=lead.pk, to=to, sources=[lead.status], **changes):

@@ -7,6 +7,8 @@ A key is a lead field (campaign, supplier, country, region, postal_code, languag
 or a bare <name> of the supplier's extra answers; an optional "__<op>" suffix picks the test:
 in (default; the lead's value is one of the values), not, prefix (default for postal_code and postal_prefix),
 gt, gte, lt, lte (numbers), exists (true: the lead has a value; false: it has none).
+"persona" names personas (slugs, defined on the sales floor): {"persona": ["homeowners-ca"]} holds when the lead
+is in one of them, "persona__not" when it is in none; the caller puts the lead's personas in its view.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from collections.abc import Iterable, Mapping
 from campaigns.models import known_timezones
 from campaigns.schedule import window_contains
 
-LEAD_KEYS = frozenset({"campaign", "supplier", "country", "region", "postal_code", "language", "skill", "score"})
+PERSONA = "persona"
+LEAD_KEYS = frozenset({"campaign", "supplier", "country", "region", "postal_code", "language", "skill", "score",
+                       PERSONA})
 FIELDS_PREFIX = "fields."
 OPS = ("in", "not", "prefix", "gt", "gte", "lt", "lte", "exists")
 _NUMERIC = {"gt": float.__gt__, "gte": float.__ge__, "lt": float.__lt__, "lte": float.__le__}
@@ -122,6 +126,22 @@ def condition_fields(conditions: Mapping[str, object] | None) -> set[str]:
     return names
 
 
+def condition_persona_slugs(conditions: object) -> set[str]:
+    """The persona slugs the conditions name (lower-cased), empty when they name none."""
+    if not isinstance(conditions, Mapping):
+        return set()
+    slugs: set[str] = set()
+    for key, value in conditions.items():
+        if condition_key_split(str(key))[0] == PERSONA:
+            slugs.update(_set(value))
+    return slugs
+
+
+def names_persona(conditions: object) -> bool:
+    """Whether the conditions test the lead's personas (the caller must then put them in the lead's view)."""
+    return isinstance(conditions, Mapping) and any(condition_key_split(str(k))[0] == PERSONA for k in conditions)
+
+
 def conditions_problems(conditions: object) -> list[str]:
     """What is wrong with a conditions object, for the admin (empty when valid)."""
     if conditions in (None, "", {}):
@@ -135,6 +155,8 @@ def conditions_problems(conditions: object) -> list[str]:
             problems.append(f"{key!r}: name a lead field.")
         elif op not in OPS:
             problems.append(f"{key!r}: unknown test '__{op}'; use one of {', '.join(OPS)}.")
+        elif field == PERSONA and (op not in ("in", "not") or not _set(value)):
+            problems.append(f"{key!r}: name personas by slug, with no test (in one of them) or __not.")
         elif op in _NUMERIC and _number(value) is None:
             problems.append(f"{key!r}: needs a number.")
         elif op == "exists" and not isinstance(value, bool):

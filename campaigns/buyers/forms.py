@@ -8,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.timezone import now
 
-from campaigns.buyers.filters import conditions_problems, schedule_problems
+from campaigns.buyers.filters import condition_persona_slugs, conditions_problems, schedule_problems
 from campaigns.buyers.requests import template_problems
 from campaigns.buyers.selectors import lead_return_problem
+from campaigns.floor_hooks import floor
 from campaigns.forms import BuyerAdminForm, PrettyJSONField
 from campaigns.models import Buyer, LeadReturn, PriceRule
 
@@ -18,6 +19,13 @@ from campaigns.models import Buyer, LeadReturn, PriceRule
 def _problems(problems: list[str]) -> None:
     if problems:
         raise ValidationError(problems)
+
+
+def persona_problems(conditions: object) -> list[str]:
+    """The personas the conditions name that do not exist (personas are defined on the sales floor)."""
+    named = condition_persona_slugs(conditions)
+    unknown = sorted(named - floor().persona_slugs()) if named else []
+    return [f"Unknown persona {slug!r}: add it under Personas first, or use an existing slug." for slug in unknown]
 
 
 class BuyerSetupForm(BuyerAdminForm):
@@ -35,7 +43,7 @@ class BuyerSetupForm(BuyerAdminForm):
 
     def clean_filters(self) -> dict:
         value = super().clean_filters()
-        _problems(conditions_problems(value))
+        _problems(conditions_problems(value) or persona_problems(value))
         return value
 
     def _json(self, name: str) -> Any:
@@ -81,7 +89,7 @@ class PriceRuleForm(forms.ModelForm):
         value = self.cleaned_data["conditions"]
         if value in (None, ""):
             return {}
-        _problems(conditions_problems(value))
+        _problems(conditions_problems(value) or persona_problems(value))
         return value
 
     def clean(self) -> dict[str, Any]:

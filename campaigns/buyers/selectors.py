@@ -12,10 +12,11 @@ from django.db.models import Count, Q
 from django.utils.timezone import now as tz_now
 
 from campaigns.buyers.caps import buyers_at_cap
-from campaigns.buyers.filters import conditions_failed, schedule_open
+from campaigns.buyers.filters import conditions_failed, names_persona, schedule_open
 from campaigns.buyers.pricing import COST, PRICE, PriceQuote, PriceRuleSpec, price_apply
 from campaigns.buyers.ranking import weighted_pick
 from campaigns.buyers.requests import lead_view
+from campaigns.floor_hooks import floor
 from campaigns.models import Buyer, BuyerDelivery, Lead, LeadDistribution, LeadReturn, PriceRule
 
 
@@ -41,10 +42,20 @@ def price_rules_for(*, campaign_id: int) -> list[PriceRuleSpec]:
             for r in PriceRule.objects.filter(campaign_id=campaign_id, active=True)]
 
 
+def lead_match_view(*, lead: Lead, conditions: list[object]) -> dict:
+    """The lead as these filters and price rules' conditions see it: with its personas when one names a persona
+    (the sales floor says which; an unsaved test lead is in none)."""
+    view = lead_view(lead)
+    if any(names_persona(c) for c in conditions):
+        view["persona"] = floor().lead_personas(lead=lead) if lead.pk else []
+    return view
+
+
 def lead_cost_quote(*, lead: Lead, base: Decimal) -> PriceQuote:
     """The supplier cost of the lead after the campaign's cost rules."""
-    return price_apply(base=base, rules=price_rules_for(campaign_id=lead.campaign_id), lead=lead_view(lead),
-                       target=COST)
+    rules = price_rules_for(campaign_id=lead.campaign_id)
+    view = lead_match_view(lead=lead, conditions=[r.conditions for r in rules if r.target == COST])
+    return price_apply(base=base, rules=rules, lead=view, target=COST)
 
 
 def buyers_done_for(*, lead_id: int) -> set[int]:
@@ -58,10 +69,10 @@ def buyers_eligible(*, lead: Lead, at: dt.datetime | None = None) -> Eligibility
     """Active buyers of the lead's campaign whose filters, schedule and caps allow it now, and not done with it."""
     at = at or tz_now()
     buyers = list(Buyer.objects.filter(active=True, campaigns=lead.campaign_id).order_by("priority", "name"))
-    view = lead_view(lead)
     done = buyers_done_for(lead_id=lead.pk) if lead.pk else set()
     full = buyers_at_cap(buyers=buyers, at=at)
     rules = price_rules_for(campaign_id=lead.campaign_id)
+    view = lead_match_view(lead=lead, conditions=[*(b.filters for b in buyers), *(r.conditions for r in rules)])
     candidates, excluded = [], {}
     for buyer in buyers:
         failed = conditions_failed(conditions=buyer.filters, lead=view)

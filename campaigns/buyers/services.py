@@ -76,7 +76,7 @@ def lead_cost_apply(*, lead_id: int) -> Decimal | None:
 
 @retry_on_deadlock
 def lead_distribution_enqueue(*, lead_id: int, now: dt.datetime | None = None, force: bool = False) -> bool:
-    """Hand a lead no rep holds to buyers: status "selling", open offers revoked, a run queued after commit.
+    """Hand a lead no rep holds to buyers: scored, status "selling", open offers revoked, a run queued after commit.
 
     A lead goes to buyers once; `force` (a manager) sends an unsold lead again. False when nothing changed.
     """
@@ -90,6 +90,9 @@ def lead_distribution_enqueue(*, lead_id: int, now: dt.datetime | None = None, f
         if not movable or (trip is not None and (not force or trip.state != State.UNSOLD)):
             return False
         floor().lead_offers_revoke(lead_id=lead_id)
+        # Buyers' filters and price rules may test the score: score it as routing would (a buyers-first lead never
+        # went through routing).
+        floor().lead_score(lead_id=lead_id)
         lead_transition(lead_id=lead_id, to=Lead.Status.SELLING, waiting_reason="With buyers")
         if trip is None:
             LeadDistribution.objects.create(lead=lead, method=lead.campaign.buyer_method, created_at=now)

@@ -270,7 +270,8 @@ def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, recei
         region=lead.region, postal_code=lead.postal_code, timezone=zone, language=lead.language, skill=lead.skill,
         fields=lead.fields, consent=lead.consent, status=Lead.Status.HELD if held else Lead.Status.NEW,
         waiting_reason=held,
-        received_at=received_at, cost=supplier.cost_per_lead, revenue=campaign.price_per_lead,
+        # Revenue comes when the lead is sold to a buyer or won by a rep, not at intake.
+        received_at=received_at, cost=supplier.cost_per_lead,
     )
     if stored.status == Lead.Status.NEW:
         after_commit(partial(lead_distribution_dispatch, lead_id=stored.pk, mode=campaign.distribution_mode,

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
@@ -416,7 +417,8 @@ class _Batch:
             "country": lead.country, "region": lead.region, "postal_code": lead.postal_code, "timezone": zone,
             "language": lead.language, "skill": lead.skill, "fields": lead.fields, "consent": lead.consent,
             "status": Lead.Status.HELD.value if held else Lead.Status.NEW.value, "waiting_reason": held,
-            "received_at": self.received_at, "cost": supplier.cost_per_lead, "revenue": campaign.price_per_lead,
+            "received_at": self.received_at, "cost": supplier.cost_per_lead,
+            "revenue": Decimal("0"),  # earned when the lead is sold or won, not at intake
         }, campaign, item.index)
         if lead.external_id:
             self.lead_by_external_id.setdefault(lead.external_id, stored)

@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from reporting.tables import REPORTS, Column, Table
 
-KEY_HELP = ("The group: campaign slug, supplier name, username, team name, hour (00-23), weekday (Mon-Sun), "
-            "bucket, rule id...")
+KEY_HELP = ("The group: campaign slug, supplier name, buyer name, username, team name, hour (00-23), "
+            "weekday (Mon-Sun), bucket, rule id...")
 
 
 def api_field(column: Column) -> serializers.Field:
@@ -44,6 +44,7 @@ ConversionRowSerializer = row_serializer("ConversionRowSerializer",
                                          REPORTS["conversion-by-speed"].table_named("main"))
 # Suppliers and campaigns share their columns (reporting.tables.SOURCE_COLUMNS), so one schema component.
 SourceRowSerializer = row_serializer("SourceRowSerializer", REPORTS["suppliers"].table_named("main"))
+BuyerRowSerializer = row_serializer("BuyerRowSerializer", REPORTS["buyers"].table_named("main"))
 RepRowSerializer = row_serializer("RepRowSerializer", REPORTS["reps"].table_named("main"))
 FairnessRowSerializer = row_serializer("FairnessRowSerializer", REPORTS["reps"].table_named("fairness"))
 SlaRowSerializer = row_serializer("SlaRowSerializer", REPORTS["sla"].table_named("main"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("conversion-by-speed/", views.ConversionBySpeedReportApi.as_view(), name="report-conversion-by-speed"),
     path("suppliers/", views.SupplierReportApi.as_view(), name="report-suppliers"),
     path("campaigns/", views.CampaignReportApi.as_view(), name="report-campaigns"),
+    path("buyers/", views.BuyerReportApi.as_view(), name="report-buyers"),
     path("reps/", views.RepReportApi.as_view(), name="report-reps"),
     path("fairness/", views.RepFairnessReportApi.as_view(), name="report-fairness"),
     path("declines/", views.RepDeclinesReportApi.as_view(), name="report-declines"),

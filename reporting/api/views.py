@@ -81,9 +81,12 @@ SpeedToLeadReportApi = report_api("speed-to-lead", "main", s.SpeedRowSerializer,
 ConversionBySpeedReportApi = report_api("conversion-by-speed", "main", s.ConversionRowSerializer,
     "ConversionBySpeedReport", "Won rate per response-speed bucket")
 SupplierReportApi = report_api("suppliers", "main", s.SourceRowSerializer, "SupplierReport",
-    "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
+    "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin, returns")
 CampaignReportApi = report_api("campaigns", "main", s.SourceRowSerializer, "CampaignReport",
-    "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin")
+    "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin, returns")
+BuyerReportApi = report_api("buyers", "main", s.BuyerRowSerializer, "BuyerReport",
+    "Buyers: pings, bids, posts, accepted, rejected, timeouts, errors, leads won, returns, revenue, average price, "
+    "response times")
 RepReportApi = report_api("reps", "main", s.RepRowSerializer, "RepReport",
     "Reps: offers by outcome, acceptance rate, median response, conversions, load")
 RepFairnessReportApi = report_api("reps", "fairness", s.FairnessRowSerializer, "RepFairnessReport",

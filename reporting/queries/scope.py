@@ -11,7 +11,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils.timezone import now
 
 from assignments.models import Assignment, Rep, Team
-from campaigns.models import Campaign, IntakeAttempt, Lead, Supplier
+from campaigns.models import BuyerDelivery, Campaign, IntakeAttempt, Lead, LeadDistribution, LeadReturn, Supplier
 from reporting.queries.sql import Clock
 
 
@@ -62,6 +62,23 @@ def attempts_in_scope(*, params: ReportParams) -> QuerySet[IntakeAttempt]:
     """Leads posted in the range, of the campaign/supplier, with their answer (answers added to an earlier lead are
     not attempts); attempts have no team, so `team` is ignored."""
     return _received(IntakeAttempt.objects.filter(action=IntakeAttempt.Action.POST), params).order_by()
+
+
+def deliveries_in_scope(*, params: ReportParams) -> QuerySet[BuyerDelivery]:
+    """Pings and posts to buyers of the leads in range (campaign/supplier of the lead); test sends left out. Buyers
+    have no team, so `team` is ignored."""
+    return _received(BuyerDelivery.objects.filter(test=False, lead__isnull=False), params, prefix="lead__").order_by()
+
+
+def sales_in_scope(*, params: ReportParams) -> QuerySet[LeadDistribution]:
+    """Sales to buyers of the leads in range (campaign/supplier of the lead); `team` is ignored."""
+    return _received(LeadDistribution.objects.filter(state=LeadDistribution.State.SOLD), params,
+                     prefix="lead__").order_by()
+
+
+def returns_in_scope(*, params: ReportParams) -> QuerySet[LeadReturn]:
+    """Buyers' returns of the leads in range (campaign/supplier of the lead); `team` is ignored."""
+    return _received(LeadReturn.objects.all(), params, prefix="lead__").order_by()
 
 
 def assignments_in_scope(*, params: ReportParams, with_team: bool = True) -> QuerySet[Assignment]:

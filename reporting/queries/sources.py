@@ -1,7 +1,9 @@
 """Suppliers and campaigns: what was posted, what it became, what it cost and earned.
 
 Cost is the sum of Lead.cost (the supplier's cost_per_lead copied onto each lead at intake, so a later price
-change does not rewrite history); revenue is the sum of Lead.revenue; margin = revenue - cost. Attempts are
+change does not rewrite history); revenue is the sum of Lead.revenue, which a lead earns only when sold to a buyer
+(its price, less a return) or won by a rep (its campaign's price_per_lead); margin = revenue - cost. Sold counts
+leads sold to a buyer, returned those a buyer sent back (returned_amount: the revenue reversed). Attempts are
 IntakeAttempt rows (each stored attempt once; idempotent replays are not new attempts) and have no team, so
 the team filter narrows only the lead columns.
 """
@@ -13,7 +15,8 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from campaigns.models import IntakeAttempt
+from campaigns.lifecycle import CLOSED
+from campaigns.models import IntakeAttempt, LeadDistribution
 from reporting.queries.scope import ReportParams, attempts_in_scope, leads_in_scope
 from reporting.queries.speed import pct
 
@@ -38,7 +41,15 @@ def _source_rows(*, params: ReportParams, by: str) -> list[dict]:
     lead_stats = (leads_in_scope(params=params).values(key=F(key_field), label=F(label_field))
                   .annotate(leads=Count("pk"), contacted=Count("first_contact_at"),
                             won=Count("pk", filter=Q(outcome="won")),
-                            cost=Coalesce(Sum("cost"), zero), revenue=Coalesce(Sum("revenue"), zero)))
+                            cost=Coalesce(Sum("cost"), zero), revenue=Coalesce(Sum("revenue"), zero),
+                            # distribution and buyer_return are one-to-one: the joins do not multiply rows.
+                            sold=Count("pk", filter=Q(distribution__state=LeadDistribution.State.SOLD)),
+                            returned=Count("buyer_return"),
+                            returned_amount=Coalesce(Sum("buyer_return__amount"), zero),
+                            # "recycled" is the lead's own count of cycles: these names stay clear of it.
+                            n_recycled=Count("pk", filter=Q(recycled__gt=0)),
+                            n_recycled_won=Count("pk", filter=Q(recycled__gt=0, outcome="won")),
+                            n_recycled_open=Count("pk", filter=Q(recycled__gt=0) & ~Q(status__in=CLOSED))))
     attempt_stats = (attempts_in_scope(params=params)
                      .values(key=F(key_field), label=F(label_field), outcome_=F("outcome"), reason_=F("reason"))
                      .annotate(n=Count("pk")))
@@ -49,7 +60,8 @@ def _source_rows(*, params: ReportParams, by: str) -> list[dict]:
         return rows.setdefault(key, {
             "key": key, "label": label if label is not None else key, "attempts": 0, "accepted": 0,
             "duplicates": 0, "rejected": 0, "invalid": 0, "rejected_by_reason": {}, "leads": 0, "contacted": 0,
-            "won": 0, "cost": Decimal("0"), "revenue": Decimal("0"),
+            "won": 0, "cost": Decimal("0"), "revenue": Decimal("0"), "sold": 0, "returned": 0,
+            "returned_amount": Decimal("0"), "recycled": 0, "recycled_won": 0, "recycled_open": 0,
         })
 
     for item in attempt_stats:
@@ -64,7 +76,9 @@ def _source_rows(*, params: ReportParams, by: str) -> list[dict]:
     for stat in lead_stats:
         row = row_for(stat["key"], stat["label"])
         row.update(leads=stat["leads"], contacted=stat["contacted"], won=stat["won"], cost=stat["cost"],
-                   revenue=stat["revenue"])
+                   revenue=stat["revenue"], sold=stat["sold"], returned=stat["returned"],
+                   returned_amount=stat["returned_amount"], recycled=stat["n_recycled"],
+                   recycled_won=stat["n_recycled_won"], recycled_open=stat["n_recycled_open"])
     out = []
     for key in sorted(rows):
         row = rows[key]
@@ -76,6 +90,7 @@ def _source_rows(*, params: ReportParams, by: str) -> list[dict]:
             cost=money(cost), cost_per_lead=_ratio(cost, row["leads"]), cost_per_sale=_ratio(cost, row["won"]),
             revenue=money(revenue), margin=money(revenue - cost),
             margin_pct=pct(float(revenue - cost), float(revenue)) if revenue else None,
+            return_rate_pct=pct(row["returned"], row["sold"]), returned_amount=money(row["returned_amount"]),
         )
         out.append(row)
     return out

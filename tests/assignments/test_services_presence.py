@@ -99,3 +99,17 @@ def test_disconnect_never_goes_below_zero_and_touch_records_life():
 def test_presence_of_a_missing_rep_is_none():
     assert services.rep_presence_connect(rep_id=999999) is None
     assert services.rep_presence_disconnect(rep_id=999999) is None
+
+
+@pytest.mark.django_db
+def test_a_rep_a_manager_set_away_stays_away_when_they_open_the_page():
+    from assignments.models import Rep
+    from assignments.services import rep_presence_connect, rep_status_set
+    from tests.factories import RepFactory
+
+    rep = RepFactory()
+    Rep.objects.filter(pk=rep.pk).update(status=Rep.Status.AWAY, auto_away=True)  # presence had set them away
+    rep.refresh_from_db()
+    rep_status_set(rep=rep, status=Rep.Status.AWAY)  # then a manager (or the rep) chose away
+    assert Rep.objects.get(pk=rep.pk).auto_away is False
+    assert rep_presence_connect(rep_id=rep.pk).status == Rep.Status.AWAY

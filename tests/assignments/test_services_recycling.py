@@ -110,3 +110,21 @@ def test_a_recycled_lead_nobody_is_left_for_goes_to_the_pool(campaign, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert leads_recycle() == 1
     assert Lead.objects.get(pk=lead.pk).status == Lead.Status.POOL
+
+
+def test_the_campaign_report_counts_recycled_leads_and_what_became_of_them(campaign,
+                                                                            django_capture_on_commit_callbacks):
+    from reporting.queries.scope import ReportParams
+    from reporting.selectors import campaign_rows
+
+    RepFactory(), RepFactory()
+    won, _, won_offer = owned_by_first_rep(campaign, django_capture_on_commit_callbacks)
+    still, _, still_offer = owned_by_first_rep(campaign, django_capture_on_commit_callbacks)
+    owned_by_first_rep(campaign, django_capture_on_commit_callbacks)  # never recycled
+    for offer in (won_offer, still_offer):
+        miss(offer, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert leads_recycle() == 2
+    Lead.objects.filter(pk=won.pk).update(status=Lead.Status.WON, outcome="won")
+    row = next(r for r in campaign_rows(params=ReportParams()) if r["key"] == campaign.slug)
+    assert (row["leads"], row["recycled"], row["recycled_won"], row["recycled_open"]) == (3, 2, 1, 1)

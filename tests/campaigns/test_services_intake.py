@@ -44,7 +44,8 @@ def test_accepts_and_normalises(supplier, campaign):
         "+14155550100", "ada@example.com", "US", "en", "CA")
     assert lead.status == Lead.Status.NEW and lead.score == 0
     assert lead.fields == {"roof": "south", "budget": 12000, "tags": ["a", "b"]}
-    assert (str(lead.cost), str(lead.revenue)) == ("4.50", "30.00")
+    # Revenue comes when the lead is sold or won, never at intake (README: Selling leads to buyers).
+    assert (str(lead.cost), str(lead.revenue)) == ("4.50", "0.00")
     attempt = IntakeAttempt.objects.get()
     assert (attempt.outcome, attempt.lead, attempt.campaign, attempt.response_status) == (
         "accepted", lead, campaign, 201)

@@ -83,11 +83,13 @@ def test_an_assign_the_api_refuses_shows_its_message_inline(signed_in, floor):
     lead_id = floor.post_lead(language="fr", first_name="Closed", last_name="Case")
     waiting_row = board.locator(f'#waiting tr[data-lead-id="{lead_id}"]')
     waiting_row.wait_for(timeout=5_000)
-    floor.manage("shell", "-c", f"from campaigns.models import Lead; "
-                                f"Lead.objects.filter(pk={lead_id}).update(status='lost')")
+    # The form opens first: a waiting-list refresh (any floor event) would drop the lead once it is lost, and an
+    # open form is kept across refreshes.
     waiting_row.locator("button.assign-open").click()
     form = board.locator("#assign-form")
     form.locator('select[name="rep"]').select_option("alice")
+    floor.manage("shell", "-c", f"from campaigns.models import Lead; "
+                                f"Lead.objects.filter(pk={lead_id}).update(status='lost')")
     form.locator('button[type="submit"]').click()
     form.locator(".assign-error", has_text="(lead_closed)").wait_for(timeout=5_000)
     assert form.is_visible()

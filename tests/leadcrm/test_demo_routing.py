@@ -127,3 +127,12 @@ def test_reseeding_keeps_a_managers_changes_and_upgrades_rules_of_an_older_demo(
     assert sorted(german.relaxations.values_list("after_seconds", "drop")) == sorted(DESK_RELAXATIONS)
     assert RuleRelaxation.objects.count() == 3 * len(DESK_RELAXATIONS) + len(CATCH_ALL_RELAXATIONS) - 1
     assert not german.teams.exists()
+
+
+def test_the_demo_persona_scores_homeowners_first(demo):
+    owner, renter = (lead(country="US", language="en", skill="solar", campaign="solar-us") for _ in range(2))
+    Lead.objects.filter(pk=owner.pk).update(fields={"homeowner": "yes"})
+    Lead.objects.filter(pk=renter.pk).update(fields={"homeowner": "no"})
+    for lead_row in (owner, renter):
+        services.lead_route(lead_id=lead_row.pk)
+    assert (Lead.objects.get(pk=owner.pk).score, Lead.objects.get(pk=renter.pk).score) == (10, 0)

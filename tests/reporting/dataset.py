@@ -11,6 +11,9 @@ Roof (supplier Beta, rule "Roof weighted": weighted over North + South, max wait
   R0 Fri 2026-03-06 16:55:00, offer +5, seen +1, accepted +20, contact Mon 09:05:00 (231000 s; 600 business)
   R1 Tue 2026-03-10 08:00:00, offer +400, seen +10, accepted +50, contact 09:30:00 (5400 s; 1800 business)
   R2 Wed 2026-03-11 12:00:00, offer +5 (alice, declined), seen +2, carol accepted +10, contact +45 s
+A lead earns revenue when won (its campaign's price_per_lead) or sold to a buyer (the price). S6, which no rep took,
+went to buyers (Buyers report, BUYERS): Omega bid 25.00 (600 ms) and bought it (post 500 ms), Zeta bid 30.00
+(200 ms) but refused the post (300 ms), Theta timed out (1000 ms) and then failed with no answer.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from assignments.services import assignment_seen
 from campaigns.models import Lead
 from tests.factories import (
     AssignmentFactory,
+    BuyerDeliveryFactory,
+    BuyerFactory,
     CampaignFactory,
     IntakeAttemptFactory,
+    LeadDistributionFactory,
     LeadFactory,
     RepFactory,
     RoutingRuleFactory,
@@ -93,13 +99,15 @@ class Floor:
             self._roof_declined_first(),
         ]
         self._attempts()
+        self._buyers()
 
     def alice_rep_load(self, load: int) -> None:
         type(self.alice).objects.filter(pk=self.alice.pk).update(load=load)
 
     def _lead(self, campaign, supplier, received, **fields) -> Lead:
+        revenue = campaign.price_per_lead if fields.get("outcome") == "won" else Decimal("0")
         return LeadFactory(campaign=campaign, supplier=supplier, received_at=received, cost=supplier.cost_per_lead,
-                           revenue=campaign.price_per_lead, **fields)
+                           revenue=revenue, **fields)
 
     def _offer(self, lead, rep, rule, offered, seen_at=None, **fields) -> Assignment:
         offer = AssignmentFactory(lead=lead, rep=rep, rule=rule, offered_at=offered,
@@ -152,6 +160,21 @@ class Floor:
                     responded_at=sec(offered, 10))
         return lead
 
+    def _buyers(self) -> None:
+        lead = self.solar_leads[6]
+        self.omega, self.zeta, self.theta = (BuyerFactory(name=name) for name in ("Omega", "Zeta", "Theta"))
+        pings = [(self.omega, "bid", Decimal("25"), 600, 1), (self.zeta, "bid", Decimal("30"), 200, 1),
+                 (self.theta, "timeout", None, 1000, 1), (self.theta, "error", None, None, 2)]
+        for buyer, outcome, bid, ms, run in pings:
+            BuyerDeliveryFactory(lead=lead, buyer=buyer, stage="ping", outcome=outcome, bid=bid, latency_ms=ms,
+                                 run=run)
+        BuyerDeliveryFactory(lead=lead, buyer=self.zeta, stage="post", outcome="rejected", latency_ms=300)
+        BuyerDeliveryFactory(lead=lead, buyer=self.omega, stage="post", outcome="accepted", price=Decimal("25"),
+                             latency_ms=500)
+        LeadDistributionFactory(lead=lead, method="auction", buyer=self.omega, price=Decimal("25"),
+                                sold_at=sec(lead.received_at, 600))
+        Lead.objects.filter(pk=lead.pk).update(status="sold", revenue=Decimal("25"))
+
     def _attempts(self) -> None:
         when = at("2026-03-02 09:00:00")
         for lead in self.solar_leads:
@@ -195,4 +218,17 @@ CONVERSION = [
     {"key": "1_24_h", "label": "1–24 h", "leads": 2, "won": 0, "won_rate_pct": 0.0},
     {"key": "over_24_h", "label": "> 24 h", "leads": 1, "won": 1, "won_rate_pct": 100.0},
     {"key": "never", "label": "never contacted", "leads": 1, "won": 0, "won_rate_pct": 0.0},
+]
+
+
+BUYERS = [
+    {"key": "Omega", "label": "Omega", "pings": 1, "bids": 1, "posts": 1, "accepted": 1, "rejected": 0, "timeouts": 0,
+     "errors": 0, "bid_rate_pct": 100.0, "won": 1, "returned": 0, "return_rate_pct": 0.0, "revenue": 25.0,
+     "average_price": 25.0, "mean_response_seconds": 0.55, "median_response_seconds": 0.55},
+    {"key": "Theta", "label": "Theta", "pings": 2, "bids": 0, "posts": 0, "accepted": 0, "rejected": 0, "timeouts": 1,
+     "errors": 1, "bid_rate_pct": 0.0, "won": 0, "returned": 0, "return_rate_pct": None, "revenue": 0.0,
+     "average_price": None, "mean_response_seconds": 1.0, "median_response_seconds": 1.0},
+    {"key": "Zeta", "label": "Zeta", "pings": 1, "bids": 1, "posts": 1, "accepted": 0, "rejected": 1, "timeouts": 0,
+     "errors": 0, "bid_rate_pct": 100.0, "won": 0, "returned": 0, "return_rate_pct": None, "revenue": 0.0,
+     "average_price": None, "mean_response_seconds": 0.25, "median_response_seconds": 0.25},
 ]

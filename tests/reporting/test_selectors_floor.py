@@ -25,11 +25,13 @@ EMPTY = ReportParams(since=at("2025-01-01 00:00:00"), until=at("2025-02-01 00:00
 ACME = {"key": "Acme", "label": "Acme", "attempts": 13, "accepted": 7, "duplicates": 2, "rejected": 3, "invalid": 1,
         "rejected_by_reason": {"invalid_contact": 1, "suppressed": 2}, "leads": 7, "contacted": 6, "won": 2,
         "contact_rate_pct": 85.71, "conversion_rate_pct": 28.57, "cost": 70.0, "cost_per_lead": 10.0,
-        "cost_per_sale": 35.0, "revenue": 175.0, "margin": 105.0, "margin_pct": 60.0}
+        "cost_per_sale": 35.0, "revenue": 75.0, "margin": 5.0, "margin_pct": 6.67, "sold": 1, "returned": 0,
+        "return_rate_pct": 0.0, "returned_amount": 0.0, "recycled": 0, "recycled_won": 0, "recycled_open": 0}
 BETA = {"key": "Beta", "label": "Beta", "attempts": 4, "accepted": 3, "duplicates": 0, "rejected": 1, "invalid": 0,
         "rejected_by_reason": {"campaign_closed": 1}, "leads": 3, "contacted": 3, "won": 1,
         "contact_rate_pct": 100.0, "conversion_rate_pct": 33.33, "cost": 60.0, "cost_per_lead": 20.0,
-        "cost_per_sale": 60.0, "revenue": 150.0, "margin": 90.0, "margin_pct": 60.0}
+        "cost_per_sale": 60.0, "revenue": 50.0, "margin": -10.0, "margin_pct": -20.0, "sold": 0, "returned": 0,
+        "return_rate_pct": None, "returned_amount": 0.0, "recycled": 0, "recycled_won": 0, "recycled_open": 0}
 
 
 def test_suppliers(floor):
@@ -164,7 +166,7 @@ def test_headlines(floor):
     headlines = report_headlines(params=MARCH)
     assert {k: v for k, v in headlines.items() if k != "speed"} == {
         "leads": 10, "won": 3, "won_rate_pct": 30.0, "attempts": 17, "expired_offers": 2, "late_leads": 2,
-        "cost": 130.0, "revenue": 325.0, "margin": 195.0}
+        "cost": 130.0, "revenue": 125.0, "margin": -5.0}
     assert headlines["speed"]["median_seconds"] == 600.0
 
 

@@ -75,7 +75,7 @@ def test_decision_to_json_round_trips_through_json():
     assert Decision.from_json(json.loads(json.dumps(data))) == decision
     assert list(data) == [
         "action", "rep_ids", "fallback_rep_ids", "rule_id", "rule_name", "strategy", "reason",
-        "relaxed", "explored", "score", "decided_at", "candidates",
+        "relaxed", "explored", "score", "decided_at", "candidates", "personas",
     ]
     assert data["decided_at"] == "2024-06-05T14:00:00+00:00"
     assert data["candidates"][0] == {"rep_id": 12, "kept": True, "reason": "", "score": None}

@@ -12,7 +12,7 @@ from tests.reporting.dataset import RANGE
 
 # (endpoint, extra query): each grouping whose page shows other columns (SLA by rule shows the rule's limits).
 ANSWERS = [("speed-to-lead", {"group_by": "rep"}), ("conversion-by-speed", {}), ("suppliers", {}), ("campaigns", {}),
-           ("reps", {}), ("fairness", {}), ("declines", {}), ("sla", {"group_by": "rule"}),
+           ("buyers", {}), ("reps", {}), ("fairness", {}), ("declines", {}), ("sla", {"group_by": "rule"}),
            ("sla", {"group_by": "team"}), ("follow-up", {}), ("follow-up-campaigns", {}), ("follow-up-attempts", {})]
 
 
@@ -94,7 +94,11 @@ PUBLISHED.update({
                  "given_up_after_one given_up_after_one_pct connected median_attempts_to_connect won_rate_1_pct "
                  "won_rate_2_pct won_rate_3_pct won_rate_4_pct won_rate_5_plus_pct",
     "follow-up-attempts": "key label leads leads_pct won won_rate_pct",
+    "buyers": "key label pings bids bid_rate_pct posts accepted rejected timeouts errors won returned return_rate_pct "
+              "revenue average_price mean_response_seconds median_response_seconds",
 })
+PUBLISHED["suppliers"] += " sold returned return_rate_pct returned_amount recycled recycled_won recycled_open"
+PUBLISHED["campaigns"] = PUBLISHED["suppliers"]
 PUBLISHED["follow-up-campaigns"] = PUBLISHED["follow-up"]
 
 
