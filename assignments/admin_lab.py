@@ -81,10 +81,10 @@ def copy_live_rules_to_draft(modeladmin, request, queryset):
 
 class EditableWhileInline(admin.options.InlineModelAdmin):
     """Base of an inline whose rows may be added, changed or deleted only while `_editable(parent)` holds (the
-    parent is None on its add page); otherwise they are shown read-only."""
+    parent is None on its add page); otherwise they are shown read-only. Each subclass says when."""
 
     def _editable(self, obj) -> bool:
-        raise NotImplementedError
+        return obj is None  # only on the parent's add page, unless a subclass allows more
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self._editable(obj) and super().has_add_permission(request, obj)
