@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import now as tz_now
 
+from assignments.config_cache import config_cached
 from assignments.models_delays import DelayCondition, DelayRule, LeadHold
 from assignments.routing import Condition, LeadFacts, conditions_match
 from assignments.selectors import condition_from_model, lead_facts
@@ -97,9 +98,17 @@ def _plan(*, rule: DelayRule, lead: Lead, facts: LeadFacts, now: dt.datetime) ->
     return _Plan(cap, f"{rule.name}: held until its answers meet the release conditions")
 
 
+def _rules_by_campaign() -> dict[int, list[DelayRule]]:
+    by_campaign: dict[int, list[DelayRule]] = {}
+    for rule in DelayRule.objects.filter(active=True).prefetch_related("conditions").order_by("order", "pk"):
+        by_campaign.setdefault(rule.campaign_id, []).append(rule)
+    return by_campaign
+
+
 def _rules(campaign_id: int) -> list[DelayRule]:
-    return list(DelayRule.objects.filter(campaign_id=campaign_id, active=True).prefetch_related("conditions")
-                .order_by("order", "pk"))
+    """The campaign's active delay rules in order; read through the routing configuration memo, since routing
+    asks for every lead and managers change them rarely."""
+    return config_cached(key="delay_rules", load=_rules_by_campaign).get(campaign_id, [])
 
 
 def delay_hold_begin(*, lead: Lead, now: dt.datetime) -> LeadHold | None:
