@@ -29,7 +29,7 @@ def pool_leads_for_rep(*, rep: Rep, now: dt.datetime | None = None, limit: int =
     rules = rule_specs_active()
     visible = []
     for lead in pool_leads(limit=limit):
-        facts = lead_facts(lead=lead, now=now)
+        facts = lead_facts(lead=lead, now=now, past_offers=())  # the pool ignores who passed on it
         rule = match_rule(lead=facts, rules=rules)
         if rule is not None and pool_candidates(lead=facts, reps=mine, rule=rule, now=now):
             visible.append(lead)

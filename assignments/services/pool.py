@@ -30,7 +30,7 @@ POOL_REASON = "In the open pool: any rep the rule allows may claim it"
 
 def pool_rep_ids(*, lead: Lead, now: dt.datetime) -> list[int]:
     """The reps who may claim this lead now (its matching rule's teams and filters); [] when no rule matches."""
-    facts = lead_facts(lead=lead, now=now)
+    facts = lead_facts(lead=lead, now=now, past_offers=())  # the pool ignores who passed on it
     rule = match_rule(lead=facts, rules=rule_specs_active())
     if rule is None:
         return []
@@ -70,7 +70,7 @@ def waiting_leads_pool(*, now: dt.datetime | None = None, limit: int = 200) -> i
     waiting = (Lead.objects.filter(status=Lead.Status.WAITING).select_related("campaign", "supplier")
                .order_by("received_at")[:limit])
     for lead in waiting:
-        rule = match_rule(lead=lead_facts(lead=lead, now=now), rules=rules)
+        rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=rules)
         if rule is None or rule.id not in delays or now - lead.received_at < dt.timedelta(
                 seconds=delays[rule.id] or 0):
             continue
@@ -110,7 +110,7 @@ def pool_claim(*, lead_id: int, rep: Rep, now: dt.datetime | None = None) -> Ass
             raise ServiceError("already_claimed", "Another rep claimed this lead first.")
         if not Rep.objects.filter(pk=rep.pk, active=True, load__lt=F("capacity")).update(load=F("load") + 1):
             raise ServiceError("at_capacity", "You are at capacity: log a first contact to free a unit.")
-        rule = match_rule(lead=lead_facts(lead=lead, now=now), rules=rule_specs_active())
+        rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=rule_specs_active())
         waited = int((now - (lead.pooled_at or now)).total_seconds())
         assignment = Assignment.objects.create(
             lead=lead, rep=rep, rule_id=rule.id if rule else None, status=Assignment.Status.ACCEPTED, offered_at=now,

@@ -198,3 +198,18 @@ def test_the_reps_report_counts_claims_and_the_time_leads_spent_in_the_pool():
         pool_claim(lead_id=lead.pk, rep=rep, now=claimed_at)
     row = next(r for r in rep_rows(params=ReportParams()) if r["key"] == rep.user.username)
     assert (row["claimed"], row["accepted"], row["median_pool_wait_seconds"]) == (2, 2, 60.0)
+
+
+def test_listing_the_pool_costs_the_same_queries_for_one_lead_or_fifty(django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    RoutingRuleFactory(name="Free pick", pool=RoutingRule.Pool.AT_ONCE)
+    rep = RepFactory()
+    services.lead_route(lead_id=LeadFactory().pk)
+    with CaptureQueriesContext(connection) as one:
+        assert len(pool_leads_for_rep(rep=rep)) == 1
+    for _ in range(49):
+        services.lead_route(lead_id=LeadFactory().pk)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(pool_leads_for_rep(rep=rep)) == 50
