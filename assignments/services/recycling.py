@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.timezone import now as tz_now
 
 from assignments import events
@@ -29,6 +30,7 @@ Status = Lead.Status
 WORKED_OPEN = (Status.CONTACTED, Status.QUALIFIED, Status.NURTURE)
 REACHED = (ContactAttempt.Outcome.CONNECTED, ContactAttempt.Outcome.WON)
 RECYCLE_SCAN = 200
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,17 @@ def _due(*, campaign: Campaign, now: dt.datetime, limit: int) -> list[tuple[int,
                 due[lead_id] = _Why(LeadRecycle.Why.LOST, f"lost ({reasons[move]})")
     open_leads = base.filter(status__in=WORKED_OPEN)
     if campaign.recycle_after_attempts:
-        tries = (open_leads.annotate(
-            misses=Max("contacts__at", filter=~Q(contacts__outcome__in=REACHED)),
-            reached=Max("contacts__at", filter=Q(contacts__outcome__in=REACHED)))
-            .filter(misses__isnull=False).values_list("pk", "reached")[:limit])
-        for lead_id, reached in tries:
-            misses = ContactAttempt.objects.filter(lead_id=lead_id).exclude(outcome__in=REACHED)
-            if reached is not None:
-                misses = misses.filter(at__gt=reached)
-            count = misses.filter(assignment__status=Assignment.Status.ACCEPTED).count()
-            if count >= campaign.recycle_after_attempts:
-                due.setdefault(lead_id, _Why(LeadRecycle.Why.ATTEMPTS, f"{count} attempts without reaching"))
+        # Misses on the owner's assignment since the person was last reached (or ever), counted in the query.
+        last_reached = (ContactAttempt.objects.filter(lead=OuterRef("pk"), outcome__in=REACHED).order_by("-at")
+                        .values("at")[:1])
+        misses = (ContactAttempt.objects.filter(lead=OuterRef("pk"), assignment__status=Assignment.Status.ACCEPTED,
+                                                at__gt=OuterRef("since"))
+                  .exclude(outcome__in=REACHED).order_by().values("lead").annotate(n=Count("pk")).values("n")[:1])
+        tries = (open_leads.annotate(since=Coalesce(Subquery(last_reached), Value(EPOCH)))
+                 .annotate(misses=Coalesce(Subquery(misses), Value(0)))
+                 .filter(misses__gte=campaign.recycle_after_attempts).values_list("pk", "misses")[:limit])
+        for lead_id, count in tries:
+            due.setdefault(lead_id, _Why(LeadRecycle.Why.ATTEMPTS, f"{count} attempts without reaching"))
     if campaign.recycle_after_idle_hours:
         quiet_since = now - dt.timedelta(hours=campaign.recycle_after_idle_hours)
         idle = (open_leads.filter(accepted_at__lt=quiet_since)
