@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.timezone import now as tz_now
 
 from assignments import events
+from assignments.config_cache import config_cached
 from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import match_rule, pool_candidates
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active
@@ -37,10 +38,18 @@ def pool_rep_ids(*, lead: Lead, now: dt.datetime) -> list[int]:
     return [rep.id for rep in pool_candidates(lead=facts, reps=rep_facts_for_routing(), rule=rule, now=now)]
 
 
-def pool_now(*, rule: RoutingRule, offers_made: int) -> bool:
-    """Whether a lead this rule matched goes to the pool now rather than to an offer or the wait queue."""
-    return rule.pool == RoutingRule.Pool.AT_ONCE or (
-        rule.pool == RoutingRule.Pool.AFTER_OFFERS and offers_made >= rule.max_offers)
+def _pool_settings() -> dict[int, tuple[str, int]]:
+    return {pk: (pool, max_offers) for pk, pool, max_offers in
+            RoutingRule.objects.exclude(pool=RoutingRule.Pool.OFF).values_list("pk", "pool", "max_offers")}
+
+
+def pool_now(*, rule_id: int, offers_made: int) -> bool:
+    """Whether a lead this rule matched goes to the pool now rather than to an offer or the wait queue.
+
+    Read through the routing configuration memo: routing asks for every decision, and most rules never pool."""
+    pool, max_offers = config_cached(key="rule_pool_settings", load=_pool_settings).get(
+        rule_id, (RoutingRule.Pool.OFF, 0))
+    return pool == RoutingRule.Pool.AT_ONCE or (pool == RoutingRule.Pool.AFTER_OFFERS and offers_made >= max_offers)
 
 
 def lead_to_pool(*, lead: Lead, now: dt.datetime) -> bool:

@@ -87,15 +87,16 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
 
 def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None,
          offers_made: int) -> RouteResult:
-    rule = RoutingRule.objects.get(pk=decision.rule_id) if decision.rule_id is not None else None
-    if rule is not None and pool_now(rule=rule, offers_made=offers_made) and lead_to_pool(lead=lead, now=now):
+    if (decision.rule_id is not None and pool_now(rule_id=decision.rule_id, offers_made=offers_made)
+            and lead_to_pool(lead=lead, now=now)):
         return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
     if decision.action != "offer":
         if lead.recycled and lead_to_pool(lead=lead, now=now):  # the last tier of a recycled lead: anyone may take it
             return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
         return _park(lead=lead, reason=decision.summary())
-    if rule is None:  # decide() only offers through a matched rule
+    if decision.rule_id is None:  # decide() only offers through a matched rule
         raise ValueError("an offer decision names no rule")
+    rule = RoutingRule.objects.get(pk=decision.rule_id)
     if offers_made >= rule.max_offers:
         return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
                                        "waiting for a rep to become available")
