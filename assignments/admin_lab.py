@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import now
 
+from assignments.admin_tiers import TIERS_HELP, DraftTierInline, tier_ladder
 from assignments.lab import services
 from assignments.lab.forms import (
     DraftConditionForm,
@@ -36,7 +37,7 @@ from assignments.models import (
     Ruleset,
 )
 from assignments.routing import describe_condition, describe_rule
-from assignments.selectors import condition_from_model, rule_spec_from_model
+from assignments.selectors import condition_from_model, rule_spec_from_model, rules_for_spec
 from campaigns.admin_columns import json_block
 from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, joined
 
@@ -106,7 +107,7 @@ class DraftRuleInline(EditableWhileInline, admin.TabularInline):
     verbose_name_plural = "rules (open one to edit its teams, filters, conditions and relaxations)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("teams", "conditions", "relaxations")
+        return rules_for_spec(super().get_queryset(request))
 
     @admin.display(description="in words")
     def summary(self, obj: DraftRule) -> str:
@@ -274,19 +275,20 @@ class DraftPartAdmin(admin.ModelAdmin):
 
 @admin.register(DraftRule)
 class DraftRuleAdmin(DraftPartAdmin):
-    inlines = [DraftConditionInline, DraftRelaxationInline]
+    inlines = [DraftConditionInline, DraftTierInline, DraftRelaxationInline]
     list_display = ("ruleset", "order", "name", "active", "strategy", "summary")
     list_display_links = ("name",)
     list_filter = ("ruleset__kind", "strategy", "active")
     search_fields = ("name", "ruleset__name")
     autocomplete_fields = ("teams",)
     list_select_related = ("ruleset",)
-    readonly_fields = ("source_rule_id", "summary")
+    readonly_fields = ("source_rule_id", "summary", "ladder")
     ordering = ("ruleset", "order", "id")
     list_per_page = 100
     fieldsets = (
         (None, {"fields": ("ruleset", "name", "order", "active", "source_rule_id", "summary")}),
-        ("Who gets the lead", {"fields": ("teams", "strategy", "broadcast_count", "exploration_share")}),
+        ("Who gets the lead", {"fields": ("teams", "ladder", "strategy", "broadcast_count", "exploration_share"),
+                               "description": TIERS_HELP}),
         ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
         ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
                             "no_contact_action")}),
@@ -294,7 +296,11 @@ class DraftRuleAdmin(DraftPartAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("teams", "conditions", "relaxations")
+        return rules_for_spec(super().get_queryset(request))
+
+    @admin.display(description="tiers")
+    def ladder(self, obj: DraftRule) -> SafeString | str:
+        return tier_ladder(obj) if obj.pk else "Tiers you add below show here as a ladder once saved."
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "ruleset":

@@ -477,6 +477,9 @@ from assignments.models_lab import (  # noqa: E402,F401
 # Personas: named segments that rules and buyer filters name instead of repeating conditions.
 from assignments.models_personas import Persona, PersonaCondition  # noqa: E402,F401
 
+# Tiers: a rule's candidates as a ladder that widens while a lead waits.
+from assignments.models_tiers import DraftTier, RuleTier, TierBase  # noqa: E402,F401
+
 # Working a lead after the offer: notes, callbacks, stage moves, reason lists.
 from assignments.models_work import (  # noqa: E402,F401
     Callback,

@@ -7,8 +7,9 @@ import random
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
 from assignments.config_cache import config_cached
@@ -25,6 +26,7 @@ from assignments.models import (
     RepTerritory,
     RoutingRule,
     ScoringRule,
+    TierBase,
     WorkingHours,
 )
 from assignments.routing import Decision, decide, match_rule, persona_slugs
@@ -37,6 +39,7 @@ from assignments.routing.facts import (
     RepFacts,
     RuleSpec,
     Territory,
+    Tier,
     WorkingWindow,
 )
 from assignments.routing.facts import ScoringRule as EngineScoringRule
@@ -92,10 +95,38 @@ def _personas_for(conditions: Iterable[ConditionBase]) -> dict[str, PersonaSpec]
     return config_cached(key="persona_specs", load=persona_specs)
 
 
+RuleRow = TypeVar("RuleRow", RoutingRule, DraftRule)
+TIER_NAMED_REPS = 3  # a tier of reps is named after this many of them, then "and N more"
+
+
+def rules_for_spec(rules: QuerySet[RuleRow]) -> QuerySet[RuleRow]:
+    """Live or draft rules with everything rule_spec_from_model reads prefetched: the one place that knows it."""
+    tier_model = rules.model._meta.get_field("tiers").related_model
+    return rules.prefetch_related(
+        "conditions", "relaxations", "teams",
+        Prefetch("tiers", queryset=tier_model._default_manager.select_related("team").order_by("position")),
+        Prefetch("tiers__reps", queryset=Rep.objects.select_related("user").order_by("id")))
+
+
+def tier_from_model(tier: TierBase) -> Tier:
+    """The engine's Tier for a tier row (team and reps prefetched), named as managers read it."""
+    kind = TierBase.Kind(tier.kind)
+    reps = list(tier.reps.all()) if kind == TierBase.Kind.REPS else []
+    if kind == TierBase.Kind.TEAM:
+        name = tier.team.name if tier.team is not None else "no team"
+    elif kind == TierBase.Kind.REPS:
+        shown = ", ".join(str(rep) for rep in reps[:TIER_NAMED_REPS]) or "no reps"
+        name = shown + (f" and {len(reps) - TIER_NAMED_REPS} more" if len(reps) > TIER_NAMED_REPS else "")
+    else:
+        name = "everyone" if kind == TierBase.Kind.EVERYONE else "the open pool"
+    return Tier(name=name, team_ids=frozenset([tier.team_id]) if kind == TierBase.Kind.TEAM and tier.team_id else
+                frozenset(), rep_ids=frozenset(rep.pk for rep in reps), everyone=kind == TierBase.Kind.EVERYONE,
+                pool=kind == TierBase.Kind.POOL, wait_seconds=tier.wait_seconds or 0)
+
+
 def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, PersonaSpec] | None = None) -> RuleSpec:
-    """The engine's RuleSpec for a live or draft rule row; prefetch conditions, relaxations and teams (no queries,
-    but two to read the personas, through the routing memo, when a condition names one and `personas` is not
-    given)."""
+    """The engine's RuleSpec for a live or draft rule row from rules_for_spec() (no queries, but two to read the
+    personas, through the routing memo, when a condition names one and `personas` is not given)."""
     conditions = list(rule.conditions.all())
     known = _personas_for(conditions) if personas is None else personas
     return RuleSpec(
@@ -113,13 +144,14 @@ def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, P
         relaxations=tuple(Relaxation(after_seconds=r.after_seconds, drop=r.drop) for r in rule.relaxations.all()),
         broadcast_count=rule.broadcast_count,
         exploration_share=rule.exploration_share,
+        tiers=tuple(tier_from_model(tier) for tier in rule.tiers.all()),
     )
 
 
 def rule_specs_active() -> list[RuleSpec]:
-    """Every active routing rule as the engine's RuleSpec, in order (4 queries whatever the count, 2 more when a
-    rule names a persona and the memo has no personas)."""
-    rules = list(RoutingRule.objects.filter(active=True).prefetch_related("conditions", "relaxations", "teams"))
+    """Every active routing rule as the engine's RuleSpec, in order (5 queries whatever the count, 1 more when a
+    rule has tiers, 2 more when a rule names a persona and the memo has no personas)."""
+    rules = list(rules_for_spec(RoutingRule.objects.filter(active=True)))
     personas = _personas_for(c for rule in rules for c in rule.conditions.all())
     return [rule_spec_from_model(rule, personas=personas) for rule in rules]
 

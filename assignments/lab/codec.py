@@ -16,6 +16,7 @@ from assignments.routing.facts import (
     RepFacts,
     RuleSpec,
     Territory,
+    Tier,
     WorkingWindow,
 )
 from assignments.routing.filters import local_clock, on_shift
@@ -172,6 +173,8 @@ def rule_to_json(rule: RuleSpec) -> dict[str, Any]:
         "min_skill_level": rule.min_skill_level, "require_territory": rule.require_territory,
         "relaxations": [[r.after_seconds, r.drop] for r in rule.relaxations],
         "broadcast_count": rule.broadcast_count, "exploration_share": rule.exploration_share,
+        "tiers": [[t.name, sorted(t.team_ids), sorted(t.rep_ids), t.everyone, t.pool, t.wait_seconds]
+                  for t in rule.tiers],
     }
 
 
@@ -185,4 +188,7 @@ def rule_from_json(data: Mapping[str, Any]) -> RuleSpec:
         min_skill_level=data["min_skill_level"], require_territory=data["require_territory"],
         relaxations=tuple(Relaxation(after_seconds=a, drop=d) for a, d in data["relaxations"]),
         broadcast_count=data["broadcast_count"], exploration_share=data["exploration_share"],
+        tiers=tuple(Tier(name=name, team_ids=frozenset(teams), rep_ids=frozenset(reps), everyone=everyone, pool=pool,
+                         wait_seconds=wait)
+                    for name, teams, reps, everyone, pool, wait in data.get("tiers", ())),  # runs before tiers had none
     )

@@ -193,7 +193,10 @@ def _why(*, recorded: Recorded, draft: Decision) -> str:
     parts = []
     for rep_id in recorded.rep_ids:
         verdict = verdicts.get(rep_id)
-        if verdict is None:
+        if verdict is None and draft.tiers:
+            parts.append(f"rep {rep_id} is in no open tier of draft rule '{draft.rule_name}' (open: "
+                         f"{', '.join(repr(name) for name in draft.tiers)})")
+        elif verdict is None:
             parts.append(f"rep {rep_id} is not in the teams of draft rule '{draft.rule_name}'")
         elif not verdict.kept:
             parts.append(f"rep {rep_id} is filtered out ({_REASON_WORDS.get(verdict.reason, verdict.reason)})")

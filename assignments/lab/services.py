@@ -38,6 +38,7 @@ from assignments.models import (
     Ruleset,
 )
 from assignments.routing.facts import Decision, LeadFacts, RepFacts
+from assignments.selectors import rules_for_spec
 from leadcrm.after_commit import enqueue_on_commit
 from leadcrm.errors import ServiceError
 
@@ -86,13 +87,23 @@ def _rule_settings(rule) -> dict[str, object]:
             **{name: getattr(rule, name) for name in RoutingRule.SETTINGS_FIELDS}}
 
 
+def _tiers_copy(*, source: RoutingRule | DraftRule, to: RoutingRule | DraftRule) -> None:
+    """Replace the tiers of `to` by copies of those of `source` (prefetched), members and waits included."""
+    to.tiers.all().delete()
+    for tier in source.tiers.all():
+        copy = to.tiers.create(position=tier.position, kind=tier.kind, team_id=tier.team_id,
+                               wait_seconds=tier.wait_seconds)
+        copy.reps.set(tier.reps.all())
+
+
 def ruleset_live_copy(*, ruleset: Ruleset) -> int:
-    """Append a copy of every live rule (conditions, relaxations, teams) to the ruleset; returns how many."""
-    live = RoutingRule.objects.order_by("order", "id").prefetch_related("conditions", "relaxations", "teams")
+    """Append a copy of every live rule (conditions, relaxations, teams, tiers) to the ruleset; returns how many."""
+    live = rules_for_spec(RoutingRule.objects.order_by("order", "id"))
     count = 0
     for rule in live:
         draft = DraftRule.objects.create(ruleset=ruleset, source_rule_id=rule.pk, **_rule_settings(rule))
         draft.teams.set(rule.teams.all())
+        _tiers_copy(source=rule, to=draft)
         DraftCondition.objects.bulk_create(DraftCondition(rule=draft, field=c.field, op=c.op, value=c.value)
                                            for c in rule.conditions.all())
         DraftRelaxation.objects.bulk_create(DraftRelaxation(rule=draft, after_seconds=r.after_seconds, drop=r.drop)
@@ -186,6 +197,7 @@ def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bo
         rule.save()
         kept.add(rule.pk)
         rule.teams.set(draft.teams.all())
+        _tiers_copy(source=draft, to=rule)
         RuleCondition.objects.filter(rule=rule).delete()
         RuleCondition.objects.bulk_create(RuleCondition(rule=rule, field=c.field, op=c.op, value=c.value)
                                           for c in draft.conditions.all())

@@ -41,11 +41,13 @@ from .facts import (
     ScoringRule,
     Strategy,
     Territory,
+    Tier,
     WaitReason,
     WorkingWindow,
 )
 from .filters import active_relaxations, eligible, is_on_shift, make_screen, pool_candidates, team_candidates
 from .strategies import PERFORMANCE_FLOOR, Ranking, rank, round_robin_key
+from .tiers import TierState, ladder_members, pool_tier_after, tier_candidates, tier_errors, tier_state
 
 __all__ = [
     "ACTIONS",
@@ -76,6 +78,8 @@ __all__ = [
     "ScoringRule",
     "Strategy",
     "Territory",
+    "Tier",
+    "TierState",
     "WaitReason",
     "WorkingWindow",
     "active_relaxations",
@@ -87,6 +91,7 @@ __all__ = [
     "describe_rule",
     "eligible",
     "is_on_shift",
+    "ladder_members",
     "lead_value",
     "make_screen",
     "match_rule",
@@ -94,8 +99,12 @@ __all__ = [
     "persona_slugs",
     "personas_in",
     "pool_candidates",
+    "pool_tier_after",
     "rank",
     "round_robin_key",
     "score_lead",
     "team_candidates",
+    "tier_candidates",
+    "tier_errors",
+    "tier_state",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -230,6 +231,10 @@ def describe_rule(rule: RuleSpec, *, team_names: Mapping[int, str] | None = None
     names = team_names or {}
     teams = sorted(names.get(t, f"team {t}") for t in rule.team_ids)
     who = ", ".join(teams) if teams else "all teams"
+    if rule.tiers:
+        who = f"tier 1 '{rule.tiers[0].name}'" + "".join(
+            f", after {_duration(before.wait_seconds)} more tier {n} '{tier.name}'"
+            for n, (before, tier) in enumerate(itertools.pairwise(rule.tiers), start=2))
     how = STRATEGY_SHORT_NAMES.get(rule.strategy, rule.strategy)
     if rule.strategy == Strategy.BROADCAST:
         how += f" to {rule.broadcast_count} reps"

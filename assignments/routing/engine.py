@@ -1,4 +1,4 @@
-"""decide(): score -> match rule -> team candidates -> hard filters -> strategy -> Decision."""
+"""decide(): score -> match rule -> candidates (teams, or open tiers) -> hard filters -> strategy -> Decision."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .conditions import match_rule, personas_in, score_lead
 from .facts import Action, CandidateVerdict, Decision, LeadFacts, RepFacts, RuleSpec, ScoringRule, WaitReason
 from .filters import active_relaxations, make_screen, team_candidates
 from .strategies import rank
+from .tiers import tier_candidates, tier_state
 
 
 def decide(
@@ -39,7 +40,12 @@ def decide(
 
     relaxed = active_relaxations(rule=rule, lead=lead, now=now)
     screen = make_screen(lead=lead, rule=rule, now=now, relaxed=relaxed)
-    candidates = team_candidates(reps=reps, rule=rule)
+    tiers = tier_state(rule=rule, waited_seconds=(now - lead.waiting_since).total_seconds()) if rule.tiers else None
+    if tiers is None:
+        candidates, tier_of = team_candidates(reps=reps, rule=rule), None
+    else:
+        placed = tier_candidates(reps=reps, tiers=rule.tiers[: tiers.opened])
+        candidates, tier_of = [rep for rep, _ in placed], [n for _, n in placed]
     reasons = [screen(rep) for rep in candidates]
     kept = [rep for rep, reason in zip(candidates, reasons, strict=True) if not reason]
 
@@ -49,6 +55,11 @@ def decide(
         [
             CandidateVerdict(rep.id, not reason, str(reason), score_of(rep.id))
             for rep, reason in zip(candidates, reasons, strict=True)
+        ]
+        if tier_of is None
+        else [
+            CandidateVerdict(rep.id, not reason, str(reason), score_of(rep.id), tier)
+            for rep, reason, tier in zip(candidates, reasons, tier_of, strict=True)
         ]
     )
     return Decision(
@@ -65,6 +76,10 @@ def decide(
         decided_at=now,
         strategy=str(rule.strategy),
         personas=personas_in(conditions=rule.conditions, lead=lead),
+        tiers=tuple(t.name for t in rule.tiers[: tiers.opened]) if tiers else (),
+        next_tier=rule.tiers[tiers.opened].name if tiers and tiers.next_after is not None else "",
+        next_tier_after=tiers.next_after if tiers else None,
+        pool=tiers.pool if tiers else False,
     )
 
 

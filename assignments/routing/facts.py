@@ -183,6 +183,23 @@ class Relaxation:
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """One rung of a rule's ladder of candidates.
+
+    Tier 1 is open from the start; each later tier joins once the lead has waited, in all, the `wait_seconds` of
+    every tier before it (a tier's own wait is ignored on the last). A tier is a set of teams, a set of reps,
+    everyone, or the open pool (when it opens, a lead no open tier can take goes to the pool).
+    """
+
+    name: str
+    team_ids: frozenset[int] = frozenset()
+    rep_ids: frozenset[int] = frozenset()
+    everyone: bool = False
+    pool: bool = False
+    wait_seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LeadFacts:
     """What the engine may know about a lead; datetimes are tz-aware."""
 
@@ -240,6 +257,7 @@ class RuleSpec:
     relaxations: tuple[Relaxation, ...] = ()
     broadcast_count: int = 3
     exploration_share: float = 0.1
+    tiers: tuple[Tier, ...] = ()  # when set, the candidates come from the open tiers, not from team_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,11 +281,15 @@ class CandidateVerdict(NamedTuple):
     kept: bool
     reason: str = ""
     score: float | None = None
+    tier: int = 0  # with a tiered rule, the first open tier (1-based) the rep belongs to
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-safe dict; a non-finite score becomes None."""
+        """JSON-safe dict; a non-finite score becomes None; "tier" only for a tiered rule's candidate."""
         score = self.score if self.score is not None and math.isfinite(self.score) else None
-        return {"rep_id": self.rep_id, "kept": self.kept, "reason": self.reason, "score": score}
+        data: dict[str, Any] = {"rep_id": self.rep_id, "kept": self.kept, "reason": self.reason, "score": score}
+        if self.tier:
+            data["tier"] = self.tier
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +309,10 @@ class Decision:
     decided_at: datetime
     strategy: str = ""
     personas: tuple[str, ...] = ()  # names of the personas the matched rule asked for and the lead is in
+    tiers: tuple[str, ...] = ()  # a tiered rule's open tiers, by name, in order
+    next_tier: str = ""  # a tiered rule's next tier to open, by name ("" when all are open)
+    next_tier_after: int | None = None  # seconds of waiting (since the lead came in) when the next tier opens
+    pool: bool = False  # a tiered rule's pool tier is open: a lead no open tier can take goes to the pool
 
     def to_json(self) -> dict[str, Any]:
         """JSON-serialisable dict with stable keys; datetimes as ISO-8601 strings."""
@@ -304,6 +330,8 @@ class Decision:
             "decided_at": self.decided_at.isoformat(),
             "candidates": [c.to_json() for c in self.candidates],
             "personas": list(self.personas),
+            **({"tiers": list(self.tiers), "next_tier": self.next_tier, "next_tier_after": self.next_tier_after,
+                "pool": self.pool} if self.tiers else {}),
         }
 
     @classmethod
@@ -323,6 +351,10 @@ class Decision:
             decided_at=datetime.fromisoformat(data["decided_at"]),
             strategy=data.get("strategy", ""),
             personas=tuple(data.get("personas", ())),
+            tiers=tuple(data.get("tiers", ())),
+            next_tier=data.get("next_tier", ""),
+            next_tier_after=data.get("next_tier_after"),
+            pool=data.get("pool", False),
         )
 
     def summary(self) -> str:
@@ -339,15 +371,21 @@ class Decision:
             text += f" ({dropped})"
         if self.relaxed:
             text += f"; relaxed {', '.join(self.relaxed)}"
+        if self.tiers:
+            text += f"; {_tiers_text(self)}"
         how = STRATEGY_SHORT_NAMES.get(self.strategy, self.strategy or "strategy")
         if self.action != Action.OFFER:
+            if self.pool:
+                return f"{text}; no open tier can take it, so it goes to the open pool."
             return f"{text}; lead waits ({_WAIT_LABELS.get(self.reason, self.reason)})."
         if self.explored:
             how += " (exploring)"
+        tier_of = {c.rep_id: c.tier for c in self.candidates if c.tier} if self.tiers else {}
+        named = [f"{rep_id} (tier {tier_of[rep_id]})" if rep_id in tier_of else str(rep_id) for rep_id in self.rep_ids]
         if len(self.rep_ids) == 1:
-            text += f"; {how} chose rep {self.rep_ids[0]}"
+            text += f"; {how} chose rep {named[0]}"
         else:
-            text += f"; {how} offered to reps {', '.join(map(str, self.rep_ids))}"
+            text += f"; {how} offered to reps {', '.join(named)}"
         if self.fallback_rep_ids:
             n = len(self.fallback_rep_ids)
             text += f" ({n} fallback{'' if n == 1 else 's'})"
@@ -356,6 +394,15 @@ class Decision:
 
 _REASON_LABELS = dict(FILTER_REASONS)
 _WAIT_LABELS = dict(WAIT_REASONS)
+
+
+def _tiers_text(decision: Decision) -> str:
+    opened = ", ".join(f"{n} '{name}'" for n, name in enumerate(decision.tiers, start=1))
+    text = f"tier{'s' if len(decision.tiers) > 1 else ''} open: {opened}"
+    if decision.next_tier:
+        text += (f" (tier {len(decision.tiers) + 1} '{decision.next_tier}' opens after "
+                 f"{decision.next_tier_after} s of waiting)")
+    return text
 
 
 def _count_reasons(candidates: tuple[CandidateVerdict, ...]) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .facts import REP_AVAILABLE, FilterReason, LeadFacts, RelaxDrop, RepFacts, RuleSpec
+from .tiers import ladder_members
 
 _ZONES: dict[str, ZoneInfo | None] = {}
 LocalClock = tuple[int, int, time, date]  # (weekday, previous weekday, wall-clock time, date)
@@ -82,7 +83,10 @@ def active_relaxations(*, rule: RuleSpec, lead: LeadFacts, now: datetime) -> tup
 
 
 def team_candidates(*, reps: Sequence[RepFacts], rule: RuleSpec) -> list[RepFacts]:
-    """Reps in any of the rule's teams (all reps when the rule names no team)."""
+    """Reps in any of the rule's teams (all reps when the rule names no team); for a tiered rule, everyone its
+    ladder holds, whichever tiers are open."""
+    if rule.tiers:
+        return ladder_members(reps=reps, tiers=rule.tiers)
     if not rule.team_ids:
         return list(reps)
     teams = rule.team_ids

@@ -18,7 +18,7 @@ from django.utils.timezone import now as tz_now
 from assignments import events
 from assignments.config_cache import config_cached
 from assignments.models import Assignment, Rep, RoutingRule
-from assignments.routing import match_rule, pool_candidates
+from assignments.routing import match_rule, pool_candidates, pool_tier_after
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active
 from assignments.services.locks import lead_lock
 from campaigns.lifecycle import lead_transition
@@ -38,17 +38,31 @@ def pool_rep_ids(*, lead: Lead, now: dt.datetime) -> list[int]:
     return [rep.id for rep in pool_candidates(lead=facts, reps=rep_facts_for_routing(), rule=rule, now=now)]
 
 
-def _pool_settings() -> dict[int, tuple[str, int]]:
-    return {pk: (pool, max_offers) for pk, pool, max_offers in
-            RoutingRule.objects.exclude(pool=RoutingRule.Pool.OFF).values_list("pk", "pool", "max_offers")}
+def _pool_settings() -> dict[int, tuple[str, int, int | None]]:
+    return {pk: (pool, max_offers, after) for pk, pool, max_offers, after in
+            RoutingRule.objects.exclude(pool=RoutingRule.Pool.OFF).values_list(
+                "pk", "pool", "max_offers", "pool_after_seconds")}
+
+
+def _pool_delays() -> dict[int, int]:
+    """Seconds of waiting after which each rule's leads go to the pool: its pool delay ('After waiting') or when
+    its pool tier opens, whichever comes first. Read through the routing memo."""
+    delays = {pk: after or 0 for pk, (pool, _, after) in config_cached(key="rule_pool_settings",
+                                                                       load=_pool_settings).items()
+              if pool == RoutingRule.Pool.AFTER_WAIT}
+    for rule in config_cached(key="rule_specs", load=rule_specs_active):
+        tier_after = pool_tier_after(rule)
+        if tier_after is not None:
+            delays[rule.id] = min(tier_after, delays.get(rule.id, tier_after))
+    return delays
 
 
 def pool_now(*, rule_id: int, offers_made: int) -> bool:
     """Whether a lead this rule matched goes to the pool now rather than to an offer or the wait queue.
 
     Read through the routing configuration memo: routing asks for every decision, and most rules never pool."""
-    pool, max_offers = config_cached(key="rule_pool_settings", load=_pool_settings).get(
-        rule_id, (RoutingRule.Pool.OFF, 0))
+    pool, max_offers, _ = config_cached(key="rule_pool_settings", load=_pool_settings).get(
+        rule_id, (RoutingRule.Pool.OFF, 0, None))
     return pool == RoutingRule.Pool.AT_ONCE or (pool == RoutingRule.Pool.AFTER_OFFERS and offers_made >= max_offers)
 
 
@@ -68,20 +82,19 @@ def pool_leave_notify(*, lead: Lead, now: dt.datetime) -> None:
 
 
 def waiting_leads_pool(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Move waiting leads whose rule sends them to the pool after a delay, once they waited it; returns how many."""
+    """Move waiting leads whose rule sends them to the pool after a delay (its pool delay, or its pool tier), once
+    they waited it; returns how many."""
     now = now or tz_now()
-    delays = dict(RoutingRule.objects.filter(active=True, pool=RoutingRule.Pool.AFTER_WAIT)
-                  .values_list("pk", "pool_after_seconds"))
+    delays = _pool_delays()
     if not delays:
         return 0
-    rules = rule_specs_active()
+    rules = config_cached(key="rule_specs", load=rule_specs_active)
     moved = 0
     waiting = (Lead.objects.filter(status=Lead.Status.WAITING).select_related("campaign", "supplier")
                .order_by("received_at")[:limit])
     for lead in waiting:
         rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=rules)
-        if rule is None or rule.id not in delays or now - lead.received_at < dt.timedelta(
-                seconds=delays[rule.id] or 0):
+        if rule is None or rule.id not in delays or now - lead.received_at < dt.timedelta(seconds=delays[rule.id]):
             continue
         with transaction.atomic():
             lead_lock(lead_id=lead.pk)

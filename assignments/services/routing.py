@@ -91,7 +91,8 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
             and lead_to_pool(lead=lead, now=now)):
         return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
     if decision.action != "offer":
-        if lead.recycled and lead_to_pool(lead=lead, now=now):  # the last tier of a recycled lead: anyone may take it
+        # A rule's pool tier is open, or the lead was recycled (its last tier: anyone may take it).
+        if (decision.pool or lead.recycled) and lead_to_pool(lead=lead, now=now):
             return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
         return _park(lead=lead, reason=decision.summary())
     if decision.rule_id is None:  # decide() only offers through a matched rule

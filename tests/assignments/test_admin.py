@@ -191,6 +191,7 @@ def rule_post(**overrides) -> dict:
         "conditions-0-field": " language ", "conditions-0-op": "eq", "conditions-0-value": " es ",
         **management("relaxations", total=1),
         "relaxations-0-after_seconds": "60", "relaxations-0-drop": "language",
+        **management("tiers", total=0),
     }
     data.update(overrides)
     return data

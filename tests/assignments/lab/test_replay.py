@@ -1,5 +1,6 @@
 """Replay core without a database: a hand-built history gives exactly the expected assignment table."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -15,7 +16,16 @@ from assignments.lab.codec import (
 )
 from assignments.lab.replay import Recorded, Tally, gini, replay_decide, replay_tally
 from assignments.routing import decide
-from assignments.routing.facts import Condition, LeadFacts, Relaxation, RepFacts, RuleSpec, Territory, WorkingWindow
+from assignments.routing.facts import (
+    Condition,
+    LeadFacts,
+    Relaxation,
+    RepFacts,
+    RuleSpec,
+    Territory,
+    Tier,
+    WorkingWindow,
+)
 
 T = dt.datetime(2030, 3, 11, 15, 0, tzinfo=dt.UTC)  # a Monday
 ALWAYS = tuple(WorkingWindow(weekday=d, start=dt.time(0), end=dt.time(0)) for d in range(7))
@@ -102,6 +112,21 @@ def test_each_difference_says_who_and_why():
     assert diffs[103]["why"] == "Rep 1 is filtered out (outside territory)."
     assert diffs[104]["draft"]["action"] == "wait" and diffs[104]["why"] == "Rep 1 is filtered out (language mismatch)."
     assert "lead waits (no eligible rep)" in diffs[104]["draft"]["summary"]
+
+
+def test_a_tiered_draft_replays_each_lead_with_the_tiers_open_at_its_moment():
+    tiered = (RuleSpec(id=40, name="Tiered", order=1, active=True, conditions=(), team_ids=frozenset(),
+                       strategy="round_robin", tiers=(Tier(name="Desk", team_ids=frozenset({2}), wait_seconds=60),
+                                                      Tier(name="Closers", team_ids=frozenset({1})))),)
+    fresh = recorded(lead(101, language="en", country="US"), "offer", [1])
+    late = dataclasses.replace(fresh, lead=dataclasses.replace(lead(102, language="en", country="US"),
+                                                               waiting_since=T - dt.timedelta(seconds=60)))
+    first = replay_decide(recorded=fresh, rules=tiered, seed=0)
+    assert (first.rep_ids, first.tiers) == ((3,), ("Desk",))
+    assert replay_decide(recorded=late, rules=tiered, seed=0).tiers == ("Desk", "Closers")
+    diffs = replay_tally(recorded=[fresh, late], rules=tiered, seed=0).result()["diffs"]
+    assert [d["why"] for d in diffs] == ["Rep 1 is in no open tier of draft rule 'Tiered' (open: 'Desk').",
+                                         "Rep 1 is eligible but round robin ranks another rep first."]
 
 
 def test_tally_resumes_from_its_state_with_the_same_result():
