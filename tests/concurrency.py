@@ -34,7 +34,8 @@ def run_all(jobs: list[Callable[[], object]]) -> list:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert [r for r in results if isinstance(r, BaseException)] == []
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert not failures, f"{len(failures)} of {len(jobs)} jobs raised; the first: {failures[0]!r}" if failures else ""
     return results
 
 

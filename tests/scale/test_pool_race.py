@@ -14,9 +14,75 @@ from leadcrm.errors import ServiceError
 from tests.concurrency import run_all
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory
 
+CLAIMERS = 8
+
+
+def pooled_leads(count: int) -> list[int]:
+    RoutingRuleFactory(name="Free pick", pool=RoutingRule.Pool.AT_ONCE)
+    lead_ids = [LeadFactory().pk for _ in range(count)]
+    for lead_id in lead_ids:
+        assert lead_route(lead_id=lead_id).action == "pooled"
+    return lead_ids
+
+
+def loads_are_exact(reps: list[Rep]) -> None:
+    for rep in Rep.objects.filter(pk__in=[r.pk for r in reps]):
+        assert rep.load == Assignment.objects.filter(rep=rep, status="accepted").count() <= rep.capacity
+
 pytestmark = [pytest.mark.scale, pytest.mark.django_db(transaction=True)]
 
 LEADS, REPS, CAPACITY = 30, 6, 4
+
+
+def test_eight_reps_claim_one_pool_lead_through_the_api_and_exactly_one_wins():
+    assert connection.vendor == "postgresql"
+    [lead_id] = pooled_leads(1)
+    reps = [RepFactory() for _ in range(CLAIMERS)]
+
+    def claim(rep: Rep):
+        def post() -> tuple[int, str]:
+            from tests.clients import client_for
+
+            response = client_for(rep.user).post(f"/api/v1/pool/{lead_id}/claim/", format="json")
+            return response.status_code, response.json().get("code", "")
+        return post
+
+    answers = Counter(run_all([claim(rep) for rep in reps]))
+    assert answers == {(200, ""): 1, (409, "already_claimed"): CLAIMERS - 1}
+    winner = Assignment.objects.get(lead_id=lead_id, status="accepted", claimed=True)
+    assert Lead.objects.get(pk=lead_id).owner_id == winner.rep.user_id
+    loads_are_exact(reps)
+    assert sorted(Rep.objects.filter(pk__in=[r.pk for r in reps]).values_list("load", flat=True)) == [0] * 7 + [1]
+
+
+def test_eight_claimers_looping_over_two_hundred_pool_leads_leave_one_owner_each():
+    assert connection.vendor == "postgresql"
+    lead_ids = pooled_leads(200)
+    reps = [RepFactory(capacity=40) for _ in range(CLAIMERS)]  # room for every lead: no claim is refused for room
+
+    def looping(rep: Rep):
+        def claim_all() -> Counter:
+            outcomes: Counter = Counter()
+            for lead_id in lead_ids:
+                try:
+                    pool_claim(lead_id=lead_id, rep=rep)
+                    outcomes["claimed"] += 1
+                except ServiceError as refused:
+                    outcomes[refused.code] += 1
+                finally:
+                    # As a web request does: the connection goes back to the pool (8 connections; the test holds one).
+                    connection.close()
+            return outcomes
+        return claim_all
+
+    results = run_all([looping(rep) for rep in reps])
+    owners = Counter(Assignment.objects.filter(status="accepted", claimed=True).values_list("lead_id", flat=True))
+    assert sorted(owners) == sorted(lead_ids) and set(owners.values()) == {1}
+    assert sum(r["claimed"] for r in results) == 200
+    assert sum(r["already_claimed"] for r in results) == 200 * (CLAIMERS - 1)
+    assert sum(r["at_capacity"] for r in results) == 0
+    loads_are_exact(reps)
+    assert sum(Rep.objects.filter(pk__in=[r.pk for r in reps]).values_list("load", flat=True)) == 200
 
 
 def test_reps_racing_for_the_pool_leave_one_owner_per_lead_and_no_rep_over_capacity():
