@@ -1,4 +1,5 @@
-"""The rep's workspace: "My leads" for a rep owning 5,000 leads, and the timeline of a lead with 200 events.
+"""The rep's workspace: "My leads" for a rep owning 5,000 leads, the timeline of a lead with 200 events, and the
+open pool's listing with 5,000 leads in it.
 
 Each figure stands beside its floor, the cheapest authenticated API call (GET /api/v1/me/) in the same process
 and database, and the issue's goal. In-process Django test client on a fresh embedded SQLite file.
@@ -17,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Row, embedded_django, emit, p50_ms, page_get, ratio  # noqa: E402
 
 OWNED = 5_000
+POOLED = 5_000
 TIMELINE_EVENTS = 200
 SAMPLES = 30
 
@@ -26,9 +28,9 @@ def rows() -> list[Row]:
     from django.test import Client
     from django.utils.timezone import now
 
-    from assignments.models import Assignment, Callback, ContactAttempt, LeadNote, LeadStageChange
+    from assignments.models import Assignment, Callback, ContactAttempt, LeadNote, LeadStageChange, RoutingRule
     from campaigns.models import Lead
-    from tests.factories import CampaignFactory, RepFactory, SupplierFactory
+    from tests.factories import CampaignFactory, RepFactory, RoutingRuleFactory, SupplierFactory
 
     rep = RepFactory(capacity=50)
     campaigns = [CampaignFactory() for _ in range(4)]
@@ -44,6 +46,14 @@ def rows() -> list[Row]:
     owned = list(Lead.objects.filter(owner=rep.user).values_list("pk", flat=True))
     Callback.objects.bulk_create(Callback(lead_id=pk, created_by=rep.user, due_at=now() + dt.timedelta(hours=n % 48))
                                  for n, pk in enumerate(owned[::3]))
+
+    # The open pool: a free-pick rule and 5,000 leads in the pool, in four languages (the rep speaks one).
+    RoutingRuleFactory(name="Free pick", pool=RoutingRule.Pool.AT_ONCE)
+    Lead.objects.bulk_create(
+        Lead(campaign=campaigns[n % 4], supplier=supplier, first_name="Pia", last_name=f"Pool{n}",
+             phone=f"+1628{n:07d}", country="US", language=("en", "es", "de", "fr")[n % 4], status="pool",
+             received_at=at + dt.timedelta(minutes=n), pooled_at=at + dt.timedelta(minutes=n))
+        for n in range(POOLED))
 
     busy = Lead.objects.get(pk=owned[0])
     offer = Assignment.objects.create(lead=busy, rep=rep, status="accepted", offered_at=at, responded_at=at,
@@ -74,6 +84,8 @@ def rows() -> list[Row]:
         ("rep workspace page (/rep/)", get("/rep/"), 150.0, "HTML of the page"),
         (f"timeline of a lead with {TIMELINE_EVENTS} events", get(f"/api/v1/leads/{busy.pk}/timeline/"), 50.0,
          "GET /api/v1/leads/{id}/timeline/"),
+        (f"pool listing, {POOLED:,} leads in the pool", get("/api/v1/pool/"), 100.0,
+         "GET /api/v1/pool/; the rep speaks 1 of the 4 languages"),
     ]
     out = []
     for metric, call, goal, note in figures:
