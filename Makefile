@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run scale-out test test-fast lint bench clean
+.PHONY: run scale-out test test-fast lint bench soak clean
 
 # The runtime only: what `make run` needs.
 $(STAMP): requirements.txt
@@ -49,6 +49,10 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench
+
+# An hour of the scale-out stack at 20 leads/s with reps accepting, calling and closing (PostgreSQL + Redis).
+soak: $(DEV_STAMP)
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

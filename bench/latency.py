@@ -78,9 +78,10 @@ class Product:
         wait_for(f"{self.url}/healthz", 90)
         return self
 
-    def peak_rss(self) -> dict[str, list[float]]:
-        """Label -> VmHWM (MiB) of each process `run` started: web (uvicorn and its workers), tasks-N, clock."""
-        out: dict[str, list[float]] = {}
+    def process_trees(self) -> dict[str, list[int]]:
+        """Label -> pids of each process `run` started, with their children: web (uvicorn and its workers),
+        tasks-N (a qcluster), clock."""
+        out: dict[str, list[int]] = {}
         clusters = 0
         for pid in descendants(self.process.pid):
             try:
@@ -99,9 +100,12 @@ class Product:
                 label = "clock"
             else:
                 label = "other"
-            for member in [pid, *descendants(pid)]:
-                out.setdefault(label, []).append(peak_rss_kib(member) / 1024)
+            out.setdefault(label, []).extend([pid, *descendants(pid)])
         return out
+
+    def peak_rss(self) -> dict[str, list[float]]:
+        """Label -> VmHWM (MiB) of each process of each tree (process_trees)."""
+        return {label: [peak_rss_kib(pid) / 1024 for pid in pids] for label, pids in self.process_trees().items()}
 
     def __exit__(self, *exc) -> None:
         if self.process is not None:
