@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from assignments.admin import ConditionAdmin, conditions_text
 from assignments.forms import PersonaConditionForm, PersonaForm
 from assignments.models import Persona, PersonaCondition
+from assignments.models_personas import LeadPersona
 from assignments.selectors_personas import persona_recent_matches, persona_usage
 
 
@@ -31,8 +32,8 @@ class PersonaAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "when", "used_by")
     search_fields = ("name", "slug", "description")
     ordering = ("name",)
-    readonly_fields = ("used_by_detail", "recent_matches", "updated_at")
-    fields = ("name", "slug", "description", "used_by_detail", "recent_matches", "updated_at")
+    readonly_fields = ("used_by_detail", "recent_matches", "in_reports", "updated_at")
+    fields = ("name", "slug", "description", "used_by_detail", "recent_matches", "in_reports", "updated_at")
     prepopulated_fields = {"slug": ("name",)}
     list_per_page = 100
 
@@ -73,6 +74,17 @@ class PersonaAdmin(admin.ModelAdmin):
             (reverse("admin:campaigns_lead_change", args=[lead.pk]), lead.pk) for lead in found.examples))
         return format_html("{}; for example {}", head, links)
 
+    @admin.display(description="in reports")
+    def in_reports(self, obj: Persona) -> str:
+        note = ("Reports group a lead by the personas it was in when first scored (its first routing, or when it went "
+                "to buyers). Editing the conditions changes later leads only: leads already recorded stay where they "
+                "are (manage.py lead_personas_recount --days N re-files recent ones); deleting the persona drops its "
+                "rows.")
+        if obj.pk is None:
+            return note
+        count = obj.memberships.count()
+        return f"{count} lead{'' if count == 1 else 's'} recorded in it. {note}"
+
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None and (usage := persona_usage().get(obj.slug)) is not None and usage.total:
             return False  # a rule naming a deleted persona would silently match nothing
@@ -92,3 +104,21 @@ class PersonaConditionAdmin(ConditionAdmin):
     autocomplete_fields = ("persona",)
     list_select_related = ("persona",)
     ordering = ("persona__name", "id")
+
+
+@admin.register(LeadPersona)
+class LeadPersonaAdmin(admin.ModelAdmin):
+    """Read-only: the personas each lead was in when first scored, which reports group by."""
+
+    list_display = ("lead", "persona", "at")
+    list_filter = ("persona",)
+    search_fields = ("persona__name", "persona__slug")
+    list_select_related = ("lead", "persona")
+    date_hierarchy = "at"
+    readonly_fields = ("lead", "persona", "at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.timezone import now
 
 from assignments.models import ConditionBase
+from campaigns.models import Lead
 
 
 class Persona(models.Model):
@@ -31,3 +32,24 @@ class PersonaCondition(ConditionBase):
 
     class Meta:
         ordering = ["id"]
+
+
+class LeadPersona(models.Model):
+    """A lead was in the persona when it was first scored (its first routing decision, or when it went to buyers).
+
+    Reports group leads by these rows. Editing a persona's conditions later does not move leads already recorded
+    (`manage.py lead_personas_recount` re-files recent leads on purpose); deleting a persona deletes its rows."""
+
+    # The unique constraint's index starts with lead_id: no separate index on it.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="persona_memberships", db_index=False)
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="memberships")
+    at = models.DateTimeField(default=now, help_text="When the membership was recorded.")
+
+    class Meta:
+        ordering = ["lead", "persona"]
+        constraints = [models.UniqueConstraint(fields=["lead", "persona"], name="lead_persona_once")]
+        verbose_name = "lead in a persona"
+        verbose_name_plural = "leads in personas"
+
+    def __str__(self) -> str:
+        return f"Lead #{self.lead_id} in persona #{self.persona_id}"

@@ -132,7 +132,9 @@ def _group_filter(choices: tuple[str, ...], help_text: str) -> django_filters.Ch
 
 
 class SpeedFilter(ReportFilter):
-    group_by = _group_filter(SPEED_GROUPS, f"One of {', '.join(SPEED_GROUPS)}; default {SPEED_GROUPS[0]}.")
+    group_by = _group_filter(SPEED_GROUPS, f"One of {', '.join(SPEED_GROUPS)}; default {SPEED_GROUPS[0]}. persona: "
+                                           "the personas a lead was in when first scored (a lead in several counts "
+                                           "in each; leads in none are \"(no persona)\").")
     group_choices = SPEED_GROUPS
 
 

@@ -14,6 +14,7 @@ from reporting.queries.followup import (
     ATTEMPT_BUCKETS,
     FOLLOWUP_GROUPS,
     followup_campaign_rows,
+    followup_persona_rows,
     followup_rep_rows,
     won_by_attempts_rows,
 )
@@ -32,8 +33,8 @@ from reporting.queries.speed import (
 
 __all__ = [
     "ATTEMPT_BUCKETS", "FOLLOWUP_GROUPS", "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "ReportParams",
-    "buyer_rows", "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_rep_rows",
-    "reason_codes",
+    "buyer_rows", "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_persona_rows",
+    "followup_rep_rows", "reason_codes",
     "rep_decline_rows", "rep_fairness_rows", "rep_rows", "report_headlines", "sla_rows", "speed_to_lead_rows",
     "speed_to_lead_totals", "supplier_rows", "won_by_attempts_rows",
 ]

@@ -345,6 +345,8 @@ REPORTS = {report.slug: report for report in [
                   (label("Rep"), *FOLLOWUP_COLUMNS), followup_chart),
             Table("campaigns", "Follow-up by campaign", selectors.followup_campaign_rows,
                   (label("Campaign"), *FOLLOWUP_COLUMNS), followup_chart),
+            Table("personas", "Follow-up by persona (when the lead came in)", selectors.followup_persona_rows,
+                  (label("Persona"), *FOLLOWUP_COLUMNS), followup_chart),
             Table("attempts", "Won rate by contact attempts", selectors.won_by_attempts_rows, ATTEMPTS_COLUMNS,
                   attempts_chart)]),
 ]}

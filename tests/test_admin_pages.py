@@ -25,6 +25,7 @@ from assignments.models import (
     PersonaCondition,
     RuleTier,
 )
+from assignments.models_personas import LeadPersona
 from campaigns.models import LeadImport
 from tests.factories import (
     AssignmentFactory,
@@ -132,6 +133,7 @@ def world(db):
     LeadRecycle.objects.create(lead=lead, cycle=1, why="attempts", detail=XSS, from_status="contacted", from_rep=rep)
     persona = Persona.objects.create(slug="homeowners", name=XSS, description=XSS)
     PersonaCondition.objects.create(persona=persona, field="country", op="eq", value="US")
+    LeadPersona.objects.create(lead=lead, persona=persona)
     RuleTier.objects.create(rule=rule, position=1, kind="team", team=team, wait_seconds=60)
     RuleTier.objects.create(rule=rule, position=2, kind="reps").reps.add(rep)
     DraftTier.objects.create(rule=DraftRule.objects.first(), position=1, kind="pool")
@@ -173,7 +175,8 @@ def test_read_only_models_refuse_add(manager_web):
                       "assignments.ReplayRun", "assignments.RoutingSnapshot", "assignments.RepProfile",
                       "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
                       "assignments.FloorAlert", "assignments.AlertDelivery", "assignments.LeadHold",
-                      "assignments.LeadRecycle", "assignments.RuleTier", "assignments.DraftTier"}
+                      "assignments.LeadRecycle", "assignments.LeadPersona", "assignments.RuleTier",
+                      "assignments.DraftTier"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

@@ -21,6 +21,7 @@ from assignments.routing import Decision, decide, score_lead
 from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
 from assignments.services.delays import delay_hold_begin
 from assignments.services.notify import offers_away_alert_enqueue
+from assignments.services.personas import lead_personas_record
 from assignments.services.pool import lead_to_pool, pool_now
 from assignments.services.queue import lead_route_enqueue, waiting_leads_route_enqueue
 from campaigns.calling_hours import calling_hold_reason
@@ -75,6 +76,7 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
                                                                             load=scoring_rules_active))
             Lead.objects.filter(pk=lead.pk).update(score=lead.score)
             facts = dataclasses.replace(facts, score=lead.score)
+            lead_personas_record(lead_id=lead.pk, facts=facts, now=now)
         reps = rep_facts_for_routing(profiles_cached=True)
         rules, variant = experiment_rules(lead=facts, rules=config_cached(key="rule_specs", load=rule_specs_active))
         decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())

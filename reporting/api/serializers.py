@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from reporting.tables import REPORTS, Column, Table
 
-KEY_HELP = ("The group: campaign slug, supplier name, buyer name, username, team name, hour (00-23), "
+KEY_HELP = ("The group: campaign slug, supplier name, buyer name, username, team name, persona slug, hour (00-23), "
             "weekday (Mon-Sun), bucket, rule id...")
 
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("sla/", views.SlaReportApi.as_view(), name="report-sla"),
     path("follow-up/", views.FollowUpReportApi.as_view(), name="report-follow-up"),
     path("follow-up-campaigns/", views.FollowUpCampaignReportApi.as_view(), name="report-follow-up-campaigns"),
+    path("follow-up-personas/", views.FollowUpPersonaReportApi.as_view(), name="report-follow-up-personas"),
     path("follow-up-attempts/", views.WonByAttemptsReportApi.as_view(), name="report-follow-up-attempts"),
 ]

@@ -100,5 +100,8 @@ FollowUpReportApi = report_api("follow-up", "main", s.FollowUpRowSerializer, "Fo
     "attempts to connect, won rate by attempts")
 FollowUpCampaignReportApi = report_api("follow-up", "campaigns", s.FollowUpRowSerializer, "FollowUpCampaignReport",
     "Follow-up by campaign: the same columns as by rep")
+FollowUpPersonaReportApi = report_api("follow-up", "personas", s.FollowUpRowSerializer, "FollowUpPersonaReport",
+    "Follow-up by persona (those a lead was in when first scored; a lead in several counts in each, leads in none "
+    "under \"(no persona)\"): the same columns as by rep")
 WonByAttemptsReportApi = report_api("follow-up", "attempts", s.AttemptsRowSerializer, "WonByAttemptsReport",
     "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)")

@@ -1,8 +1,10 @@
-"""Follow-up: what reps do after the first contact attempt, by lead owner or campaign, and won rate by attempts.
+"""Follow-up: what reps do after the first contact attempt, by lead owner, campaign or persona, and won rate by
+attempts.
 
 The leads are the leads in scope (received in the range, of the campaign / supplier, owned by a rep of the
 team); their attempts are every ContactAttempt of those leads (whoever made it), in the order of `at` (then
-id). Definitions, per group:
+id). A lead in several personas counts once in each persona's row; leads in none make the "(no persona)" row.
+Definitions, per group:
 
 - contacted: leads with at least one attempt; attempts per lead: attempts / contacted leads.
 - followed up: contacted leads with a second attempt; median first -> second attempt: seconds between the
@@ -35,7 +37,7 @@ from reporting.queries.scope import ReportParams, clock_for, leads_in_scope
 from reporting.queries.speed import group_names, pct, secs
 from reporting.queries.sql import BusinessEpoch, Clock, Epoch
 
-FOLLOWUP_GROUPS = ("rep", "campaign")
+FOLLOWUP_GROUPS = ("rep", "campaign", "persona")
 GIVE_UP_AFTER = dt.timedelta(days=1)
 CONNECTED = (ContactAttempt.Outcome.CONNECTED, ContactAttempt.Outcome.WON)
 WON = "won"
@@ -51,7 +53,8 @@ ATTEMPT_BUCKETS = (
 MAX_BUCKET = ATTEMPT_BUCKETS[-1][2]
 # The won-rate columns of the rep / campaign tables: one per bucket with at least one attempt.
 WON_RATE_BUCKETS = ATTEMPT_BUCKETS[1:]
-GROUP_COLUMNS = {"rep": "owner_id", "campaign": "campaign_id"}
+# Through the personas recorded when the lead was first scored: one row per (lead, persona), NULL for none.
+GROUP_COLUMNS = {"rep": "owner_id", "campaign": "campaign_id", "persona": "persona_memberships__persona_id"}
 
 
 def _compile(expression: Expression) -> tuple[str, list]:
@@ -68,8 +71,9 @@ def _epoch(column_sql: str, *, clock: Clock | None = None) -> tuple[str, list]:
 
 
 def per_lead_sql(*, params: ReportParams, group_by: str, now: dt.datetime) -> tuple[str, tuple]:
-    """One row per lead in scope: key (the group id), attempts (0 without any), gap (first -> second attempt,
-    seconds), connect_k (the number of its first connected/won attempt), won and given_up (0/1)."""
+    """One row per lead in scope (by persona: per lead and persona): key (the group id), attempts (0 without any),
+    gap (first -> second attempt, seconds), connect_k (the number of its first connected/won attempt), won and
+    given_up (0/1)."""
     if group_by not in GROUP_COLUMNS:
         raise ValueError(f"unknown group_by {group_by!r}")
     q = connection.ops.quote_name
@@ -150,7 +154,7 @@ def _group_row(key: str, label: str, stat: dict) -> dict:
 
 
 def followup_rows(*, params: ReportParams, group_by: str, now: dt.datetime | None = None) -> list[dict]:
-    """One row per lead owner ("rep") or campaign with leads in scope; ordered by key; empty range: []."""
+    """One row per lead owner ("rep"), campaign or persona with leads in scope; ordered by key; empty range: []."""
     inner, sql_params = per_lead_sql(params=params, group_by=group_by, now=now or tz_now())
     stats = st.grouped_stats_sql(inner=inner, params=sql_params, groups=["key"], stats=GROUP_STATS,
                                  derived=_group_derived())
@@ -166,6 +170,11 @@ def followup_rep_rows(*, params: ReportParams, now: dt.datetime | None = None) -
 def followup_campaign_rows(*, params: ReportParams, now: dt.datetime | None = None) -> list[dict]:
     """Follow-up per campaign (key: slug)."""
     return followup_rows(params=params, group_by="campaign", now=now)
+
+
+def followup_persona_rows(*, params: ReportParams, now: dt.datetime | None = None) -> list[dict]:
+    """Follow-up per persona the leads were in when first scored (key: slug, "(no persona)" for leads in none)."""
+    return followup_rows(params=params, group_by="persona", now=now)
 
 
 def won_by_attempts_rows(*, params: ReportParams) -> list[dict]:

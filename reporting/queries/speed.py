@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Case, CharField, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
-from assignments.models import Team
+from assignments.models import Persona, Team
 from campaigns.models import Campaign, Lead, Supplier
 from reporting.queries import stats as st
 from reporting.queries.scope import ReportParams, clock_for, leads_in_scope
@@ -21,7 +21,7 @@ from reporting.queries.sql import (
     seconds_between,
 )
 
-SPEED_GROUPS = ("campaign", "supplier", "rep", "team", "hour", "weekday")
+SPEED_GROUPS = ("campaign", "supplier", "rep", "team", "persona", "hour", "weekday")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WITHIN_MINUTES = (1, 5, 30)
@@ -37,6 +37,7 @@ SPEED_BUCKETS = (
 )
 UNASSIGNED = "(unassigned)"
 NO_TEAM = "(no team)"
+NO_PERSONA = "(no persona)"
 
 
 def pct(part: int | float | None, whole: int | float | None) -> float | None:
@@ -59,7 +60,10 @@ def full_name_label(prefix: str) -> Coalesce:
 
 
 # Groups are integer ids in the heavy query (cheap to sort and rank); names come from a small lookup after.
-GROUP_KEYS = {"campaign": "campaign_id", "supplier": "supplier_id", "rep": "owner_id", "team": "owner__rep__teams__id"}
+# A lead in several teams (through its owner) or personas is a row of each: the join repeats it once per group.
+# Personas are those recorded when the lead was first scored (assignments.models_personas.LeadPersona).
+GROUP_KEYS = {"campaign": "campaign_id", "supplier": "supplier_id", "rep": "owner_id", "team": "owner__rep__teams__id",
+              "persona": "persona_memberships__persona_id"}
 
 
 def group_key(group_by: str, clock: Clock):
@@ -74,7 +78,7 @@ def group_key(group_by: str, clock: Clock):
 
 
 def group_names(group_by: str, ids: list[int | None]) -> dict[int | None, tuple[str, str]]:
-    """id -> (key, label) for the groups found; NULL ids are leads with no owner / team."""
+    """id -> (key, label) for the groups found; NULL ids are leads with no owner / team / persona."""
     found = [i for i in ids if i is not None]
     names: dict[int | None, tuple[str, str]]
     if group_by == "campaign":
@@ -89,6 +93,10 @@ def group_names(group_by: str, ids: list[int | None]) -> dict[int | None, tuple[
     elif group_by == "team":
         names = {pk: (name, name) for pk, name in Team.objects.filter(pk__in=found).values_list("pk", "name")}
         names[None] = (NO_TEAM, NO_TEAM)
+    elif group_by == "persona":
+        names = {pk: (slug, name) for pk, slug, name in
+                 Persona.objects.filter(pk__in=found).values_list("pk", "slug", "name")}
+        names[None] = (NO_PERSONA, NO_PERSONA)
     elif group_by == "hour":
         names = {h: (f"{h:02d}", f"{h:02d}:00–{h:02d}:59") for h in found}
     else:

@@ -13,7 +13,8 @@ from tests.reporting.dataset import RANGE
 # (endpoint, extra query): each grouping whose page shows other columns (SLA by rule shows the rule's limits).
 ANSWERS = [("speed-to-lead", {"group_by": "rep"}), ("conversion-by-speed", {}), ("suppliers", {}), ("campaigns", {}),
            ("buyers", {}), ("reps", {}), ("fairness", {}), ("declines", {}), ("sla", {"group_by": "rule"}),
-           ("sla", {"group_by": "team"}), ("follow-up", {}), ("follow-up-campaigns", {}), ("follow-up-attempts", {})]
+           ("sla", {"group_by": "team"}), ("follow-up", {}), ("follow-up-campaigns", {}), ("follow-up-personas", {}),
+           ("follow-up-attempts", {})]
 
 
 def report_apis() -> dict[str, type]:
@@ -99,7 +100,7 @@ PUBLISHED.update({
 })
 PUBLISHED["suppliers"] += " sold returned return_rate_pct returned_amount recycled recycled_won recycled_open"
 PUBLISHED["campaigns"] = PUBLISHED["suppliers"]
-PUBLISHED["follow-up-campaigns"] = PUBLISHED["follow-up"]
+PUBLISHED["follow-up-campaigns"] = PUBLISHED["follow-up-personas"] = PUBLISHED["follow-up"]
 
 
 @pytest.mark.parametrize("name", sorted(report_apis()))

@@ -117,6 +117,6 @@ def test_speed_to_lead_documented_in_the_schema(client, db):
     spec = yaml.safe_load(client.get("/api/schema/").content)
     speed = spec["paths"][url("speed-to-lead")]["get"]
     group_by = next(p for p in speed["parameters"] if p["name"] == "group_by")
-    assert group_by["schema"]["enum"] == ["campaign", "hour", "rep", "supplier", "team", "weekday"]
+    assert group_by["schema"]["enum"] == ["campaign", "hour", "persona", "rep", "supplier", "team", "weekday"]
     row = spec["components"]["schemas"]["SpeedRow"]["properties"]
     assert set(row) >= CONTRACT_KEYS
