@@ -6,7 +6,7 @@ from django.urls import reverse
 from assignments.models import DraftRule, RoutingRule, RuleTier
 from tests.admin_forms import management
 from tests.assignments.test_admin import rule_post
-from tests.factories import DraftRuleFactory, ManagerFactory, RepFactory, RoutingRuleFactory, TeamFactory
+from tests.factories import DraftRuleFactory, LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,17 @@ def test_a_draft_rule_edits_its_own_ladder(web):
     response = web.post(reverse("admin:assignments_draftrule_change", args=[draft.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert [t.kind for t in DraftRule.objects.get(pk=draft.pk).tiers.all()] == ["team", "everyone"]
+
+
+def test_simulating_a_lead_of_a_tiered_rule_names_its_open_tiers(manager_web):
+    closers = TeamFactory(name="Closers")
+    amy = RepFactory(teams=[closers])
+    rule = RoutingRuleFactory(name="Solar")
+    RuleTier.objects.create(rule=rule, position=1, kind="team", team=closers, wait_seconds=60)
+    RuleTier.objects.create(rule=rule, position=2, kind="everyone")
+    lead = LeadFactory()
+    response = manager_web.post("/admin/campaigns/lead/", {"action": "simulate_routing",
+                                                           "_selected_action": [lead.pk]})
+    html = response.content.decode()
+    assert "Tiers open: Closers; next: everyone after 60 s of waiting" in html
+    assert f"<tr><td>{amy.pk}</td><td>1</td><td>eligible</td>" in html
