@@ -122,8 +122,10 @@ class Product:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-async def post_schedule(url: str, key: str, *, rate: float, count: int, first: int) -> tuple[dict, list, list]:
-    """POST `count` leads at `rate`/s on a fixed schedule; lead id -> monotonic start, POST times, failures."""
+async def post_schedule(url: str, key: str, *, rate: float, count: int, first: int,
+                        tag: str = "-lat") -> tuple[dict, list, list]:
+    """POST `count` leads at `rate`/s on a fixed schedule; lead id -> monotonic start, POST times, failures.
+    `tag` keeps each run's leads (e-mail, Idempotency-Key) apart from another run's."""
     started: dict[int, float] = {}
     post_ms: list[float] = []
     failures: list[str] = []
@@ -134,8 +136,8 @@ async def post_schedule(url: str, key: str, *, rate: float, count: int, first: i
             at = time.monotonic()
             for attempt in (1, 2):  # a keep-alive connection the server just closed: send again, same key
                 try:
-                    response = await client.post("/api/v1/leads/", json=lead_body(n, "-lat"),
-                                                 headers={"Idempotency-Key": f"latency-{n}"})
+                    response = await client.post("/api/v1/leads/", json=lead_body(n, tag),
+                                                 headers={"Idempotency-Key": f"latency{tag}-{n}"})
                     break
                 except httpx.TransportError as error:
                     if attempt == 2:

@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.latency import Product, percentile  # noqa: E402
-from tests.wsfloor import SocketHub, lead_body  # noqa: E402
+from bench.latency import Product, percentile, post_schedule  # noqa: E402
+from tests.wsfloor import SocketHub  # noqa: E402
 
 GRACE_SECONDS = 60  # after the last post: how long an offer may still take to arrive before the lead counts lost
 WORKERS = 8  # reps' API calls in flight at once
@@ -93,34 +93,6 @@ class Desk:
                 self.queue.task_done()
 
 
-async def post_window(url: str, key: str, *, rate: float, seconds: float, first: int,
-                      started: dict[int, float], failures: list[str]) -> int:
-    """POST leads at `rate`/s for `seconds` on a fixed schedule; records lead id -> monotonic POST start."""
-    count = int(rate * seconds)
-    async with httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Api-Key {key}"},
-                                 limits=httpx.Limits(max_connections=64)) as client:
-        async def one(n: int) -> None:
-            at = time.monotonic()
-            try:
-                response = await client.post("/api/v1/leads/", json=lead_body(n, "-soak"),
-                                             headers={"Idempotency-Key": f"soak-{n}"})
-            except httpx.TransportError as error:
-                failures.append(f"{type(error).__name__} {error}")
-                return
-            if response.status_code == 201:
-                started[response.json()["id"]] = at
-            else:
-                failures.append(f"{response.status_code} {response.text[:120]}")
-
-        t0 = time.monotonic()
-        tasks = []
-        for i in range(count):
-            await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(one(first + i)))
-        await asyncio.gather(*tasks)
-    return count
-
-
 def offer_arrivals(hub: SocketHub) -> tuple[dict[int, float], int]:
     """Lead id -> first arrival of an offer for it; and how many leads were offered more than once."""
     first: dict[int, float] = {}
@@ -161,10 +133,13 @@ def main() -> int:
             posted, first = 0, 0
             for window in range(windows):
                 begin = time.monotonic()
-                posted += hub.run(post_window(product.url, product.floor.key, rate=args.rate,
-                                              seconds=args.window * 60, first=first, started=started,
-                                              failures=failures), args.window * 60 + 300)
-                first = posted
+                count = int(args.rate * args.window * 60)
+                answered, _, failed = hub.run(post_schedule(product.url, product.floor.key, rate=args.rate,
+                                                            count=count, first=first, tag="-soak"),
+                                              args.window * 60 + 300)
+                started.update(answered)
+                failures += failed
+                posted = first = posted + count
                 spans.append((begin, time.monotonic()))
                 if window == 0:
                     rss["after warm-up"] = rss_mib(product)

@@ -11,6 +11,7 @@ from assignments.services import lead_route
 from assignments.services.pool import pool_claim
 from campaigns.models import Lead
 from leadcrm.errors import ServiceError
+from tests.clients import client_for
 from tests.concurrency import run_all
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory
 
@@ -23,6 +24,23 @@ def pooled_leads(count: int) -> list[int]:
     for lead_id in lead_ids:
         assert lead_route(lead_id=lead_id).action == "pooled"
     return lead_ids
+
+
+def claimer(rep: Rep, lead_ids: list[int]):
+    """A job for run_all: the rep claims every lead in turn; returns how each claim ended (claimed or the error
+    code). After each claim the connection goes back to the pool, as after a web request (8 connections)."""
+    def claim_all() -> Counter:
+        outcomes: Counter = Counter()
+        for lead_id in lead_ids:
+            try:
+                pool_claim(lead_id=lead_id, rep=rep)
+                outcomes["claimed"] += 1
+            except ServiceError as refused:
+                outcomes[refused.code] += 1
+            finally:
+                connection.close()
+        return outcomes
+    return claim_all
 
 
 def loads_are_exact(reps: list[Rep]) -> None:
@@ -41,8 +59,6 @@ def test_eight_reps_claim_one_pool_lead_through_the_api_and_exactly_one_wins():
 
     def claim(rep: Rep):
         def post() -> tuple[int, str]:
-            from tests.clients import client_for
-
             response = client_for(rep.user).post(f"/api/v1/pool/{lead_id}/claim/", format="json")
             return response.status_code, response.json().get("code", "")
         return post
@@ -60,22 +76,7 @@ def test_eight_claimers_looping_over_two_hundred_pool_leads_leave_one_owner_each
     lead_ids = pooled_leads(200)
     reps = [RepFactory(capacity=40) for _ in range(CLAIMERS)]  # room for every lead: no claim is refused for room
 
-    def looping(rep: Rep):
-        def claim_all() -> Counter:
-            outcomes: Counter = Counter()
-            for lead_id in lead_ids:
-                try:
-                    pool_claim(lead_id=lead_id, rep=rep)
-                    outcomes["claimed"] += 1
-                except ServiceError as refused:
-                    outcomes[refused.code] += 1
-                finally:
-                    # As a web request does: the connection goes back to the pool (8 connections; the test holds one).
-                    connection.close()
-            return outcomes
-        return claim_all
-
-    results = run_all([looping(rep) for rep in reps])
+    results = run_all([claimer(rep, lead_ids) for rep in reps])
     owners = Counter(Assignment.objects.filter(status="accepted", claimed=True).values_list("lead_id", flat=True))
     assert sorted(owners) == sorted(lead_ids) and set(owners.values()) == {1}
     assert sum(r["claimed"] for r in results) == 200
@@ -87,25 +88,10 @@ def test_eight_claimers_looping_over_two_hundred_pool_leads_leave_one_owner_each
 
 def test_reps_racing_for_the_pool_leave_one_owner_per_lead_and_no_rep_over_capacity():
     assert connection.vendor == "postgresql"
-    RoutingRuleFactory(name="Free pick", pool=RoutingRule.Pool.AT_ONCE)
+    lead_ids = pooled_leads(LEADS)
     reps = [RepFactory(capacity=CAPACITY) for _ in range(REPS)]
-    lead_ids = [LeadFactory().pk for _ in range(LEADS)]
-    for lead_id in lead_ids:
-        assert lead_route(lead_id=lead_id).action == "pooled"
 
-    def greedy(rep: Rep):
-        def claim_all() -> Counter:
-            outcomes: Counter = Counter()
-            for lead_id in lead_ids:
-                try:
-                    pool_claim(lead_id=lead_id, rep=rep)
-                    outcomes["claimed"] += 1
-                except ServiceError as refused:
-                    outcomes[refused.code] += 1
-            return outcomes
-        return claim_all
-
-    results = run_all([greedy(rep) for rep in reps])
+    results = run_all([claimer(rep, lead_ids) for rep in reps])
 
     owners = Counter(Assignment.objects.filter(status="accepted", claimed=True).values_list("lead_id", flat=True))
     assert set(owners) <= set(lead_ids) and max(owners.values()) == 1
