@@ -24,7 +24,7 @@ from assignments.admin_inlines import (
     WorkingHoursInline,
 )
 from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
-from assignments.admin_tiers import TIERS_HELP, RuleTierInline, tier_ladder  # also registers the tier rows
+from assignments.admin_tiers import RuleAdminMixin, RuleTierInline  # also registers the tier rows
 from assignments.admin_work import deactivate_and_take_back, take_back_leads
 from assignments.forms import (
     RepAdminForm,
@@ -55,7 +55,6 @@ from assignments.selectors import (
     leads_taken_today,
     leads_today_count,
     rule_spec_from_model,
-    rules_for_spec,
 )
 from assignments.services import rep_status_set
 from campaigns.admin_common import EMPTY, badge, joined, seconds_humanised
@@ -309,7 +308,7 @@ class ScoringConditionAdmin(ConditionAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(RuleAdminMixin, admin.ModelAdmin):
     inlines = [RuleConditionInline, RuleTierInline, RuleRelaxationInline]
     list_display = ("order", "name", "active", "strategy", "team_names", "timeout", "summary")
     list_display_links = ("name",)
@@ -321,18 +320,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     ordering = ("order", "id")
     list_per_page = 100
     actions = [copy_live_rules_to_draft]
-    fieldsets = (
-        (None, {"fields": ("name", "order", "active", "summary")}),
-        ("Who gets the lead", {"fields": ("teams", "ladder", "strategy", "broadcast_count", "exploration_share"),
-                               "description": TIERS_HELP}),
-        ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
-        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
-                            "no_contact_action")}),
-        ("Open pool", {"fields": ("pool", "pool_after_seconds")}),
-    )
-
-    def get_queryset(self, request):
-        return rules_for_spec(super().get_queryset(request))
+    fieldsets = ((None, {"fields": ("name", "order", "active", "summary")}), *RuleAdminMixin.SETTINGS_FIELDSETS)
 
     @admin.display(description="teams")
     def team_names(self, obj: RoutingRule) -> str:
@@ -347,10 +335,6 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "Saved rules are summarised here."
         return describe_rule(rule_spec_from_model(obj), team_names={t.pk: t.name for t in obj.teams.all()})
-
-    @admin.display(description="tiers")
-    def ladder(self, obj: RoutingRule) -> SafeString | str:
-        return tier_ladder(obj) if obj.pk else "Tiers you add below show here as a ladder once saved."
 
 
 @admin.register(RuleCondition)

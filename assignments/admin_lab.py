@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import now
 
-from assignments.admin_tiers import TIERS_HELP, DraftTierInline, tier_ladder
+from assignments.admin_tiers import DraftTierInline, RuleAdminMixin
 from assignments.lab import services
 from assignments.lab.forms import (
     DraftConditionForm,
@@ -274,7 +274,7 @@ class DraftPartAdmin(admin.ModelAdmin):
 
 
 @admin.register(DraftRule)
-class DraftRuleAdmin(DraftPartAdmin):
+class DraftRuleAdmin(RuleAdminMixin, DraftPartAdmin):
     inlines = [DraftConditionInline, DraftTierInline, DraftRelaxationInline]
     list_display = ("ruleset", "order", "name", "active", "strategy", "summary")
     list_display_links = ("name",)
@@ -285,22 +285,8 @@ class DraftRuleAdmin(DraftPartAdmin):
     readonly_fields = ("source_rule_id", "summary", "ladder")
     ordering = ("ruleset", "order", "id")
     list_per_page = 100
-    fieldsets = (
-        (None, {"fields": ("ruleset", "name", "order", "active", "source_rule_id", "summary")}),
-        ("Who gets the lead", {"fields": ("teams", "ladder", "strategy", "broadcast_count", "exploration_share"),
-                               "description": TIERS_HELP}),
-        ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
-        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
-                            "no_contact_action")}),
-        ("Open pool", {"fields": ("pool", "pool_after_seconds")}),
-    )
-
-    def get_queryset(self, request):
-        return rules_for_spec(super().get_queryset(request))
-
-    @admin.display(description="tiers")
-    def ladder(self, obj: DraftRule) -> SafeString | str:
-        return tier_ladder(obj) if obj.pk else "Tiers you add below show here as a ladder once saved."
+    fieldsets = ((None, {"fields": ("ruleset", "name", "order", "active", "source_rule_id", "summary")}),
+                 *RuleAdminMixin.SETTINGS_FIELDSETS)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "ruleset":

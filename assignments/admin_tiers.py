@@ -1,4 +1,5 @@
-"""A rule's tiers in the admin: the inline that edits the ladder, its whole-ladder checks, and the ladder in words."""
+"""A rule's tiers in the admin: the inline that edits the ladder, its whole-ladder checks, the ladder in words, and
+what the live and draft rule admins share around it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from assignments.models import DraftRule, DraftTier, RoutingRule, RuleTier, TierBase
 from assignments.routing import Tier, tier_errors
-from assignments.selectors import tier_from_model
+from assignments.selectors import rules_for_spec, tier_from_model
 from campaigns.admin_common import seconds_humanised
 
 TIERS_HELP = ("With tiers, the tiers choose the candidates and the rule's teams are not used. Tier 1 is offered "
@@ -110,3 +111,24 @@ class TierAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class RuleAdminMixin:
+    """What the live and draft rule admins share: the settings fieldsets (after the rule's own), the tier ladder
+    in words, and the rule's parts prefetched as the engine reads them."""
+
+    SETTINGS_FIELDSETS: tuple[Any, ...] = (  # Any: django-stubs types fieldsets with a stub-only TypedDict
+        ("Who gets the lead", {"fields": ("teams", "ladder", "strategy", "broadcast_count", "exploration_share"),
+                               "description": TIERS_HELP}),
+        ("Hard filters", {"fields": ("require_language", "require_skill", "min_skill_level", "require_territory")}),
+        ("SLA", {"fields": ("offer_timeout_seconds", "max_offers", "max_wait_seconds", "first_contact_seconds",
+                            "no_contact_action")}),
+        ("Open pool", {"fields": ("pool", "pool_after_seconds")}),
+    )
+
+    def get_queryset(self, request):
+        return rules_for_spec(super().get_queryset(request))  # type: ignore[misc]
+
+    @admin.display(description="tiers")
+    def ladder(self, obj: RoutingRule | DraftRule) -> SafeString | str:
+        return tier_ladder(obj) if obj.pk else "Tiers you add below show here as a ladder once saved."
