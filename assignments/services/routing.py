@@ -72,9 +72,10 @@ def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Rand
         first = lead.status == Lead.Status.NEW and not past_offers
         facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
         if first:
-            lead.score = score_lead(lead=facts, scoring_rules=config_cached(key="scoring_rules",
-                                                                            load=scoring_rules_active))
-            Lead.objects.filter(pk=lead.pk).update(score=lead.score)
+            score = score_lead(lead=facts, scoring_rules=config_cached(key="scoring_rules", load=scoring_rules_active))
+            if score != lead.score:
+                Lead.objects.filter(pk=lead.pk).update(score=score)
+                lead.score = score
             facts = dataclasses.replace(facts, score=lead.score)
             lead_personas_record(lead_id=lead.pk, facts=facts, now=now)
         reps = rep_facts_for_routing(profiles_cached=True)
@@ -99,9 +100,10 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
         return _park(lead=lead, reason=decision.summary())
     if decision.rule_id is None:  # decide() only offers through a matched rule
         raise ValueError("an offer decision names no rule")
-    rule = RoutingRule.objects.get(pk=decision.rule_id)
-    if offers_made >= rule.max_offers:
-        return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
+    max_offers, offer_timeout_seconds = config_cached(key="rule_offer_settings", load=_offer_settings).get(
+        decision.rule_id) or _offer_settings(rule_id=decision.rule_id)[decision.rule_id]
+    if offers_made >= max_offers:
+        return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {max_offers}); "
                                        "waiting for a rep to become available")
     wanted = len(decision.rep_ids)
     claimed: list[int] = []
@@ -116,10 +118,11 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
     if variant is not None:
         explanation["experiment"] = variant.to_json()
         explanation["summary"] += f" Experiment '{variant.experiment_name}': variant {variant.variant_name}."
-    expires_at = now + dt.timedelta(seconds=rule.offer_timeout_seconds)
+    expires_at = now + dt.timedelta(seconds=offer_timeout_seconds)
     reps = Rep.objects.select_related("user").in_bulk(claimed)  # the offer's payload names each rep
     assignments = [
-        Assignment.objects.create(lead=lead, rep=reps[rep_id], rule=rule, offered_at=now, expires_at=expires_at,
+        Assignment.objects.create(lead=lead, rep=reps[rep_id], rule_id=decision.rule_id, offered_at=now,
+                                  expires_at=expires_at,
                                   broadcast=len(claimed) > 1, explanation=explanation,
                                   variant_id=variant.variant_id if variant else None)
         for rep_id in claimed
@@ -131,6 +134,14 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
         events.assignment_event_send(assignment=assignment, type=events.OFFERED)
     offers_away_alert_enqueue(assignments=assignments, now=now)
     return RouteResult(lead.pk, "offered", tuple(a.pk for a in assignments))
+
+
+def _offer_settings(*, rule_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """Rule id -> (max offers, offer timeout in seconds): of every active rule, read through the routing memo, or
+    of one rule (one the memo missed, e.g. activated after it was filled)."""
+    rules = RoutingRule.objects.filter(active=True) if rule_id is None else RoutingRule.objects.filter(pk=rule_id)
+    return {pk: (max_offers, timeout) for pk, max_offers, timeout in
+            rules.values_list("pk", "max_offers", "offer_timeout_seconds")}
 
 
 def _park(*, lead: Lead, reason: str) -> RouteResult:
