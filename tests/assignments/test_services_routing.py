@@ -317,3 +317,25 @@ def test_suppliers_hear_assigned_contacted_converted(rule):
     services.contact_log(assignment_id=offer.pk, rep=rep, channel="call", outcome="won")
     events = list(WebhookDelivery.objects.filter(lead=lead).order_by("id").values_list("event", flat=True))
     assert events == ["assigned", "contacted", "converted"]
+
+
+def test_an_offer_with_the_routing_memo_warm_costs_eleven_queries(rule, settings):
+    """A guard against query creep on the hottest path (no timing: a count). With the configuration memoised,
+    an offer reads the lead, its past offers, its campaign's hours, the reps, the rep profiles; writes the
+    snapshot, the rep's claim, the offer, the lead's move and the outbox, and reads the rep for the payload (the
+    test's own transaction hides BEGIN and COMMIT)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assignments.config_cache import config_cache_clear
+
+    settings.ROUTING_CONFIG_CACHE_SECONDS = 60
+    config_cache_clear()
+    RepFactory(capacity=10)
+    warm, lead = LeadFactory(), LeadFactory()
+    assert services.lead_route(lead_id=warm.pk).action == "offered"
+    with CaptureQueriesContext(connection) as queries:
+        assert services.lead_route(lead_id=lead.pk).action == "offered"
+    config_cache_clear()
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 11, "\n".join(s[:100] for s in statements)
