@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib import admin
-from django.utils.safestring import SafeString
 
 from assignments.models import AlertDelivery
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge
+from campaigns.admin_columns import choice_badge
+from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin
 
 
 def masked_webhook(*, provider: str, url: str) -> str:
@@ -36,9 +36,7 @@ class AlertDeliveryAdmin(ReadOnlyLogAdmin):
               "sent_at", "assignment", "callback", "floor_alert", "team", "user")
     readonly_fields = fields
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: AlertDelivery) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
+    status_badge = choice_badge("status")
 
     @admin.display(description="about")
     def subject(self, obj: AlertDelivery) -> str:

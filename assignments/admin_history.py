@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.safestring import SafeString
 
 from assignments.admin_inlines import OfferColumns
 from assignments.models import Assignment, ContactAttempt, OutboxEvent
-from campaigns.admin_common import ReadOnlyLogAdmin, json_pre
+from campaigns.admin_columns import json_block
+from campaigns.admin_common import ReadOnlyLogAdmin
 
 
 @admin.register(Assignment)
@@ -56,6 +56,4 @@ class OutboxEventAdmin(ReadOnlyLogAdmin):
     fields = ("created_at", "type", "group", "payload_pretty")
     readonly_fields = fields
 
-    @admin.display(description="payload")
-    def payload_pretty(self, obj: OutboxEvent) -> SafeString:
-        return json_pre(obj.payload)
+    payload_pretty = json_block("payload", "payload")

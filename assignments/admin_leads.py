@@ -3,6 +3,8 @@ contacts and routing actions. Actions call services and selectors only."""
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -17,7 +19,8 @@ from assignments.admin_work import CallbackInline, LeadNoteInline, LeadStageChan
 from assignments.models import Rep
 from assignments.selectors import lead_route_simulate
 from campaigns.admin_buyers import BuyerDeliveryInline, LeadDistributionInline, LeadReturnInline, send_to_buyers
-from campaigns.admin_common import EMPTY, badge, json_pre, seconds_humanised
+from campaigns.admin_columns import choice_badge
+from campaigns.admin_common import EMPTY, json_pre, seconds_humanised
 from campaigns.admin_lead_entry import LeadEntryAdminMixin
 from campaigns.forms import LeadAdminForm
 from campaigns.models import Lead
@@ -66,27 +69,43 @@ class AssignForm(forms.Form):
         help_text="Active reps; load/capacity and status in brackets.")
 
 
+def _asks_first(form_class: type[forms.Form], *, title: str, template: str, submit_label: str):
+    """Make `act(modeladmin, request, leads, data)` a lead action that first shows its form on a page (_form_page);
+    once that page is sent back with a valid form, `act` runs with the form's cleaned data and the list shows
+    again."""
+
+    def decorate(act):
+        @functools.wraps(act)
+        def action(modeladmin, request, queryset):
+            form = form_class(request.POST if "apply" in request.POST else None)
+            leads = list(queryset.select_related("campaign"))
+            if form.is_valid():
+                act(modeladmin, request, leads, form.cleaned_data)
+                return None
+            return _form_page(modeladmin, request, title=title, form=form, leads=leads, action=act.__name__,
+                              template=template, submit_label=submit_label)
+
+        return action
+
+    return decorate
+
+
 @admin.action(description="Assign to a rep (now, past capacity if need be)")
-def assign_to_rep(modeladmin, request, queryset):
-    form = AssignForm(request.POST if "apply" in request.POST else None)
-    leads = list(queryset.select_related("campaign"))
-    if form.is_valid():
-        rep = form.cleaned_data["rep"]
-        assigned, refused = [], []
-        for lead in leads:
-            try:
-                services.lead_assign(lead_id=lead.pk, rep=rep, by=request.user)
-                assigned.append(lead.pk)
-            except ServiceError as error:
-                refused.append(f"#{lead.pk}: {error}")
-        if assigned:
-            modeladmin.message_user(request, f"{len(assigned)} lead(s) assigned to {rep.user.get_username()}.",
-                                    messages.SUCCESS)
-        for line in refused[:20]:
-            modeladmin.message_user(request, line, messages.WARNING)
-        return None
-    return _form_page(modeladmin, request, title="Assign to a rep", form=form, leads=leads, action="assign_to_rep",
-                      template="admin/assignments/assign.html", submit_label="Assign")
+@_asks_first(AssignForm, title="Assign to a rep", template="admin/assignments/assign.html", submit_label="Assign")
+def assign_to_rep(modeladmin, request, leads, data):
+    rep = data["rep"]
+    assigned, refused = [], []
+    for lead in leads:
+        try:
+            services.lead_assign(lead_id=lead.pk, rep=rep, by=request.user)
+            assigned.append(lead.pk)
+        except ServiceError as error:
+            refused.append(f"#{lead.pk}: {error}")
+    if assigned:
+        modeladmin.message_user(request, f"{len(assigned)} lead(s) assigned to {rep.user.get_username()}.",
+                                messages.SUCCESS)
+    for line in refused[:20]:
+        modeladmin.message_user(request, line, messages.WARNING)
 
 
 class EraseForm(forms.Form):
@@ -96,16 +115,11 @@ class EraseForm(forms.Form):
 
 
 @admin.action(description="Erase personal data (a person asked to be forgotten)")
-def erase_personal_data(modeladmin, request, queryset):
-    form = EraseForm(request.POST if "apply" in request.POST else None)
-    leads = list(queryset.select_related("campaign"))
-    if form.is_valid():
-        for lead in leads:
-            services.lead_erase(lead_id=lead.pk, by=request.user, suppress=form.cleaned_data["suppress"])
-        modeladmin.message_user(request, f"Erased the people of {len(leads)} lead(s).", messages.SUCCESS)
-        return None
-    return _form_page(modeladmin, request, title="Erase personal data", form=form, leads=leads,
-                      action="erase_personal_data", template="admin/assignments/erase.html", submit_label="Erase")
+@_asks_first(EraseForm, title="Erase personal data", template="admin/assignments/erase.html", submit_label="Erase")
+def erase_personal_data(modeladmin, request, leads, data):
+    for lead in leads:
+        services.lead_erase(lead_id=lead.pk, by=request.user, suppress=data["suppress"])
+    modeladmin.message_user(request, f"Erased the people of {len(leads)} lead(s).", messages.SUCCESS)
 
 
 SPEED_TO_LEAD = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
@@ -150,9 +164,7 @@ class LeadAdmin(LeadEntryAdminMixin, admin.ModelAdmin):
     def name(self, obj: Lead) -> str:
         return obj.full_name or "(no name)"
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: Lead) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
+    status_badge = choice_badge("status")
 
     @admin.display(description="consent")
     def consent_shown(self, obj: Lead) -> SafeString | str:

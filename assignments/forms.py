@@ -20,9 +20,7 @@ from assignments.models import (
 )
 from assignments.routing import PERSONA_FIELD, Condition, condition_errors, persona_slugs
 from assignments.selectors_personas import persona_loop, persona_usage
-from campaigns.forms import timezone_choices
-from campaigns.services.iso639 import ISO_639_1
-from campaigns.services.normalise import ISO_3166_ALPHA2
+from campaigns.forms import country_code_clean, language_code_clean, timezone_choices
 
 
 class ConditionFormMixin(forms.BaseForm):
@@ -128,10 +126,7 @@ class RepLanguageForm(forms.ModelForm):
         fields = "__all__"
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip().lower()
-        if code not in ISO_639_1:
-            raise ValidationError(f"{code!r} is not an ISO 639-1 language code (e.g. en, es).")
-        return code
+        return language_code_clean(self.cleaned_data["code"])
 
 
 class RepTerritoryForm(forms.ModelForm):
@@ -140,10 +135,7 @@ class RepTerritoryForm(forms.ModelForm):
         fields = "__all__"
 
     def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
-        if country not in ISO_3166_ALPHA2:
-            raise ValidationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).")
-        return country
+        return country_code_clean(self.cleaned_data["country"])
 
 
 class WebhookURLField(forms.URLField):

@@ -76,8 +76,9 @@ class OwnedLeadCard(LeadCard):
     email: str
 
 
-class AssignmentPayload(TypedDict):
-    """One offer of a lead to a rep (events.assignment_payload)."""
+class AssignmentFields(TypedDict):
+    """What every assignment payload carries but its lead; the payloads below differ only in how much of the lead
+    they show."""
 
     id: int
     status: AssignmentStatus
@@ -85,18 +86,17 @@ class AssignmentPayload(TypedDict):
     expires_at: IsoDateTime
     responded_at: IsoDateTime | None
     rep: RepRef
+
+
+class AssignmentPayload(AssignmentFields):
+    """One offer of a lead to a rep (events.assignment_payload)."""
+
     lead: LeadCard
 
 
-class OwnedAssignmentPayload(TypedDict):
+class OwnedAssignmentPayload(AssignmentFields):
     """An assignment whose lead the rep owns (a manager's hand assignment): the lead has its contact details."""
 
-    id: int
-    status: AssignmentStatus
-    offered_at: IsoDateTime
-    expires_at: IsoDateTime
-    responded_at: IsoDateTime | None
-    rep: RepRef
     lead: OwnedLeadCard
 
 

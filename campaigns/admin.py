@@ -11,7 +11,8 @@ from import_export.admin import ExportMixin, ImportMixin
 
 # Also registers the buyer admin pages (the buyers' own, price rules, deliveries, distributions, returns).
 from campaigns.admin_buyers import CAMPAIGN_DISTRIBUTION_FIELDS, PriceRuleInline
-from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, joined, json_pre
+from campaigns.admin_columns import choice_badge, json_block
+from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, joined
 from campaigns.admin_lead_entry import LeadImportAdmin  # noqa: F401  (registers the lead imports' pages)
 from campaigns.forms import CampaignAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
@@ -220,13 +221,8 @@ class IntakeAttemptAdmin(ExportMixin, ReadOnlyLogAdmin):
               "idempotency_key", "external_id", "response_status", "response", "replays")
     readonly_fields = fields
 
-    @admin.display(description="outcome", ordering="outcome")
-    def outcome_badge(self, obj: IntakeAttempt) -> SafeString:
-        return badge(value=obj.outcome, label=obj.get_outcome_display())
-
-    @admin.display(description="response body")
-    def response(self, obj: IntakeAttempt) -> SafeString:
-        return json_pre(obj.response_body)
+    outcome_badge = choice_badge("outcome")
+    response = json_block("response_body", "response body")
 
 
 @admin.register(CapCounter)
@@ -267,14 +263,6 @@ class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
               "next_attempt_at", "delivered_at", "payload_pretty", "log_pretty")
     readonly_fields = fields
 
-    @admin.display(description="state", ordering="state")
-    def state_badge(self, obj: WebhookDelivery) -> SafeString:
-        return badge(value=obj.state, label=obj.get_state_display())
-
-    @admin.display(description="payload")
-    def payload_pretty(self, obj: WebhookDelivery) -> SafeString:
-        return json_pre(obj.payload)
-
-    @admin.display(description="attempt log")
-    def log_pretty(self, obj: WebhookDelivery) -> SafeString:
-        return json_pre(obj.log)
+    state_badge = choice_badge("state")
+    payload_pretty = json_block("payload", "payload")
+    log_pretty = json_block("log", "attempt log")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -22,7 +23,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
-from campaigns.admin_common import badge
+from campaigns.admin_columns import choice_badge
 from campaigns.forms import PrettyJSONField
 from campaigns.models import Campaign, IntakeAttempt, Lead, LeadImport, Supplier
 from campaigns.models_import import OUTCOMES
@@ -221,9 +222,7 @@ class LeadImportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: LeadImport | None = None) -> bool:
         return obj is None or obj.status not in (LeadImport.Status.CHECKING, LeadImport.Status.IMPORTING)
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: LeadImport) -> SafeString:
-        return badge(value=obj.status, label=obj.get_status_display())
+    status_badge = choice_badge("status")
 
     @admin.display(description="progress")
     def progress(self, obj: LeadImport) -> str:
@@ -287,23 +286,22 @@ class LeadImportAdmin(admin.ModelAdmin):
             messages.info(request, f"Importing {done.total} rows in the background; this page follows it.")
         return self._back(pk)
 
-    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def _act(self, request: HttpRequest, pk: int, service: Callable[..., object], done: str) -> HttpResponse:
+        """POST by a manager only: `service(lead_import_id=pk)`, then back to the import's page saying `done`, or
+        why the service refused."""
         lead_import = self._post_only(request, pk)
         try:
-            lead_import_cancel(lead_import_id=lead_import.pk)
-            messages.info(request, "Import cancelled: nothing was imported.")
+            service(lead_import_id=lead_import.pk)
+            messages.info(request, done)
         except ServiceError as error:
             messages.error(request, str(error))
         return self._back(pk)
 
+    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._act(request, pk, lead_import_cancel, "Import cancelled: nothing was imported.")
+
     def resume_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        lead_import = self._post_only(request, pk)
-        try:
-            lead_import_resume(lead_import_id=lead_import.pk)
-            messages.info(request, "Queued again: it goes on from the last row done.")
-        except ServiceError as error:
-            messages.error(request, str(error))
-        return self._back(pk)
+        return self._act(request, pk, lead_import_resume, "Queued again: it goes on from the last row done.")
 
     def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         lead_import = get_object_or_404(LeadImport, pk=pk)

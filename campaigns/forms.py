@@ -23,6 +23,22 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(known_timezones())]
 
 
+def country_code_clean(value: str) -> str:
+    """A country field's value, upper-cased; ValidationError unless blank or an ISO 3166-1 alpha-2 code."""
+    country = value.strip().upper()
+    if country and country not in ISO_3166_ALPHA2:
+        raise ValidationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).")
+    return country
+
+
+def language_code_clean(value: str) -> str:
+    """A language field's value, lower-cased; ValidationError unless blank or an ISO 639-1 code."""
+    language = value.strip().lower()
+    if language and language not in ISO_639_1:
+        raise ValidationError(f"{language!r} is not an ISO 639-1 language code (e.g. en, es).")
+    return language
+
+
 def https_formfield(db_field, **kwargs):
     """Model form fields where a URL typed without a scheme means https (Django 6 behaviour)."""
     if isinstance(db_field, models.URLField):
@@ -128,16 +144,10 @@ class LeadAdminForm(forms.ModelForm):
         return self._normalised(SuppressionEntry.Kind.PHONE, "phone")
 
     def clean_country(self) -> str:
-        country = self.cleaned_data["country"].strip().upper()
-        if country and country not in ISO_3166_ALPHA2:
-            raise ValidationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).")
-        return country
+        return country_code_clean(self.cleaned_data["country"])
 
     def clean_language(self) -> str:
-        language = self.cleaned_data["language"].strip().lower()
-        if language and language not in ISO_639_1:
-            raise ValidationError(f"{language!r} is not an ISO 639-1 language code (e.g. en, es).")
-        return language
+        return language_code_clean(self.cleaned_data["language"])
 
     def clean_fields(self) -> dict:
         value = self.cleaned_data["fields"]

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import factory
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -171,6 +172,14 @@ class RepFactory(factory.django.DjangoModelFactory):
             obj.teams.set(extracted)
 
 
+def make_persona(slug: str, name: str, *conditions: tuple[str, str, str]):
+    """A persona (assignments.Persona) with its conditions, each (field, op, value)."""
+    persona = apps.get_model("assignments", "Persona").objects.create(slug=slug, name=name)
+    for field, op, value in conditions:
+        persona.conditions.create(field=field, op=op, value=value)
+    return persona
+
+
 class RoutingRuleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RoutingRule
@@ -179,14 +188,23 @@ class RoutingRuleFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
-class RuleConditionFactory(factory.django.DjangoModelFactory):
+class CountryIsUSFactory(factory.django.DjangoModelFactory):
+    """What every condition factory (a live rule's, a scoring rule's, a draft rule's) starts from: the lead's country
+    is US."""
+
+    class Meta:
+        abstract = True
+
+    field = "country"
+    op = "eq"
+    value = "US"
+
+
+class RuleConditionFactory(CountryIsUSFactory):
     class Meta:
         model = RuleCondition
 
     rule = factory.SubFactory(RoutingRuleFactory)
-    field = "country"
-    op = "eq"
-    value = "US"
 
 
 class AssignmentFactory(factory.django.DjangoModelFactory):
@@ -263,23 +281,29 @@ class ScoringRuleFactory(factory.django.DjangoModelFactory):
     points = 10
 
 
-class ScoringConditionFactory(factory.django.DjangoModelFactory):
+class ScoringConditionFactory(CountryIsUSFactory):
     class Meta:
         model = "assignments.ScoringCondition"
 
     rule = factory.SubFactory(ScoringRuleFactory)
-    field = "country"
-    op = "eq"
-    value = "US"
 
 
-class RuleRelaxationFactory(factory.django.DjangoModelFactory):
+class DropLanguageAfterTwoMinutesFactory(factory.django.DjangoModelFactory):
+    """What both relaxation factories (a live rule's, a draft rule's) start from: after 120 s the rule stops asking
+    for the lead's language."""
+
+    class Meta:
+        abstract = True
+
+    after_seconds = 120
+    drop = "language"
+
+
+class RuleRelaxationFactory(DropLanguageAfterTwoMinutesFactory):
     class Meta:
         model = "assignments.RuleRelaxation"
 
     rule = factory.SubFactory(RoutingRuleFactory)
-    after_seconds = 120
-    drop = "language"
 
 
 class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
@@ -372,23 +396,18 @@ class DraftRuleFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
-class DraftConditionFactory(factory.django.DjangoModelFactory):
+class DraftConditionFactory(CountryIsUSFactory):
     class Meta:
         model = "assignments.DraftCondition"
 
     rule = factory.SubFactory(DraftRuleFactory)
-    field = "country"
-    op = "eq"
-    value = "US"
 
 
-class DraftRelaxationFactory(factory.django.DjangoModelFactory):
+class DraftRelaxationFactory(DropLanguageAfterTwoMinutesFactory):
     class Meta:
         model = "assignments.DraftRelaxation"
 
     rule = factory.SubFactory(DraftRuleFactory)
-    after_seconds = 120
-    drop = "language"
 
 
 class ReplayRunFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assignments import services
+from assignments.api.views import valid_data
 from assignments.models import Rep
 from assignments.selectors_live import rep_with_user
 from campaigns.api.views import AUTHENTICATION
@@ -51,11 +52,10 @@ class RepStatusApi(APIView):
                               403: OpenApiResponse(description="Not a manager."),
                               404: OpenApiResponse(description="No such rep.")})
     def post(self, request: Request, rep_id: int) -> Response:
-        body = RepStatusInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        wanted = valid_data(RepStatusInSerializer, request.data)["status"]
         try:
             rep = rep_with_user(rep_id=rep_id)
         except Rep.DoesNotExist as error:
             raise NotFound(f"No rep with the id {rep_id}.") from error
-        rep = services.rep_status_set(rep=rep, status=body.validated_data["status"])
+        rep = services.rep_status_set(rep=rep, status=wanted)
         return Response(RepStatusSerializer(rep).data)

@@ -1,5 +1,7 @@
 """The reps' API: their own assignments, accept/decline, contacts, outcome, and their own status."""
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -9,7 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from assignments import services
 from assignments.api.serializers import (
@@ -23,6 +25,14 @@ from assignments.api.serializers import (
 from assignments.models import Assignment, Rep
 from assignments.selectors import assignments_visible_to
 from leadcrm.roles import is_rep
+
+
+def valid_data(serializer_class: type[Serializer], data: Any) -> Any:
+    """`data` (a request's body or query) checked by `serializer_class`: its validated data; a 400 with the errors
+    when it is not valid."""
+    checked = serializer_class(data=data)
+    checked.is_valid(raise_exception=True)
+    return checked.validated_data
 
 
 class IsRep(permissions.BasePermission):
@@ -63,27 +73,24 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """Hand the offer back, optionally with a reason; the lead goes to the next rep."""
-        body = DeclineSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=body.validated_data["reason"])
+        reason = valid_data(DeclineSerializer, request.data)["reason"]
+        services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=reason)
         return self._respond(int(pk))
 
     @extend_schema(request=ContactSerializer, responses={201: ContactAttemptSerializer})
     @action(detail=True, methods=["post"])
     def contacts(self, request: Request, pk: str) -> Response:
         """Log a call, email or SMS with its outcome; the first sets the lead's first_contact_at."""
-        body = ContactSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        contact = services.contact_log(assignment_id=int(pk), rep=self._rep(), **body.validated_data)
+        contact = services.contact_log(assignment_id=int(pk), rep=self._rep(),
+                                       **valid_data(ContactSerializer, request.data))
         return Response(ContactAttemptSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OutcomeSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: str) -> Response:
         """Close the lead as won or lost."""
-        body = OutcomeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=body.validated_data["outcome"])
+        outcome = valid_data(OutcomeSerializer, request.data)["outcome"]
+        services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=outcome)
         return self._respond(int(pk))
 
     @extend_schema(request=None, responses=AssignmentSerializer)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from assignments import services
 from assignments.api import work_serializers as s
+from assignments.api.views import valid_data
 from assignments.models import Callback, ReasonCode
 from assignments.selectors_privacy import person_export
 from assignments.selectors_work import callbacks_for_user, lead_timeline, leads_for_work, my_leads, reasons_active
@@ -31,14 +32,25 @@ def _user_id(request: Request) -> int:
     return int(request.user.pk or 0)
 
 
+class ManagerApi(APIView):
+    """An endpoint for managers only; a supplier's key is recognised, then refused (403)."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsManager]
+
+
+def _as_manager_reads_it(request: Request, lead: Lead) -> Response:
+    """The answer of a manager's action on a lead: the lead's detail as a manager reads it."""
+    return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+
+
 class LeadNoteCreateApi(APIView):
     """Add a note to a lead you own (or manage): 1 to 5,000 characters."""
 
     @extend_schema(request=s.NoteInSerializer, responses={201: s.NoteSerializer})
     def post(self, request: Request, lead_id: int) -> Response:
-        body = s.NoteInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        note = services.lead_note_add(lead_id=lead_id, user=request.user, text=body.validated_data["text"])
+        text = valid_data(s.NoteInSerializer, request.data)["text"]
+        note = services.lead_note_add(lead_id=lead_id, user=request.user, text=text)
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -56,9 +68,8 @@ class LeadCallbackCreateApi(APIView):
 
     @extend_schema(request=s.CallbackInSerializer, responses={201: s.CallbackCreatedSerializer})
     def post(self, request: Request, lead_id: int) -> Response:
-        body = s.CallbackInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        callback = services.callback_schedule(lead_id=lead_id, user=request.user, **body.validated_data)
+        callback = services.callback_schedule(lead_id=lead_id, user=request.user,
+                                              **valid_data(s.CallbackInSerializer, request.data))
         return Response(s.CallbackCreatedSerializer(callback).data, status=status.HTTP_201_CREATED)
 
 
@@ -68,9 +79,7 @@ class LeadStageApi(APIView):
 
     @extend_schema(request=s.StageInSerializer, responses=s.WorkedLeadSerializer)
     def post(self, request: Request, lead_id: int) -> Response:
-        body = s.StageInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.lead_stage_set(lead_id=lead_id, user=request.user, **body.validated_data)
+        services.lead_stage_set(lead_id=lead_id, user=request.user, **valid_data(s.StageInSerializer, request.data))
         lead = leads_for_work().get(pk=lead_id)
         return Response(s.WorkedLeadSerializer(lead, context={"now": tz_now()}).data)
 
@@ -86,10 +95,8 @@ class CallbackListApi(ListAPIView[Callback]):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        query = s.CallbackListQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return callbacks_for_user(user_id=_user_id(self.request), status=query.validated_data["status"],
-                                  now=tz_now())
+        wanted = valid_data(s.CallbackListQuerySerializer, self.request.query_params)["status"]
+        return callbacks_for_user(user_id=_user_id(self.request), status=wanted, now=tz_now())
 
 
 class CallbackDoneApi(APIView):
@@ -135,59 +142,39 @@ class ReasonListApi(ListAPIView[ReasonCode]):
         return reasons_active(kind=kind if kind in ReasonCode.Kind.values else None)
 
 
-class LeadAssignApi(APIView):
+class LeadAssignApi(ManagerApi):
     """Managers: make a rep the lead's owner at once, whatever its state but closed (409 lead_closed); open offers
     to others are revoked and a previous owner loses it. It may pass the rep's capacity."""
 
-    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
-    permission_classes = [IsManager]
-
     @extend_schema(request=s.AssignInSerializer, responses=LeadReadSerializer)
     def post(self, request: Request, lead_id: int) -> Response:
-        body = s.AssignInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        rep = services.rep_for_assignment(username=body.validated_data["rep"])
+        rep = services.rep_for_assignment(username=valid_data(s.AssignInSerializer, request.data)["rep"])
         lead = services.lead_assign(lead_id=lead_id, rep=rep, by=request.user)
-        lead = Lead.objects.select_related("campaign", "owner").get(pk=lead.pk)
-        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+        return _as_manager_reads_it(request, Lead.objects.select_related("campaign", "owner").get(pk=lead.pk))
 
 
-class LeadEraseApi(APIView):
+class LeadEraseApi(ManagerApi):
     """Managers: erase the lead's person everywhere (CONTRACT 6.5); idempotent. The lead and its timings stay,
     its detail shows `erased_at`."""
 
-    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
-    permission_classes = [IsManager]
-
     @extend_schema(request=s.EraseInSerializer, responses=LeadReadSerializer)
     def post(self, request: Request, lead_id: int) -> Response:
-        body = s.EraseInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        lead = services.lead_erase(lead_id=lead_id, by=request.user, suppress=body.validated_data["suppress"])
-        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+        suppress = valid_data(s.EraseInSerializer, request.data)["suppress"]
+        return _as_manager_reads_it(request, services.lead_erase(lead_id=lead_id, by=request.user, suppress=suppress))
 
 
-class PersonExportApi(APIView):
+class PersonExportApi(ManagerApi):
     """Managers: everything stored about a person, found by `email` or `phone` (subject access), as JSON."""
-
-    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
-    permission_classes = [IsManager]
 
     @extend_schema(parameters=[s.PersonQuerySerializer], responses=s.PersonExportSerializer)
     def get(self, request: Request) -> Response:
-        query = s.PersonQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        return Response(person_export(**query.validated_data))
+        return Response(person_export(**valid_data(s.PersonQuerySerializer, request.query_params)))
 
 
-class LeadReleaseApi(APIView):
+class LeadReleaseApi(ManagerApi):
     """Managers: release a lead a delay rule holds, at once; it goes to routing. 409 not_held when none holds it."""
-
-    authentication_classes = AUTHENTICATION  # a supplier's key is recognised, then refused (403)
-    permission_classes = [IsManager]
 
     @extend_schema(request=None, responses=LeadReadSerializer)
     def post(self, request: Request, lead_id: int) -> Response:
         lead_release_now(lead_id=lead_id, by=request.user)
-        lead = Lead.objects.select_related("campaign", "owner").get(pk=lead_id)
-        return Response(LeadReadSerializer(lead, context={"request": request, "viewer": "manager"}).data)
+        return _as_manager_reads_it(request, Lead.objects.select_related("campaign", "owner").get(pk=lead_id))

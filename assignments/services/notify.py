@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +66,14 @@ class AlertMessage:
     chat_text: str
     link_url: str
     link_title: str
+
+    @classmethod
+    def rendered(cls, template: str, context: Mapping[str, object], *, subject: str, chat_text: str, link_url: str,
+                 link_title: str) -> AlertMessage:
+        """The alert whose email bodies are assignments/email/<template>.txt and .html rendered with `context`."""
+        return cls(subject=subject, text=render_to_string(f"assignments/email/{template}.txt", context),
+                   html=render_to_string(f"assignments/email/{template}.html", context), chat_text=chat_text,
+                   link_url=link_url, link_title=link_title)
 
 
 # --- Hooks the floor's services call inside their transactions (work starts after the commit) --------------------
@@ -454,10 +463,8 @@ def _offer_message(*, assignment: Assignment, now: dt.datetime) -> AlertMessage:
         "link": _absolute(f"{reverse('rep')}?offer={assignment.pk}"),
     }
     waited = int((now - assignment.offered_at).total_seconds())
-    return AlertMessage(
-        subject=f"New lead offer: {lead.campaign.name} ({_place(lead)})",
-        text=render_to_string("assignments/email/offer.txt", context),
-        html=render_to_string("assignments/email/offer.html", context),
+    return AlertMessage.rendered(
+        "offer", context, subject=f"New lead offer: {lead.campaign.name} ({_place(lead)})",
         chat_text=(f"Offer to {rep.user.username} not seen for {waited} s: {lead.campaign.name} ({_place(lead)}), "
                    f"expires {_local(assignment.expires_at, 'UTC')}."),
         link_url=_absolute(reverse("live")), link_title="Live board")
@@ -470,10 +477,8 @@ def _reminder_message(*, assignment: Assignment) -> AlertMessage:
     contact_by = (assignment.responded_at or assignment.offered_at) + window
     context = {"rep_name": rep.user.first_name or rep.user.username, "campaign": lead.campaign.name,
                "lead_id": lead.pk, "contact_by": _local(contact_by, rep.timezone), "link": link}
-    return AlertMessage(
-        subject=f"Call lead #{lead.pk} ({lead.campaign.name}) by {context['contact_by']}",
-        text=render_to_string("assignments/email/reminder.txt", context),
-        html=render_to_string("assignments/email/reminder.html", context),
+    return AlertMessage.rendered(
+        "reminder", context, subject=f"Call lead #{lead.pk} ({lead.campaign.name}) by {context['contact_by']}",
         chat_text=f"Lead #{lead.pk} ({lead.campaign.name}) accepted by {rep.user.username}, not called yet.",
         link_url=link, link_title="Open the lead")
 
@@ -485,10 +490,8 @@ def _callback_message(*, callback: Callback, rep: Rep) -> AlertMessage:
         "rep_name": rep.user.first_name or rep.user.username, "campaign": lead.campaign.name, "lead_id": lead.pk,
         "due": _local(callback.due_at, rep.timezone), "note": callback.note, "link": link,
     }
-    return AlertMessage(
-        subject=f"Callback due: lead #{lead.pk} ({lead.campaign.name})",
-        text=render_to_string("assignments/email/callback.txt", context),
-        html=render_to_string("assignments/email/callback.html", context),
+    return AlertMessage.rendered(
+        "callback", context, subject=f"Callback due: lead #{lead.pk} ({lead.campaign.name})",
         chat_text=f"Callback due on lead #{lead.pk} ({lead.campaign.name}).",
         link_url=link, link_title="Open the lead")
 
@@ -497,8 +500,6 @@ def _floor_alert_message(*, alert: FloorAlert) -> AlertMessage:
     link = _absolute(reverse("live"))
     context = {"kind": alert.get_kind_display(), "message": alert.message, "at": _local(alert.at, "UTC"),
                "link": link}
-    return AlertMessage(
-        subject=f"Floor alert: {alert.get_kind_display()}",
-        text=render_to_string("assignments/email/floor_alert.txt", context),
-        html=render_to_string("assignments/email/floor_alert.html", context),
+    return AlertMessage.rendered(
+        "floor_alert", context, subject=f"Floor alert: {alert.get_kind_display()}",
         chat_text=f"{alert.get_kind_display()}: {alert.message}", link_url=link, link_title="Live board")

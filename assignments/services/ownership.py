@@ -164,15 +164,21 @@ def _receivers(*, rep: Rep, to_rep: Rep | None, to_team: Team | None) -> list[Re
     return []
 
 
+def _locked_while(*, assignment_id: int, status: str) -> Assignment | None:
+    """The assignment while it is in `status`, locked after its lead (the lock order of every lead change) and joined
+    for its payload; None when it is not, or no longer once the lead is locked. Call inside a transaction."""
+    lead_id = Assignment.objects.filter(pk=assignment_id, status=status).values_list("lead_id", flat=True).first()
+    if lead_id is None:
+        return None
+    lead_lock(lead_id=lead_id)
+    return (Assignment.objects.select_for_update(of=("self",)).with_payload()
+            .filter(pk=assignment_id, status=status).first())
+
+
 @retry_on_deadlock
 def _offer_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
     with transaction.atomic():
-        offer = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.OFFERED).first()
-        if offer is None:
-            return False
-        lead_lock(lead_id=offer.lead_id)
-        offer = (Assignment.objects.select_for_update(of=("self",)).with_payload()
-                 .filter(pk=assignment_id, status=Assignment.Status.OFFERED).first())
+        offer = _locked_while(assignment_id=assignment_id, status=Assignment.Status.OFFERED)
         if offer is None:
             return False
         offer_close(assignment=offer, status=Assignment.Status.TAKEN_BACK, now=now)
@@ -184,12 +190,7 @@ def owned_take_back(*, assignment_id: int, now: dt.datetime) -> bool:
     """Take an accepted lead with no contact yet back from its rep and re-route it without them; False when it
     was contacted, closed or moved meanwhile."""
     with transaction.atomic():
-        owned = Assignment.objects.filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).first()
-        if owned is None:
-            return False
-        lead_lock(lead_id=owned.lead_id)
-        owned = (Assignment.objects.select_for_update(of=("self",)).with_payload()
-                 .filter(pk=assignment_id, status=Assignment.Status.ACCEPTED).first())
+        owned = _locked_while(assignment_id=assignment_id, status=Assignment.Status.ACCEPTED)
         if owned is None or owned.lead.first_contact_at is not None:
             return False
         _owner_revoke(assignment=owned, uncontacted=True, status=Assignment.Status.TAKEN_BACK, now=now)

@@ -13,11 +13,11 @@ from django.utils.timezone import now
 from assignments.models import FloorAlert, Rep
 from assignments.selectors_live import WAITING_PAGE_SIZE
 from campaigns.models import Lead
+from tests.clients import signed_in
 from tests.factories import (
     AssignmentFactory,
     CampaignFactory,
     LeadFactory,
-    ManagerFactory,
     RepFactory,
     RoutingRuleFactory,
     RuleConditionFactory,
@@ -27,15 +27,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def board() -> Client:
-    return signed_in(ManagerFactory())
+def board(manager_web):
+    """The test client signed in as a manager, who may open /live/."""
+    return manager_web
 
 
 def waiting(count: int, *, campaign=None, language: str = "en", start: dt.datetime | None = None) -> list[int]:

@@ -13,18 +13,13 @@ from assignments import services
 from assignments.models import Assignment
 from assignments.views import stage_moves
 from campaigns.models import Lead
+from tests.clients import signed_in
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<img src=x onerror=alert(1)>"
 STATIC = Path(__file__).resolve().parents[2] / "assignments" / "static" / "assignments"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def lead_state(html: str) -> dict:

@@ -9,18 +9,13 @@ from django.test import Client
 
 from assignments import services
 from assignments.models import Assignment, Rep
+from tests.clients import signed_in
 from tests.factories import LeadFactory, ManagerFactory, RepFactory, RoutingRuleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<img src=x onerror=alert(1)>"
 STATIC = Path(__file__).resolve().parents[2] / "assignments" / "static" / "assignments"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -241,16 +241,6 @@
 
   // ---- Reasons: decline an offer, lose a lead (GET /api/v1/reasons/?kind=) ---------------------------------
   var reasonTemplate = document.getElementById("reason-template");
-  var reasonLists = {};   // kind -> promise of [{code, label}]
-
-  function reasonsOf(kind) {
-    if (!reasonLists[kind]) {
-      reasonLists[kind] = api("GET", "reasons/?kind=" + encodeURIComponent(kind)).then(function (data) {
-        return Array.isArray(data) ? data : (data.results || []);
-      }, function (error) { delete reasonLists[kind]; throw error; });
-    }
-    return reasonLists[kind];
-  }
 
   var REASON_TEXT = {
     decline: { label: "Why decline?", confirm: "Decline", hides: ".offer-actions" },
@@ -259,7 +249,7 @@
 
   function askReason(card, kind, send) {
     closeReason(card);
-    reasonsOf(kind).then(function (list) {
+    R.reasons(kind).then(function (list) {
       if (state.cards[card.a.id] !== card) { return; }
       var text = REASON_TEXT[kind];
       var form = reasonTemplate.content.firstElementChild.cloneNode(true);
@@ -398,11 +388,8 @@
     main.appendChild(R.el("strong", "", (lead.campaign || "") + " · " + String(lead.language || "").toUpperCase() +
                                        " " + (lead.country || "") + (lead.skill ? " · " + lead.skill : "")));
     main.appendChild(R.el("span", "muted pool-age", ""));
-    var claim = R.el("button", "primary", "Claim");
-    claim.type = "button";
-    claim.setAttribute("data-action", "claim");
     row.appendChild(main);
-    row.appendChild(claim);
+    row.appendChild(R.button("primary", "Claim", "claim"));
     poolList.appendChild(row);
     tickPool();
     poolCounts();

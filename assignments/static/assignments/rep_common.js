@@ -61,6 +61,27 @@
     return node;
   }
 
+  // A <button type="button">; `action`, when given, goes in data-action for the page's click handler.
+  function button(className, text, action) {
+    var node = el("button", className, text);
+    node.type = "button";
+    if (action) { node.setAttribute("data-action", action); }
+    return node;
+  }
+
+  // ---- Reasons to pick from (GET /api/v1/reasons/?kind=decline|lost|unqualified) ---------------------------
+  var reasonLists = {};   // kind -> promise of [{code, label}]
+
+  // Asked once per page and kind; a failed ask is forgotten, so the next one tries again.
+  function reasons(kind) {
+    if (!reasonLists[kind]) {
+      reasonLists[kind] = api("GET", "reasons/?kind=" + encodeURIComponent(kind)).then(function (data) {
+        return Array.isArray(data) ? data : (data.results || []);
+      }, function (error) { delete reasonLists[kind]; throw error; });
+    }
+    return reasonLists[kind];
+  }
+
   // ---- Times, in the browser's zone ---------------------------------------------------------------------------
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -302,6 +323,8 @@
     setText: setText,
     telHref: telHref,
     el: el,
+    button: button,
+    reasons: reasons,
     when: when,
     relative: relative,
     age: age,

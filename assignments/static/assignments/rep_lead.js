@@ -54,8 +54,7 @@
     hideReason();
     var moves = state.moves[lead.status] || [];
     moves.forEach(function (stage) {
-      var button = R.el("button", "stage-button stage-" + cleanClass(stage), state.move_labels[stage] || stage);
-      button.type = "button";
+      var button = R.button("stage-button stage-" + cleanClass(stage), state.move_labels[stage] || stage);
       button.setAttribute("data-stage", stage);
       stageActions.appendChild(button);
     });
@@ -65,16 +64,6 @@
     }
   }
 
-  var reasonLists = {};
-  function reasonsOf(kind) {
-    if (!reasonLists[kind]) {
-      reasonLists[kind] = api("GET", "reasons/?kind=" + encodeURIComponent(kind)).then(function (data) {
-        return Array.isArray(data) ? data : (data.results || []);
-      }, function (error) { delete reasonLists[kind]; throw error; });
-    }
-    return reasonLists[kind];
-  }
-
   function hideReason() {
     stageReason.hidden = true;
     stageReason.removeAttribute("data-stage");
@@ -82,7 +71,7 @@
 
   function askReason(stage) {
     stageError.textContent = "";
-    reasonsOf(stage).then(function (list) {
+    R.reasons(stage).then(function (list) {
       var select = stageReason.elements.reason;
       while (select.options.length > 1) { select.remove(1); }
       list.forEach(function (reason) {
@@ -223,10 +212,7 @@
       item.appendChild(main);
       if (!cb.done_at) {
         var actions = R.el("div", "cb-actions");
-        var button = R.el("button", "cb-done", "Mark done");
-        button.type = "button";
-        button.setAttribute("data-action", "done");
-        actions.appendChild(button);
+        actions.appendChild(R.button("cb-done", "Mark done", "done"));
         item.appendChild(actions);
       }
       callbackList.appendChild(item);
@@ -277,12 +263,10 @@
       call.setAttribute("href", href);
       actions.appendChild(call);
     }
-    var done = R.el("button", "due-done", "Mark done");
-    done.type = "button";
+    var done = R.button("due-done", "Mark done");
     done.addEventListener("click", function () { markDone(cb.id, done); });
     actions.appendChild(done);
-    var close = R.el("button", "due-close", "Later");
-    close.type = "button";
+    var close = R.button("due-close", "Later");
     close.setAttribute("aria-label", "Hide this reminder");
     close.addEventListener("click", function () { if (box.parentNode) { box.parentNode.removeChild(box); } });
     actions.appendChild(close);
