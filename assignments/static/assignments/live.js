@@ -193,8 +193,9 @@
   function dropWaiting(leadId) {
     var row = waitingRow(leadId);
     if (!row) { return; }
-    if (row.contains(assignForm)) { closeAssign(); }
+    var kept = row.contains(assignForm) ? detachAssign() : null;
     row.parentNode.removeChild(row);
+    if (kept) { reattachAssign(kept, goneRow(kept.leadId)); }
     floor.waitingTotal = Math.max(0, floor.waitingTotal - 1);
     refreshWaitingSoon();
   }
@@ -230,7 +231,7 @@
     var imported = document.importNode(fresh, true);
     current.parentNode.replaceChild(imported, current);
     floor.waitingTotal = Number(imported.getAttribute("data-total")) || 0;
-    if (kept) { reattachAssign(kept, waitingRow(kept.leadId)); }
+    if (kept) { reattachAssign(kept, waitingRow(kept.leadId) || goneRow(kept.leadId)); }
     counters();
     tickAges();
   }
@@ -361,6 +362,24 @@
     assignForm.querySelector(".assign-error").textContent = "";
     assignForm.querySelector("select[name=rep]").value = "";
     assignHolder.appendChild(assignForm);
+    Array.prototype.forEach.call(document.querySelectorAll("#waiting tr.gone"), function (row) {
+      row.parentNode.removeChild(row);
+    });
+  }
+
+  // The lead left the waiting list while its assign form was open (offered, closed, assigned by someone else):
+  // the form stays, on a row that says so, rather than vanishing under the manager's cursor; submitting it then
+  // shows what the API answers (an assign works on any lead but a closed one).
+  function goneRow(leadId) {
+    var row = document.createElement("tr");
+    row.className = "gone";
+    row.setAttribute("data-lead-id", String(Number(leadId)));
+    var note = td(row, "name", "muted");
+    note.colSpan = 5;
+    note.textContent = "Lead #" + Number(leadId) + " is no longer waiting.";
+    td(row, "actions");
+    waitingBody().insertBefore(row, waitingBody().firstChild);
+    return row;
   }
 
   // Rows are redrawn (snapshot, refreshed page): the open form moves to the lead's new row with what it held.
