@@ -22,7 +22,7 @@ from assignments.models import (
     WorkingHours,
 )
 from assignments.selectors_work import explanation_summary
-from campaigns.admin_common import EMPTY, badge, json_pre, json_pretty, seconds_humanised
+from campaigns.admin_common import EMPTY, ReadOnlyInline, badge, json_pre, json_pretty, seconds_humanised
 
 
 def explanation_html(explanation: object) -> SafeString | str:
@@ -39,23 +39,6 @@ def explanation_html(explanation: object) -> SafeString | str:
         '<pre style="white-space:pre-wrap;margin:0">{}</pre></details>',
         summary, json_pretty(explanation),
     )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History rows: shown, never added, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OfferColumns:

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from assignments import services
-from assignments.admin_inlines import ReadOnlyInline
 from assignments.models import Callback, FloorAlert, LeadNote, LeadStageChange, ReasonCode, Rep, Team
+from campaigns.admin_common import ReadOnlyInline
 
 
 @admin.register(ReasonCode)

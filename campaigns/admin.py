@@ -12,7 +12,7 @@ from import_export.admin import ExportMixin, ImportMixin
 # Also registers the buyer admin pages (the buyers' own, price rules, deliveries, distributions, returns).
 from campaigns.admin_buyers import CAMPAIGN_DISTRIBUTION_FIELDS, PriceRuleInline
 from campaigns.admin_columns import choice_badge, json_block
-from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, badge, joined
+from campaigns.admin_common import URL_OVERRIDES, ReadOnlyInline, ReadOnlyLogAdmin, badge, joined
 from campaigns.admin_lead_entry import LeadImportAdmin  # noqa: F401  (registers the lead imports' pages)
 from campaigns.forms import CampaignAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
@@ -111,20 +111,11 @@ class OfficeHoursAdmin(admin.ModelAdmin):
     list_per_page = 100
 
 
-class SupplierApiKeyInline(admin.TabularInline):
+class SupplierApiKeyInline(ReadOnlyInline):
     model = SupplierApiKey
     verbose_name_plural = "API keys (create one with the 'Create a new API key' action on the supplier list)"
     fields = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Supplier)

@@ -23,17 +23,11 @@ from tests.factories import (
     ManagerFactory,
     RepFactory,
     RoutingRuleFactory,
+    make_persona,
     supplier_with_key,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def make_persona(slug: str, name: str, *conditions: tuple[str, str, str]) -> Persona:
-    persona = Persona.objects.create(slug=slug, name=name)
-    for field, op, value in conditions:
-        PersonaCondition.objects.create(persona=persona, field=field, op=op, value=value)
-    return persona
 
 
 @pytest.fixture
