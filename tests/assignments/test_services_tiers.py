@@ -89,3 +89,10 @@ def test_the_lab_copies_promotes_and_replays_a_ladder(ladder):
     assert list(live.tiers.get(position=2).reps.all()) == [ladder["bea"]]
     lab.promotion_undo()
     assert [t.kind for t in RoutingRule.objects.get(pk=ladder["rule"].pk).tiers.all()] == ["team", "reps", "pool"]
+
+
+def test_the_floors_pool_pass_reads_tiers_only_when_some_rule_has_a_pool_tier(django_assert_num_queries):
+    rule = RoutingRuleFactory(name="Tiered, no pool")
+    RuleTier.objects.create(rule=rule, position=1, kind="everyone")
+    with django_assert_num_queries(1):  # which rules may pool: none, so nothing else is read
+        assert waiting_leads_pool() == 0
