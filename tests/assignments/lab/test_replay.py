@@ -15,8 +15,7 @@ from assignments.lab.codec import (
     rule_to_json,
 )
 from assignments.lab.replay import Recorded, Tally, gini, replay_decide, replay_tally
-from assignments.routing import decide
-from assignments.routing.facts import (
+from assignments.routing import (
     Condition,
     LeadFacts,
     Relaxation,
@@ -25,6 +24,7 @@ from assignments.routing.facts import (
     Territory,
     Tier,
     WorkingWindow,
+    decide,
 )
 
 T = dt.datetime(2030, 3, 11, 15, 0, tzinfo=dt.UTC)  # a Monday
