@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 
 from assignments.models import DraftRule, DraftTier, RoutingRule, RuleTier, TierBase
 from assignments.routing import Tier, tier_errors
+from assignments.routing.tiers import tier_opening_times
 from assignments.selectors import rules_for_spec, tier_from_model
 from campaigns.admin_common import seconds_humanised
 
@@ -77,11 +78,8 @@ def tier_ladder(rule: RoutingRule | DraftRule) -> SafeString | str:
     tiers = [tier_from_model(tier) for tier in rule.tiers.all()]
     if not tiers:
         return "No tiers: the rule offers to its teams."
-    opens_at, rungs = 0, []
-    for n, tier in enumerate(tiers, start=1):
-        when = "from the start" if n == 1 else f"after {seconds_humanised(opens_at)} of waiting"
-        rungs.append((n, tier.name, when))
-        opens_at += tier.wait_seconds
+    rungs = [(n, tier.name, f"after {seconds_humanised(at)} of waiting" if n > 1 else "from the start")
+             for n, (tier, at) in enumerate(zip(tiers, tier_opening_times(tiers), strict=True), start=1)]
     return format_html("<ol class=\"tier-ladder\">{}</ol>", format_html_join(
         "", "<li>Tier {}: <strong>{}</strong>, {}</li>", rungs))
 

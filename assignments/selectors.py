@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
 from assignments.config_cache import config_cached
@@ -25,6 +25,7 @@ from assignments.models import (
     RepSkill,
     RepTerritory,
     RoutingRule,
+    RuleTier,
     ScoringRule,
     TierBase,
     WorkingHours,
@@ -146,6 +147,36 @@ def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, P
         exploration_share=rule.exploration_share,
         tiers=tuple(tier_from_model(tier) for tier in rule.tiers.all()),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFloorSettings:
+    """What the floor reads of a live rule beside its RuleSpec: when its leads go to the pool, and its offers."""
+
+    pool: str
+    pool_after_seconds: int | None
+    has_pool_tier: bool
+    max_offers: int
+    offer_timeout_seconds: int
+
+
+def rule_floor_settings() -> dict[int, RuleFloorSettings]:
+    """Every live rule's RuleFloorSettings by id (one query); read it through the routing memo
+    (rule_floor_settings_cached)."""
+    pool_tier = RuleTier.objects.filter(rule=OuterRef("pk"), kind=RuleTier.Kind.POOL)
+    rows = RoutingRule.objects.annotate(has_pool_tier=Exists(pool_tier)).values_list(
+        "pk", "pool", "pool_after_seconds", "has_pool_tier", "max_offers", "offer_timeout_seconds")
+    return {pk: RuleFloorSettings(pool=pool, pool_after_seconds=after, has_pool_tier=tiered, max_offers=max_offers,
+                                  offer_timeout_seconds=timeout)
+            for pk, pool, after, tiered, max_offers, timeout in rows}
+
+
+def rule_floor_settings_cached(*, rule_id: int) -> RuleFloorSettings | None:
+    """One rule's RuleFloorSettings through the routing memo, read again when the memo predates the rule; None
+    when there is no such rule."""
+    known = config_cached(key="rule_floor_settings", load=rule_floor_settings,
+                          stale=lambda rules: rule_id not in rules)
+    return known.get(rule_id)
 
 
 def rule_specs_active() -> list[RuleSpec]:

@@ -11,15 +11,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.config_cache import config_cached
-from assignments.models import Assignment, Rep, RoutingRule, RuleTier
+from assignments.models import Assignment, Rep, RoutingRule
 from assignments.routing import match_rule, pool_candidates, pool_tier_after
-from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active
+from assignments.selectors import (
+    lead_facts,
+    rep_facts_for_routing,
+    rule_floor_settings,
+    rule_floor_settings_cached,
+    rule_specs_active,
+)
 from assignments.services.locks import lead_lock
 from campaigns.lifecycle import lead_transition
 from campaigns.models import Lead
@@ -38,22 +44,14 @@ def pool_rep_ids(*, lead: Lead, now: dt.datetime) -> list[int]:
     return [rep.id for rep in pool_candidates(lead=facts, reps=rep_facts_for_routing(), rule=rule, now=now)]
 
 
-def _pool_settings() -> dict[int, tuple[str, int, int | None, bool]]:
-    """Rule id -> (pool setting, max offers, pool delay, has a pool tier) of every rule that may pool (one query)."""
-    pool_tier = RuleTier.objects.filter(rule=OuterRef("pk"), kind=RuleTier.Kind.POOL)
-    return {pk: (pool, max_offers, after, tiered) for pk, pool, max_offers, after, tiered in
-            RoutingRule.objects.annotate(pool_tier=Exists(pool_tier))
-            .filter(~Q(pool=RoutingRule.Pool.OFF) | Q(pool_tier=True))
-            .values_list("pk", "pool", "max_offers", "pool_after_seconds", "pool_tier")}
-
-
 def _pool_delays() -> dict[int, int]:
     """Seconds of waiting after which each rule's leads go to the pool: its pool delay ('After waiting') or when
     its pool tier opens, whichever comes first. Read through the routing memo; the rules' tiers only when some
     rule has a pool tier (the floor asks every few seconds, and most floors have none)."""
-    settings = config_cached(key="rule_pool_settings", load=_pool_settings)
-    delays = {pk: after or 0 for pk, (pool, _, after, _) in settings.items() if pool == RoutingRule.Pool.AFTER_WAIT}
-    tiered = {pk for pk, (*_, has_pool_tier) in settings.items() if has_pool_tier}
+    rules = config_cached(key="rule_floor_settings", load=rule_floor_settings)
+    delays = {pk: rule.pool_after_seconds or 0 for pk, rule in rules.items()
+              if rule.pool == RoutingRule.Pool.AFTER_WAIT}
+    tiered = {pk for pk, rule in rules.items() if rule.has_pool_tier}
     for rule in config_cached(key="rule_specs", load=rule_specs_active) if tiered else ():
         tier_after = pool_tier_after(rule)
         if rule.id in tiered and tier_after is not None:
@@ -65,9 +63,11 @@ def pool_now(*, rule_id: int, offers_made: int) -> bool:
     """Whether a lead this rule matched goes to the pool now rather than to an offer or the wait queue.
 
     Read through the routing configuration memo: routing asks for every decision, and most rules never pool."""
-    pool, max_offers, _, _ = config_cached(key="rule_pool_settings", load=_pool_settings).get(
-        rule_id, (RoutingRule.Pool.OFF, 0, None, False))
-    return pool == RoutingRule.Pool.AT_ONCE or (pool == RoutingRule.Pool.AFTER_OFFERS and offers_made >= max_offers)
+    rule = rule_floor_settings_cached(rule_id=rule_id)
+    if rule is None:
+        return False
+    return rule.pool == RoutingRule.Pool.AT_ONCE or (
+        rule.pool == RoutingRule.Pool.AFTER_OFFERS and offers_made >= rule.max_offers)
 
 
 def lead_to_pool(*, lead: Lead, now: dt.datetime) -> bool:

@@ -16,9 +16,15 @@ from assignments import events
 from assignments.config_cache import config_cached
 from assignments.lab.selectors import VariantChoice, experiment_rules
 from assignments.lab.services import routing_snapshot_record
-from assignments.models import Assignment, Rep, RoutingRule
+from assignments.models import Assignment, Rep
 from assignments.routing import Decision, decide, score_lead
-from assignments.selectors import lead_facts, rep_facts_for_routing, rule_specs_active, scoring_rules_active
+from assignments.selectors import (
+    lead_facts,
+    rep_facts_for_routing,
+    rule_floor_settings_cached,
+    rule_specs_active,
+    scoring_rules_active,
+)
 from assignments.services.delays import delay_hold_begin
 from assignments.services.notify import offers_away_alert_enqueue
 from assignments.services.personas import lead_personas_record
@@ -100,10 +106,11 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
         return _park(lead=lead, reason=decision.summary())
     if decision.rule_id is None:  # decide() only offers through a matched rule
         raise ValueError("an offer decision names no rule")
-    max_offers, offer_timeout_seconds = config_cached(key="rule_offer_settings", load=_offer_settings).get(
-        decision.rule_id) or _offer_settings(rule_id=decision.rule_id)[decision.rule_id]
-    if offers_made >= max_offers:
-        return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {max_offers}); "
+    rule = rule_floor_settings_cached(rule_id=decision.rule_id)
+    if rule is None:  # deleted since the rules were read: route again with today's rules
+        return _park(lead=lead, reason="Its routing rule was just removed; routing it again")
+    if offers_made >= rule.max_offers:
+        return _park(lead=lead, reason=f"{offers_made} offers made (rule maximum {rule.max_offers}); "
                                        "waiting for a rep to become available")
     wanted = len(decision.rep_ids)
     claimed: list[int] = []
@@ -118,7 +125,7 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
     if variant is not None:
         explanation["experiment"] = variant.to_json()
         explanation["summary"] += f" Experiment '{variant.experiment_name}': variant {variant.variant_name}."
-    expires_at = now + dt.timedelta(seconds=offer_timeout_seconds)
+    expires_at = now + dt.timedelta(seconds=rule.offer_timeout_seconds)
     reps = Rep.objects.select_related("user").in_bulk(claimed)  # the offer's payload names each rep
     assignments = [
         Assignment.objects.create(lead=lead, rep=reps[rep_id], rule_id=decision.rule_id, offered_at=now,
@@ -134,14 +141,6 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
         events.assignment_event_send(assignment=assignment, type=events.OFFERED)
     offers_away_alert_enqueue(assignments=assignments, now=now)
     return RouteResult(lead.pk, "offered", tuple(a.pk for a in assignments))
-
-
-def _offer_settings(*, rule_id: int | None = None) -> dict[int, tuple[int, int]]:
-    """Rule id -> (max offers, offer timeout in seconds): of every active rule, read through the routing memo, or
-    of one rule (one the memo missed, e.g. activated after it was filled)."""
-    rules = RoutingRule.objects.filter(active=True) if rule_id is None else RoutingRule.objects.filter(pk=rule_id)
-    return {pk: (max_offers, timeout) for pk, max_offers, timeout in
-            rules.values_list("pk", "max_offers", "offer_timeout_seconds")}
 
 
 def _park(*, lead: Lead, reason: str) -> RouteResult:

@@ -84,3 +84,14 @@ def test_rule_change_seen_after_the_ttl(memo):
     assert route_language("en").rule == rule
     memo["now"] += 61
     assert route_language("en").rule == second
+
+
+def test_a_rules_floor_settings_are_read_again_for_a_rule_the_memo_has_not_seen(memo):
+    from assignments.selectors import rule_floor_settings_cached
+
+    first = RoutingRuleFactory(max_offers=2)
+    assert rule_floor_settings_cached(rule_id=first.pk).max_offers == 2
+    later = RoutingRuleFactory(max_offers=4, offer_timeout_seconds=30)  # created after the memo was filled
+    settings_of_later = rule_floor_settings_cached(rule_id=later.pk)
+    assert (settings_of_later.max_offers, settings_of_later.offer_timeout_seconds) == (4, 30)
+    assert rule_floor_settings_cached(rule_id=later.pk + 1000) is None  # no such rule
