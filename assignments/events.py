@@ -9,6 +9,7 @@ Every message sent to browsers is one of the TypedDicts in assignments/messages.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Final, Literal, cast
 
 from asgiref.sync import async_to_sync
@@ -44,6 +45,8 @@ from assignments.selectors import leads_taken_today
 from campaigns.calling_hours import lead_calling_state
 from campaigns.models import Lead
 from leadcrm.after_commit import after_commit
+from leadcrm.db import sqlite_files
+from leadcrm.doorbell import ring
 
 FLOOR_GROUP = "floor"
 OFFERED: Final = "assignment.offered"
@@ -58,6 +61,10 @@ POOL_REMOVED: Final = "pool.removed"
 REMINDER: Final = "assignment.reminder"
 FloorAlertKind = Literal["accepted_and_sat", "waiting_too_long", "offers_expired"]
 FLOOR_ALERT: Final = "floor.alert"
+
+
+# The doorbell (leadcrm/doorbell.py) the embedded relay sleeps on; rung once an outbox write commits.
+OUTBOX_DOORBELL: Final = "outbox"
 
 
 def rep_group(rep_id: int) -> str:
@@ -133,6 +140,8 @@ def _outbox_send(*, groups: list[str], message: ServerMessage) -> None:
     if not relay_enabled():
         pushes = [(row.pk, row.group) for row in rows]
         after_commit(lambda: outbox_push(rows=pushes, message=message))
+    elif sqlite_files():
+        after_commit(partial(ring, OUTBOX_DOORBELL))  # wake the web process's relay (assignments/relay.py)
 
 
 def outbox_push(*, rows: list[tuple[int, str]], message: ServerMessage) -> None:

@@ -21,6 +21,7 @@ from assignments import events
 from assignments.messages import ServerMessage
 from assignments.selectors_live import outbox_max_id, outbox_rows
 from leadcrm.db import files_stamp, sqlite_files
+from leadcrm.doorbell import Doorbell
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ POLL_SECONDS = 0.05
 # On a SQLite file the relay looks at the database files every poll (a stat, microseconds) and queries only when
 # they changed, or at least this often: an idle `make run` then costs a query a second, not twenty.
 IDLE_QUERY_SECONDS = 1.0
+# There, between looks, it sleeps on the doorbell that every outbox write rings once committed (events.py), and
+# looks on its own at least this often (a lost ring costs this long, never a message).
+DOORBELL_IDLE_SECONDS = 2.0
 BATCH = 500
 ERROR_BACKOFF_SECONDS = 0.5
 # A row id seen missing (a writer that committed later than a higher id) is looked for this long.
@@ -56,6 +60,7 @@ class OutboxRelay:
         self._files: list[str] = []
         self._stamp: tuple[tuple[int, int], ...] | None = None
         self._queried_at = 0.0
+        self._doorbell: Doorbell | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-relay")
 
     def running_on(self, loop: asyncio.AbstractEventLoop) -> bool:
@@ -77,7 +82,13 @@ class OutboxRelay:
         try:
             await self._db(_close_connection)
         finally:
-            self._executor.shutdown(wait=False)
+            self.release()
+
+    def release(self) -> None:
+        """Let go of the thread and the doorbell (without touching the event loop, which may be gone)."""
+        self._executor.shutdown(wait=False)
+        if self._doorbell is not None:
+            self._doorbell.close()
 
     async def _db(self, func, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -89,6 +100,7 @@ class OutboxRelay:
             try:
                 if self.last_id is None:
                     self._files = await self._db(sqlite_files)
+                    self._doorbell = Doorbell.listen(events.OUTBOX_DOORBELL) if self._files else None
                     self.last_id = await self._db(outbox_max_id)
                     self.ready.set()
                 full = await self.poll_once() if self._worth_a_query() else False
@@ -112,7 +124,22 @@ class OutboxRelay:
                 await asyncio.sleep(ERROR_BACKOFF_SECONDS)
                 continue
             if not full:
-                await asyncio.sleep(self.poll_seconds)
+                await self._sleep()
+
+    async def _sleep(self) -> None:
+        """Until the next look: poll_seconds, or on the doorbell until rung (at most DOORBELL_IDLE_SECONDS; every
+        poll_seconds while late rows are awaited)."""
+        if self._doorbell is None or self.missing:
+            await asyncio.sleep(self.poll_seconds)
+            return
+        loop, rung = asyncio.get_running_loop(), asyncio.Event()
+        loop.add_reader(self._doorbell.fileno(), rung.set)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(rung.wait(), DOORBELL_IDLE_SECONDS)
+        finally:
+            loop.remove_reader(self._doorbell.fileno())
+        self._doorbell.drain()
 
     def _worth_a_query(self) -> bool:
         """Whether this poll should query: the database files changed, gaps wait for late rows, or a second went
@@ -158,7 +185,7 @@ async def relay_ensure_started() -> OutboxRelay:
         return _relay
     if _relay is not None:
         # Its event loop is gone (a test server that stopped): drop it without touching that loop.
-        _relay._executor.shutdown(wait=False)
+        _relay.release()
     _relay = relay = OutboxRelay()
     await relay.start()
     log.info("outbox relay started at outbox id %s", relay.last_id)
@@ -171,6 +198,6 @@ async def relay_stop() -> None:
     relay, _relay = _relay, None
     if relay is not None:
         if relay.task is not None and relay.task.get_loop() is not asyncio.get_running_loop():
-            relay._executor.shutdown(wait=False)
+            relay.release()
             return
         await relay.stop()

@@ -7,10 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
-from assignments.models import Assignment, FloorAlert, LeadHold, OutboxEvent, Rep, RoutingRule
+from assignments.models import (
+    Assignment,
+    AssignmentQuerySet,
+    Callback,
+    FloorAlert,
+    LeadHold,
+    OutboxEvent,
+    Rep,
+    RoutingRule,
+)
 from assignments.routing import match_rule
 from assignments.routing.facts import FIELDS_PREFIX, LeadFacts
 from assignments.selectors import reps_with_leads_today, rule_specs_active
@@ -18,6 +27,29 @@ from campaigns.models import Campaign, Lead
 
 FLOOR_RECENT_ASSIGNMENTS = 100
 FLOOR_WAITING_LEADS = 200
+
+
+def first_contact_awaited() -> AssignmentQuerySet:
+    """Accepted assignments under a rule with a first-contact SLA whose lead nobody has contacted yet, oldest
+    acceptance first: what the floor clock reminds about and takes back."""
+    return (Assignment.objects.filter(status=Assignment.Status.ACCEPTED, sat_at__isnull=True,
+                                      responded_at__isnull=False, lead__first_contact_at__isnull=True,
+                                      rule__first_contact_seconds__isnull=False)
+            .order_by("responded_at"))
+
+
+def second_pass_due(*, now: dt.datetime) -> dt.datetime | None:
+    """When the floor clock's second pass (services.floor_second_pass) can next find work if nothing is written
+    meanwhile: `now` while an offer is open or a lead awaits its first contact (their expiry, escalation, reminder
+    and take-back follow per-rule and per-team timings, so such a floor is looked at every second); else the
+    earliest due callback or timed hold; None when nothing is timed. Three queries."""
+    if (Assignment.objects.filter(status=Assignment.Status.OFFERED).exists()
+            or first_contact_awaited().exists()):
+        return now
+    callback = (Callback.objects.filter(done_at__isnull=True, notified_at__isnull=True, lead__owner__rep__isnull=False)
+                .aggregate(at=Min("due_at"))["at"])
+    hold = LeadHold.objects.filter(released_at__isnull=True, until__isnull=False).aggregate(at=Min("until"))["at"]
+    return min((at for at in (callback, hold) if at is not None), default=None)
 
 
 def floor_assignments(*, recent: int = FLOOR_RECENT_ASSIGNMENTS) -> list[Assignment]:

@@ -26,6 +26,7 @@ SUITES = [
     ("bench.workspace", [], False),
     ("bench.lead_import", [], False),
     ("bench.live_board", [], False),
+    ("bench.idle", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
     ("bench.latency", ["--scale-out", "--redis-broker"], True),

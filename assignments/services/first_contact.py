@@ -14,6 +14,7 @@ from django.utils.timezone import now as tz_now
 
 from assignments import events
 from assignments.models import Assignment
+from assignments.selectors_live import first_contact_awaited
 from assignments.services.alerts import floor_alert_raise
 from assignments.services.notify import reminder_alert_enqueue
 from assignments.services.ownership import owned_take_back
@@ -31,10 +32,7 @@ def first_contact_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> 
     """Remind reps half-way through the first-contact SLA; take back or escalate at its end. Returns counts."""
     now = now or tz_now()
     counts = {"reminded": 0, "taken_back": 0, "escalated": 0}
-    pending = (Assignment.objects.with_payload().select_related("rule")
-               .filter(status=Assignment.Status.ACCEPTED, sat_at__isnull=True, responded_at__isnull=False,
-                       lead__first_contact_at__isnull=True, rule__first_contact_seconds__isnull=False)
-               .order_by("responded_at")[:limit])
+    pending = first_contact_awaited().with_payload().select_related("rule")[:limit]
     for assignment in pending:
         remind_at, sat_at = _limits(assignment)
         if now >= sat_at:

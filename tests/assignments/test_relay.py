@@ -13,9 +13,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import OperationalError, connection, transaction
 
+from assignments import events
 from assignments import relay as relay_module
 from assignments.models import OutboxEvent
 from leadcrm.db import files_stamp
+from leadcrm.doorbell import Doorbell, ring
 from tests.factories import OutboxEventFactory
 from tests.liveserver import ROOT, embedded_env, free_port, wait_for
 
@@ -239,3 +241,31 @@ def test_on_a_sqlite_file_the_relay_queries_only_when_the_files_change_or_a_seco
         assert files_stamp([]) is None  # PostgreSQL or in-memory: every poll queries
     finally:
         relay._executor.shutdown(wait=False)
+
+
+async def test_on_a_sqlite_file_the_relay_sleeps_until_an_outbox_write_rings(settings, tmp_path, monkeypatch):
+    """Between looks the idle relay waits on its doorbell, not a 50 ms timer, and a ring ends the wait at once."""
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(relay_module, "DOORBELL_IDLE_SECONDS", 60)
+    relay = relay_module.OutboxRelay()
+    relay._doorbell = Doorbell.listen(events.OUTBOX_DOORBELL)
+    try:
+        asyncio.get_running_loop().call_later(0.05, ring, events.OUTBOX_DOORBELL)
+        await asyncio.wait_for(relay._sleep(), 10)  # woken by the ring, long before its 60 s look
+    finally:
+        relay.release()
+
+
+@pytest.mark.django_db
+def test_an_outbox_write_rings_the_relay_once_committed(settings, tmp_path, monkeypatch,
+                                                        django_capture_on_commit_callbacks):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(events, "sqlite_files", lambda: [str(tmp_path / "leadcrm.sqlite3")])
+    bell = Doorbell.listen(events.OUTBOX_DOORBELL)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.floor_event_send(type="floor.updated", data={"lead": {"id": 1}})
+            assert bell.wait(0) is False  # the relay would not see an uncommitted row
+        assert bell.wait(5) is True
+    finally:
+        bell.close()

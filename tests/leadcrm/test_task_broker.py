@@ -5,6 +5,7 @@ import pytest
 from django_q.brokers.orm import ORM
 
 from leadcrm import task_broker
+from leadcrm.doorbell import Doorbell
 
 pytestmark = pytest.mark.django_db  # the broker's constructor looks at its connection
 
@@ -40,3 +41,34 @@ def test_on_another_engine_every_poll_reads(monkeypatch):
     for _ in range(5):
         broker.dequeue()
     assert len(reads) == 5
+
+
+def test_an_enqueue_on_a_sqlite_file_rings_the_pusher_once_committed(settings, tmp_path, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(task_broker, "sqlite_files", lambda: [str(tmp_path / "db.sqlite3")])
+    bell = Doorbell.listen(task_broker.DOORBELL)
+    try:
+        broker = task_broker.QuietOrmBroker(list_key="test")
+        with django_capture_on_commit_callbacks(execute=True):
+            broker.enqueue("a signed task")
+            assert bell.wait(0) is False  # not before the row is committed: the pusher would find nothing
+        assert bell.wait(5) is True
+    finally:
+        bell.close()
+
+
+def test_an_idle_pusher_sleeps_on_the_doorbell_instead_of_polling(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    database = tmp_path / "db.sqlite3"
+    database.write_bytes(b"x")
+    monkeypatch.setattr(task_broker, "sqlite_files", lambda: [str(database), f"{database}-wal"])
+    monkeypatch.setattr(ORM, "dequeue", lambda self: None)
+    slept, waited = [], []
+    monkeypatch.setattr(task_broker.time, "sleep", slept.append)
+    monkeypatch.setattr(Doorbell, "wait", lambda self, timeout: waited.append(timeout) or False)
+    broker = task_broker.QuietOrmBroker(list_key="test")
+    broker.dequeue()  # the first poll reads, and binds the doorbell
+    broker.dequeue()
+    assert slept == [] and len(waited) == 1 and 0 < waited[0] <= task_broker.IDLE_DEQUEUE_SECONDS
+    broker._doorbell.close()
