@@ -48,8 +48,8 @@ def run_suite(module: str, args: list[str]) -> list[Row]:
 
 
 def table(rows: list[Row]) -> str:
-    header = "| metric | mode | value | floor | vs floor | note |\n|---|---|---|---|---|---|\n"
-    return header + "\n".join(f"| {r.metric} | {r.mode} | {r.value} | {r.floor} | {r.ratio} | {r.note} |"
+    header = "| metric | mode | value | floor | vs floor | goal | note |\n|---|---|---|---|---|---|---|\n"
+    return header + "\n".join(f"| {r.metric} | {r.mode} | {r.value} | {r.floor} | {r.ratio} | {r.goal} | {r.note} |"
                               for r in rows)
 
 

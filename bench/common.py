@@ -25,6 +25,12 @@ class Row:
     floor: str = ""
     ratio: str = ""
     note: str = ""
+    goal: str = ""  # issue 22's goal for this figure and whether this run met it (goal_verdict)
+
+
+def goal_verdict(goal: str, met: bool) -> str:
+    """A goal beside its verdict: "p50 <= 50 ms: met"."""
+    return f"{goal}: {'met' if met else 'missed'}"
 
 
 def ratio(value: float, floor: float, *, higher_is_better: bool = True) -> str:
@@ -44,7 +50,7 @@ def peak_rss_mb(*, children: bool = False) -> float:
 def emit(rows: list[Row]) -> None:
     """Print rows for a person, then one machine-readable line for the aggregator."""
     for row in rows:
-        print(f"{row.metric:48} {row.mode:10} {row.value:34} {row.ratio:14} {row.note}")
+        print(f"{row.metric:48} {row.mode:10} {row.value:34} {row.ratio:14} {row.goal} {row.note}".rstrip())
     print(MARK + json.dumps([asdict(row) for row in rows]))
     sys.stdout.flush()
 

@@ -29,11 +29,18 @@ DEFAULT_LEADS = {"sqlite": 200_000, "postgresql": 1_000_000}
 BENCH_DB = "leadcrm_bench_reports"
 CAMPAIGNS, SUPPLIERS, TEAMS, REPS, RULES = 20, 30, 10, 100, 5
 DAYS = 90
+# Issue 22, goal 4, on 1M PostgreSQL leads (ms): speed-to-lead by any group; business hours, SLA and follow-up.
+GOALS_MS = {
+    **dict.fromkeys(["speed-to-lead by campaign", "speed-to-lead by rep", "speed-to-lead by team",
+                     "speed-to-lead by hour (America/New_York)"], 300),
+    **dict.fromkeys(["speed-to-lead by campaign, business hours (New York)", "SLA by rule", "follow-up by rep",
+                     "follow-up by campaign", "follow-up by campaign, business hours (New York)"], 1000),
+}
 WORKER_MARK = "REPORT-BENCH "
 
 
-def rows(*, engine: str = "sqlite", leads: int | None = None) -> list[tuple[str, str, str]]:
-    """(metric, value, note) per report, measured in a child process on a fresh database of `engine`."""
+def rows(*, engine: str = "sqlite", leads: int | None = None) -> list[tuple[str, str, str, str]]:
+    """(metric, value, note, goal) per report, measured in a child process on a fresh database of `engine`."""
     leads = leads or DEFAULT_LEADS[engine]
     done = subprocess.run([sys.executable, "-m", "bench.reports", "--worker", "--engine", engine,
                            "--leads", str(leads)], cwd=ROOT, capture_output=True, text=True, timeout=3600)
@@ -222,7 +229,7 @@ def _build(engine: str, count: int) -> dict:
             "attempts": IntakeAttempt.objects.count(), "contacts": ContactAttempt.objects.count()}
 
 
-def _measure(engine: str, count: int) -> list[tuple[str, str, str]]:
+def _measure(engine: str, count: int) -> list[tuple[str, str, str, str]]:
     from dataclasses import replace
 
     from django.apps import apps
@@ -233,6 +240,7 @@ def _measure(engine: str, count: int) -> list[tuple[str, str, str]]:
     settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     call_command("migrate", run_syncdb=True, verbosity=0)
     built = _build(engine, count)
+    from bench.common import goal_verdict
     from reporting import selectors
     from reporting.queries.scope import ReportParams
 
@@ -261,18 +269,20 @@ def _measure(engine: str, count: int) -> list[tuple[str, str, str]]:
     label = "SQLite" if engine == "sqlite" else "PostgreSQL"
     out = [(f"reports: build {count:,} leads ({label})", f"{built['build_seconds']:.1f} s",
             f"{built['offers']:,} offers, {built['attempts']:,} intake attempts, {built['contacts']:,} contact "
-            "attempts, bulk INSERT ... SELECT")]
+            "attempts, bulk INSERT ... SELECT", "")]
     for name, selector, params in cases:
         started = time.perf_counter()
         result = selector(params=params)
         elapsed = time.perf_counter() - started
+        goal_ms = GOALS_MS.get(name) if engine == "postgresql" else None
+        goal = goal_verdict(f"<= {goal_ms:,} ms on 1M leads", elapsed * 1000 <= goal_ms) if goal_ms else ""
         out.append((f"report {name} ({label}, {count:,} leads)", f"{elapsed * 1000:.0f} ms",
-                    f"{len(result)} rows, whole {DAYS}-day range"))
+                    f"{len(result)} rows, whole {DAYS}-day range", goal))
     week = replace(base, group_by="campaign", since=_days_ago(7))
     started = time.perf_counter()
     result = selectors.speed_to_lead_rows(params=week)
     out.append((f"report speed-to-lead by campaign, last 7 days ({label}, {count:,} leads)",
-                f"{(time.perf_counter() - started) * 1000:.0f} ms", f"{len(result)} rows"))
+                f"{(time.perf_counter() - started) * 1000:.0f} ms", f"{len(result)} rows", ""))
     return out
 
 
@@ -330,8 +340,8 @@ def main() -> int:
     from bench.common import Row, emit
 
     mode = "embedded" if engine == "sqlite" else "scale-out"
-    emit([Row(metric=metric, mode=mode, value=value, note=note)
-          for metric, value, note in rows(engine=engine, leads=count)])
+    emit([Row(metric=metric, mode=mode, value=value, note=note, goal=goal)
+          for metric, value, note, goal in rows(engine=engine, leads=count)])
     return 0
 
 
