@@ -41,6 +41,12 @@ def ratio(value: float, floor: float, *, higher_is_better: bool = True) -> str:
     return f"{share:.2f}x floor"
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of values (share 0.99: p99)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
 def peak_rss_mb(*, children: bool = False) -> float:
     """Peak resident memory of this process (or of its waited-for children) in MiB."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Row, emit, goal_verdict, ratio  # noqa: E402
+from bench.common import Row, emit, goal_verdict, percentile, ratio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 AREA_CODES = ["212", "213", "312", "415", "617", "702", "718", "805", "909", "972"]
@@ -139,7 +139,7 @@ async def drive(url: str, headers: dict, bodies: Iterator[tuple[int, object]], *
     elapsed = time.perf_counter() - started
     return {"leads": leads, "seconds": elapsed, "per_second": leads / elapsed if elapsed else 0.0,
             "answers": dict(answers), "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-            "p99_ms": sorted(latencies)[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else 0.0}
+            "p99_ms": percentile(latencies, 0.99) * 1000 if latencies else 0.0}
 
 
 def main() -> int:

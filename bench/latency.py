@@ -30,18 +30,13 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Row, emit, goal_verdict  # noqa: E402
+from bench.common import Row, emit, goal_verdict, percentile  # noqa: E402
 from tests.liveserver import ROOT, embedded_env, free_port, wait_for  # noqa: E402
 from tests.wsfloor import SocketHub, descendants, floor_prepare, lead_body, peak_rss_kib  # noqa: E402
 
 SCALE_OUT_REDIS_DB = 13
 # Issue 22, goal 3, at 50 leads/s: (p50, p99) in ms.
 GOALS_MS = {"embedded": (100, 500), "scale-out": (50, 250)}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 class Product:

@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.latency import Product, percentile, post_schedule  # noqa: E402
+from bench.common import percentile  # noqa: E402
+from bench.latency import Product, post_schedule  # noqa: E402
 from tests.wsfloor import SocketHub  # noqa: E402
 
 GRACE_SECONDS = 60  # after the last post: how long an offer may still take to arrive before the lead counts lost

@@ -19,6 +19,7 @@ from assignments.models import OutboxEvent
 from leadcrm.db import files_stamp
 from leadcrm.doorbell import Doorbell, ring
 from tests.factories import OutboxEventFactory
+from tests.leadcrm.test_doorbell import assert_rung_once_committed
 from tests.liveserver import ROOT, embedded_env, free_port, wait_for
 
 WAIT = 3
@@ -261,11 +262,6 @@ def test_an_outbox_write_rings_the_relay_once_committed(settings, tmp_path, monk
                                                         django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(events, "sqlite_files", lambda: [str(tmp_path / "leadcrm.sqlite3")])
-    bell = Doorbell.listen(events.OUTBOX_DOORBELL)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            events.floor_event_send(type="floor.updated", data={"lead": {"id": 1}})
-            assert bell.wait(0) is False  # the relay would not see an uncommitted row
-        assert bell.wait(5) is True
-    finally:
-        bell.close()
+    assert_rung_once_committed(
+        events.OUTBOX_DOORBELL, lambda: events.floor_event_send(type="floor.updated", data={"lead": {"id": 1}}),
+        django_capture_on_commit_callbacks)

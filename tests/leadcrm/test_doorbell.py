@@ -3,11 +3,25 @@
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from leadcrm import doorbell
 from leadcrm.doorbell import Doorbell, ring
+
+
+def assert_rung_once_committed(name: str, write: Callable[[], object], capture_on_commit) -> None:
+    """write() inside a transaction rings `name`, and only once it commits (before, a listener would look and find
+    nothing). capture_on_commit: pytest-django's django_capture_on_commit_callbacks fixture."""
+    bell = Doorbell.listen(name)
+    try:
+        with capture_on_commit(execute=True):
+            write()
+            assert bell.wait(0) is False
+        assert bell.wait(5) is True
+    finally:
+        bell.close()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django_q.brokers.orm import ORM
 
 from leadcrm import task_broker
 from leadcrm.doorbell import Doorbell
+from tests.leadcrm.test_doorbell import assert_rung_once_committed
 
 pytestmark = pytest.mark.django_db  # the broker's constructor looks at its connection
 
@@ -47,15 +48,9 @@ def test_an_enqueue_on_a_sqlite_file_rings_the_pusher_once_committed(settings, t
                                                                       django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(task_broker, "sqlite_files", lambda: [str(tmp_path / "db.sqlite3")])
-    bell = Doorbell.listen(task_broker.DOORBELL)
-    try:
-        broker = task_broker.QuietOrmBroker(list_key="test")
-        with django_capture_on_commit_callbacks(execute=True):
-            broker.enqueue("a signed task")
-            assert bell.wait(0) is False  # not before the row is committed: the pusher would find nothing
-        assert bell.wait(5) is True
-    finally:
-        bell.close()
+    broker = task_broker.QuietOrmBroker(list_key="test")
+    assert_rung_once_committed(task_broker.DOORBELL, lambda: broker.enqueue("a signed task"),
+                               django_capture_on_commit_callbacks)
 
 
 def test_an_idle_pusher_sleeps_on_the_doorbell_instead_of_polling(settings, tmp_path, monkeypatch):
