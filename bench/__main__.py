@@ -27,6 +27,7 @@ SUITES = [
     ("bench.lead_import", [], False),
     ("bench.live_board", [], False),
     ("bench.idle", [], False),
+    ("bench.burst", [], False),
     ("bench.intake", ["--scale-out"], True),
     ("bench.latency", ["--scale-out"], True),
     ("bench.latency", ["--scale-out", "--redis-broker"], True),
