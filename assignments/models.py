@@ -68,9 +68,15 @@ class Rep(models.Model):
     """A salesperson who is offered leads; one per Django user."""
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        AWAY = "away", "Away"
-        OFFLINE = "offline", "Offline"
+        AVAILABLE = "available"
+        AWAY = "away"
+        OFFLINE = "offline"
+
+    class AlertChannels(models.TextChoices):
+        BROWSER = "browser", "Browser only"
+        EMAIL = "email", "Browser, then email"
+        CHAT = "chat", "Browser, then team chat"
+        EMAIL_AND_CHAT = "email_chat", "Browser, then email and team chat"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep")
     active = models.BooleanField(default=True, help_text="Inactive reps are never offered leads.")
@@ -99,13 +105,6 @@ class Rep(models.Model):
                                         help_text="Last time one of the rep's tabs connected or pinged.")
     auto_away = models.BooleanField(default=False, editable=False,
                                     help_text="Set away by presence: becomes available again on return.")
-
-    class AlertChannels(models.TextChoices):
-        BROWSER = "browser", "Browser only"
-        EMAIL = "email", "Browser, then email"
-        CHAT = "chat", "Browser, then team chat"
-        EMAIL_AND_CHAT = "email_chat", "Browser, then email and team chat"
-
     alert_channels = models.CharField(
         max_length=12, choices=AlertChannels.choices, default=AlertChannels.EMAIL_AND_CHAT,
         help_text="How the rep hears of an offer not seen on the page; never outside working hours.")
@@ -293,12 +292,20 @@ class RuleSettings(models.Model):
                                                          "rep before it goes to the pool."})
 
 
-class RoutingRule(RuleSettings):
-    """Which reps a matching lead goes to and how one is chosen; rules are tried in order. These rows are live."""
+class RuleBase(RuleSettings):
+    """A rule as managers order and switch it, with its settings; live rules and draft copies alike."""
 
     name = models.CharField(max_length=120)
     order = models.PositiveIntegerField(default=100, help_text="Lower is tried first; the first match wins.")
     active = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+
+
+class RoutingRule(RuleBase):
+    """Which reps a matching lead goes to and how one is chosen; rules are tried in order. These rows are live."""
+
     teams = models.ManyToManyField(Team, related_name="routing_rules", blank=True,
                                    help_text="Candidate reps. Empty: every rep.")
 
@@ -341,13 +348,13 @@ class Assignment(models.Model):
     """One offer of a lead to a rep and what became of it."""
 
     class Status(models.TextChoices):
-        OFFERED = "offered", "Offered"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
+        OFFERED = "offered"
+        ACCEPTED = "accepted"
+        DECLINED = "declined"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
         TAKEN_BACK = "taken_back", "Taken back"  # from this rep, who is not offered the lead again
-        COMPLETED = "completed", "Completed"
+        COMPLETED = "completed"
 
     OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
     # An assignment accepted the moment it is made (a manager's hand, a pool claim) still has an offer window,
@@ -411,19 +418,19 @@ class ContactAttempt(models.Model):
     """A call, email or SMS a rep made to a lead."""
 
     class Channel(models.TextChoices):
-        CALL = "call", "Call"
-        EMAIL = "email", "Email"
+        CALL = "call"
+        EMAIL = "email"
         SMS = "sms", "SMS"
 
     class Outcome(models.TextChoices):
-        CONNECTED = "connected", "Connected"
+        CONNECTED = "connected"
         NO_ANSWER = "no_answer", "No answer"
         VOICEMAIL = "voicemail", "Left voicemail"
-        BUSY = "busy", "Busy"
+        BUSY = "busy"
         WRONG_NUMBER = "wrong_number", "Wrong number"
         SENT = "sent", "Sent (email / SMS)"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
+        WON = "won"
+        LOST = "lost"
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="contacts")
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
@@ -461,18 +468,8 @@ class OutboxEvent(models.Model):
 from assignments.models_alerts import AlertDelivery  # noqa: E402,F401
 from assignments.models_delays import DelayCondition, DelayRule, LeadHold, LeadRecycle  # noqa: E402,F401
 
-# The routing lab's tables live in their own module to keep this one small.
-from assignments.models_lab import (  # noqa: E402,F401
-    DraftCondition,
-    DraftRelaxation,
-    DraftRule,
-    Experiment,
-    ExperimentVariant,
-    ReplayRun,
-    RepProfile,
-    RoutingSnapshot,
-    Ruleset,
-)
+# The routing lab's tables live in their own module to keep this one small; its __all__ names them.
+from assignments.models_lab import *  # noqa: E402,F403
 
 # Personas: named segments that rules and buyer filters name instead of repeating conditions.
 from assignments.models_personas import Persona, PersonaCondition  # noqa: E402,F401

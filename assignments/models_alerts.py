@@ -23,12 +23,12 @@ class AlertDelivery(models.Model):
         REMINDER = "reminder", "First contact reminder"
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
+        EMAIL = "email"
         CHAT = "chat", "Team chat"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
+        PENDING = "pending"
+        SENT = "sent"
         FAILED = "failed", "Failed (gave up)"
         CANCELLED = "cancelled", "Not needed any more"
 

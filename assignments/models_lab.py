@@ -8,9 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
 
-from assignments.models import ConditionBase, RelaxationBase, RoutingRule, RuleSettings, Team
+from assignments.models import ConditionBase, RelaxationBase, RoutingRule, RuleBase, Team
 from assignments.routing.facts import ACTIONS, STRATEGIES
 from campaigns.models import Lead
+
+__all__ = ["DraftCondition", "DraftRelaxation", "DraftRule", "Experiment", "ExperimentVariant", "ReplayRun",
+           "RepProfile", "RoutingSnapshot", "Ruleset"]
 
 # Field of a snapshot rep row, by position (rows are lists to keep 100,000 snapshots small).
 REP_ROW_FIELDS = ("rep_id", "profile_id", "status", "load", "capacity", "on_shift", "last_offered_epoch",
@@ -61,41 +64,46 @@ class RoutingSnapshot(models.Model):
         return f"Lead {self.lead_id} at {self.decided_at:%Y-%m-%d %H:%M:%S}: {self.action}"
 
 
-class Ruleset(models.Model):
+class ManagerMade(models.Model):
+    """Something a manager made in the lab (the user is None once deleted); listed newest first."""
+
+    created_at = models.DateTimeField(default=now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class Ruleset(ManagerMade):
     """A named set of rule copies: a draft a manager edits freely, or the live rules saved before a promotion."""
 
     class Kind(models.TextChoices):
-        DRAFT = "draft", "Draft"
+        DRAFT = "draft"
         BACKUP = "backup", "Live rules before a promotion"
 
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DRAFT)
     note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
     promoted_at = models.DateTimeField(null=True, blank=True, help_text="Draft: last time it was made live.")
     replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="backups",
                                     help_text="Backup: the draft whose promotion replaced these rules.")
     restored_at = models.DateTimeField(null=True, blank=True, help_text="Backup: when an undo made it live again.")
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ManagerMade.Meta):
         indexes = [models.Index(fields=["kind", "created_at"], name="ruleset_kind_created")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class DraftRule(RuleSettings):
+class DraftRule(RuleBase):
     """A copy of a routing rule inside a ruleset; editing it never changes live routing."""
 
     ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="rules")
     source_rule_id = models.PositiveIntegerField(
         null=True, blank=True, help_text="The live rule this copies; promotion updates that rule in place.")
-    name = models.CharField(max_length=120)
-    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first; the first match wins.")
-    active = models.BooleanField(default=True)
     teams = models.ManyToManyField(Team, related_name="draft_rules", blank=True,
                                    help_text="Candidate reps. Empty: every rep.")
 
@@ -115,14 +123,14 @@ class DraftRelaxation(RelaxationBase):
     rule = models.ForeignKey(DraftRule, on_delete=models.CASCADE, related_name="relaxations")
 
 
-class ReplayRun(models.Model):
+class ReplayRun(ManagerMade):
     """One replay of recorded leads through a draft's rules; its result is kept with the exact rules used."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
 
     ruleset = models.ForeignKey(Ruleset, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="replays")
@@ -137,14 +145,10 @@ class ReplayRun(models.Model):
     cursor = models.BigIntegerField(default=0, help_text="Last snapshot replayed.")
     state = models.JSONField(default=dict, blank=True, help_text="Running tally, then the result.")
     error = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(default=now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ManagerMade.Meta):
         verbose_name = "replay run"
 
     def __str__(self) -> str:
@@ -161,8 +165,8 @@ class Experiment(models.Model):
     """An A/B test on one live rule: each matching lead is routed by one variant, chosen stably from its id."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        ENDED = "ended", "Ended"
+        RUNNING = "running"
+        ENDED = "ended"
 
     name = models.CharField(max_length=120)
     rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="experiments")

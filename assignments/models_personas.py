@@ -7,17 +7,16 @@ from django.db import models
 from django.utils.timezone import now
 
 from assignments.models import ConditionBase
-from campaigns.models import Lead
+from campaigns.models import Created, Lead
 
 
-class Persona(models.Model):
+class Persona(Created):
     """A named set of conditions; a lead is in the persona when all of them hold."""
 
     slug = models.SlugField(max_length=64, unique=True,
                             help_text="How rules and buyer filters name it, e.g. persona is homeowners-ca.")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,9 +17,9 @@ class ReasonCode(models.Model):
     """A reason reps pick from: why a lead was lost or unqualified, or why an offer was declined."""
 
     class Kind(models.TextChoices):
-        LOST = "lost", "Lost"
-        UNQUALIFIED = "unqualified", "Unqualified"
-        DECLINE = "decline", "Decline"
+        LOST = "lost"
+        UNQUALIFIED = "unqualified"
+        DECLINE = "decline"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     code = models.SlugField(max_length=40, help_text="Stable code for API clients and reports, e.g. 'no-budget'.")

@@ -46,6 +46,15 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (use e.g. Europe/Berlin).")
 
 
+class Created(models.Model):
+    """Stamped with the moment the row was made; never edited."""
+
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Caps(models.Model):
     """Lead-count caps; empty means unlimited."""
 
@@ -57,7 +66,7 @@ class Caps(models.Model):
         abstract = True
 
 
-class Campaign(Caps):
+class Campaign(Caps, Created):
     """A product line leads are bought for, with its intake rules."""
 
     class OutsideHours(models.TextChoices):
@@ -106,7 +115,6 @@ class Campaign(Caps):
         max_digits=10, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)],
         help_text="What one lead of this campaign is worth to the business (revenue).",
     )
-    created_at = models.DateTimeField(default=now, editable=False)
 
     class Distribution(models.TextChoices):
         REPS_ONLY = "reps_only", "Reps only"
@@ -179,13 +187,13 @@ class OfficeHours(models.Model):
     """One weekly opening window of a campaign, in the campaign's time zone; none means always open."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="office_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
@@ -208,7 +216,7 @@ def webhook_secret_new() -> str:
     return secrets.token_hex(32)
 
 
-class Supplier(Caps):
+class Supplier(Caps, Created):
     """A lead generator that posts leads with its API keys."""
 
     name = models.CharField(max_length=120, unique=True)
@@ -221,7 +229,6 @@ class Supplier(Caps):
         default=200, validators=[MinValueValidator(1)], help_text="Intake requests per second per key."
     )
     contact_email = models.EmailField(blank=True)
-    created_at = models.DateTimeField(default=now, editable=False)
     webhook_url = models.URLField(
         max_length=500, blank=True,
         help_text="Status changes of this supplier's leads are POSTed here (signed). Empty: no webhooks.",
@@ -243,14 +250,13 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-class SupplierApiKey(models.Model):
+class SupplierApiKey(Created):
     """One API key of a supplier; only its hash and a display prefix are stored."""
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=80, blank=True, help_text="What this key is for, e.g. 'production'.")
     prefix = models.CharField(max_length=16, db_index=True, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -266,7 +272,7 @@ class SupplierApiKey(models.Model):
         return self.revoked_at is None
 
 
-class Buyer(models.Model):
+class Buyer(Created):
     """An outside company that buys leads over HTTP."""
 
     name = models.CharField(max_length=120, unique=True)
@@ -284,7 +290,6 @@ class Buyer(models.Model):
                                 validators=[MinValueValidator(0)], help_text="Price or fixed bid per lead.")
     weight = models.PositiveIntegerField(default=1, help_text="Share in weighted delivery.")
     priority = models.PositiveIntegerField(default=100, help_text="Lower goes first in a ping tree.")
-    created_at = models.DateTimeField(default=now, editable=False)
     ping_url = models.URLField(
         max_length=500, blank=True,
         help_text="Pinged (no personal data) before a post, to accept or bid. Empty: the lead is posted directly.",
@@ -327,12 +332,12 @@ class Lead(models.Model):
         WAITING = "waiting", "Waiting for a rep"
         OFFERED = "offered", "Offered to a rep"
         ASSIGNED = "assigned", "Accepted by a rep"
-        CONTACTED = "contacted", "Contacted"
-        QUALIFIED = "qualified", "Qualified"
+        CONTACTED = "contacted"
+        QUALIFIED = "qualified"
         NURTURE = "nurture", "Nurture (later)"
-        UNQUALIFIED = "unqualified", "Unqualified"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
+        UNQUALIFIED = "unqualified"
+        WON = "won"
+        LOST = "lost"
         SOLD = "sold", "Sold to a buyer"
         SELLING = "selling", "With buyers (being sold)"
         POOL = "pool", "In the open pool"
@@ -415,9 +420,9 @@ class IntakeAttempt(models.Model):
     """Every authenticated post of a lead and the answer it got; the idempotency record."""
 
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        DUPLICATE = "duplicate", "Duplicate"
-        REJECTED = "rejected", "Rejected"
+        ACCEPTED = "accepted"
+        DUPLICATE = "duplicate"
+        REJECTED = "rejected"
         INVALID = "invalid", "Invalid (400)"
 
     class Action(models.TextChoices):
@@ -485,12 +490,12 @@ class CapCounter(models.Model):
         return f"{self.scope} {self.window} from {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
 
 
-class SuppressionEntry(models.Model):
+class SuppressionEntry(Created):
     """A phone, email or email domain that must never be contacted (do-not-call, opt-out)."""
 
     class Kind(models.TextChoices):
         PHONE = "phone", "Phone (E.164)"
-        EMAIL = "email", "Email"
+        EMAIL = "email"
         EMAIL_DOMAIN = "email_domain", "Email domain"
         PHONE_HASH = "phone_hash", "Erased person's phone (salted hash)"
         EMAIL_HASH = "email_hash", "Erased person's email (salted hash)"
@@ -499,7 +504,6 @@ class SuppressionEntry(models.Model):
     value = models.CharField(max_length=254, help_text="Normalised: E.164 phone, lower-case email or domain; for an "
                                                        "erased person, the salted hash of one of those.")
     reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["kind", "value"]
@@ -512,12 +516,12 @@ class SuppressionEntry(models.Model):
         return f"{self.get_kind_display()}: {self.value}"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Created):
     """One signed status event for a supplier's webhook, with every delivery attempt logged on it."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
+        PENDING = "pending"
+        DELIVERED = "delivered"
         FAILED = "failed", "Failed (gave up)"
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="webhook_deliveries")
@@ -526,7 +530,6 @@ class WebhookDelivery(models.Model):
     url = models.URLField(max_length=500, help_text="The supplier's webhook URL when the event happened.")
     payload = models.JSONField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(default=now, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="HTTP status of the last try.")
     last_error = models.CharField(max_length=500, blank=True)
@@ -558,7 +561,7 @@ class PriceRule(models.Model):
 
     class Operation(models.TextChoices):
         MULTIPLY = "multiply", "Multiply by"
-        ADD = "add", "Add"
+        ADD = "add"
         SET = "set", "Set to"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="price_rules")
@@ -588,15 +591,15 @@ class PriceRule(models.Model):
         return self.name
 
 
-class LeadDistribution(models.Model):
+class LeadDistribution(Created):
     """A lead's one trip to buyers: who runs it now, how often it ran, and who bought it at what price."""
 
     class State(models.TextChoices):
         PENDING = "pending", "Queued"
-        RUNNING = "running", "Running"
+        RUNNING = "running"
         RETRYING = "retrying", "Waiting to retry"
-        SOLD = "sold", "Sold"
-        UNSOLD = "unsold", "Unsold"
+        SOLD = "sold"
+        UNSOLD = "unsold"
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="distribution")
     method = models.CharField(max_length=12, choices=Campaign.BuyerMethod.choices)
@@ -608,7 +611,6 @@ class LeadDistribution(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     sold_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(max_length=1000, blank=True, help_text="What the last run did, buyer by buyer.")
-    created_at = models.DateTimeField(default=now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -623,20 +625,20 @@ class LeadDistribution(models.Model):
         return f"lead {self.lead_id}: {self.state}"
 
 
-class BuyerDelivery(models.Model):
+class BuyerDelivery(Created):
     """One ping or post of a lead to a buyer: the masked request, the answer and how long it took."""
 
     class Stage(models.TextChoices):
-        PING = "ping", "Ping"
-        POST = "post", "Post"
+        PING = "ping"
+        POST = "post"
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Sending"
-        ACCEPTED = "accepted", "Accepted"
-        BID = "bid", "Bid"
-        REJECTED = "rejected", "Rejected"
+        ACCEPTED = "accepted"
+        BID = "bid"
+        REJECTED = "rejected"
         TIMEOUT = "timeout", "Timed out"
-        ERROR = "error", "Error"
+        ERROR = "error"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="buyer_deliveries",
                              help_text="Empty for a test lead sent from the admin.")
@@ -655,7 +657,6 @@ class BuyerDelivery(models.Model):
     error = models.CharField(max_length=300, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     history = models.JSONField(default=list, blank=True, help_text="Earlier tries of this post: code, error, ms.")
-    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,12 +7,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
-from campaigns.models import Supplier
+from campaigns.models import Created, Supplier
 
 OUTCOMES = ("accepted", "duplicate", "rejected", "invalid")
 
 
-class LeadImport(models.Model):
+class LeadImport(Created):
     """One uploaded CSV or XLSX file of leads from one supplier.
 
     `rows` holds the file as intake payloads ({"row": spreadsheet row number, "payload": {...}}); `preview` the dry
@@ -24,14 +24,13 @@ class LeadImport(models.Model):
     class Status(models.TextChoices):
         CHECKING = "checking", "Checking (dry run)"
         CHECKED = "checked", "Checked: confirm to import"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        IMPORTING = "importing"
+        DONE = "done"
+        CANCELLED = "cancelled"
+        FAILED = "failed"
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    created_at = models.DateTimeField(default=now, editable=False)
     file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=8, help_text="csv or xlsx.")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="lead_imports",
