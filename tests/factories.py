@@ -1,6 +1,7 @@
 """factory_boy factories for every model the tests build."""
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.apps import apps
@@ -9,20 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.timezone import now
 
-from assignments.models import (
-    Assignment,
-    ContactAttempt,
-    Rep,
-    RepLanguage,
-    RepSkill,
-    RepTerritory,
-    RoutingRule,
-    RuleCondition,
-    Skill,
-    Team,
-    WorkingHours,
-)
-from campaigns.models import Buyer, Campaign, Lead, Supplier, SuppressionEntry
+from assignments.models import Assignment, ContactAttempt, Rep, RoutingRule, RuleCondition, Skill, Team, WorkingHours
+from campaigns.models import Buyer, Campaign, IntakeAttempt, Lead, Supplier, SuppressionEntry
 from campaigns.services import supplier_api_key_create
 
 PASSWORD = "pass-for-tests-1"
@@ -145,19 +134,19 @@ class RepFactory(factory.django.DjangoModelFactory):
     def languages(obj, create, extracted, **kwargs):
         if create:
             for code in extracted if extracted is not None else ["en"]:
-                RepLanguage.objects.create(rep=obj, code=code)
+                obj.languages.create(code=code)
 
     @factory.post_generation
     def countries(obj, create, extracted, **kwargs):
         if create:
             for country in extracted if extracted is not None else ["US"]:
-                RepTerritory.objects.create(rep=obj, country=country)
+                obj.territories.create(country=country)
 
     @factory.post_generation
     def skills(obj, create, extracted, **kwargs):
         if create and extracted:
             for slug, level in dict(extracted).items():
-                RepSkill.objects.create(rep=obj, skill=SkillFactory(slug=slug), level=level)
+                obj.skills.create(skill=SkillFactory(slug=slug), level=level)
 
     @factory.post_generation
     def always_on(obj, create, extracted, **kwargs):
@@ -243,11 +232,11 @@ class OfficeHoursFactory(factory.django.DjangoModelFactory):
 
 class IntakeAttemptFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "campaigns.IntakeAttempt"
+        model = IntakeAttempt
 
     supplier = factory.SubFactory(SupplierFactory)
     campaign = factory.SubFactory(CampaignFactory)
-    outcome = "rejected"
+    outcome = IntakeAttempt.Outcome.REJECTED
     reason = "suppressed"
     detail = "The phone is on a suppression list."
     response_status = 422
@@ -337,7 +326,7 @@ class PriceRuleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Price rule {n}")
     target = "price"
     operation = "multiply"
-    amount = "1.5"
+    amount = Decimal("1.5")
     conditions = factory.LazyFunction(lambda: {"region": ["CA"]})
 
 
@@ -350,7 +339,7 @@ class LeadDistributionFactory(factory.django.DjangoModelFactory):
     state = "sold"
     runs = 1
     buyer = factory.SubFactory(BuyerFactory)
-    price = "20.00"
+    price = Decimal("20.00")
     sold_at = factory.LazyFunction(now)
 
 
@@ -374,7 +363,7 @@ class LeadReturnFactory(factory.django.DjangoModelFactory):
     lead = factory.SubFactory(LeadFactory, status="sold")
     buyer = factory.SubFactory(BuyerFactory)
     reason = "Wrong number"
-    amount = "20.00"
+    amount = Decimal("20.00")
 
 
 # --- Routing lab (issue 11) ----------------------------------------------------

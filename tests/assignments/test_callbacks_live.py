@@ -7,12 +7,24 @@ from channels.db import database_sync_to_async
 from django.utils.timezone import now
 
 from assignments import events, services
-from assignments.models import Callback
+from assignments.models import Callback, Rep
 from campaigns.models import Lead
-from tests.assignments.test_messages import isolated_layer, received_until, socket_for  # noqa: F401
+from tests.assignments.test_messages import (  # noqa: F401
+    isolated_layer,
+    outbox_mark,
+    outbox_since,
+    received_until,
+    socket_for,
+)
 from tests.factories import LeadFactory, RepFactory
 
 WAIT = 3
+
+
+def callback_on_own_lead(rep: Rep, *, due_in: dt.timedelta = dt.timedelta(minutes=1), note: str = "") -> Callback:
+    """A callback the rep scheduled on a contacted lead they own."""
+    lead = LeadFactory(status=Lead.Status.CONTACTED, owner=rep.user)
+    return services.callback_schedule(lead_id=lead.pk, user=rep.user, due_at=now() + due_in, note=note)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,12 +32,9 @@ async def test_callback_due_reaches_its_owner_once_and_again_on_reconnect_only(i
     @database_sync_to_async
     def setup():
         owner, other = RepFactory(), RepFactory()
-        lead = LeadFactory(status=Lead.Status.CONTACTED, owner=owner.user)
-        callback = services.callback_schedule(lead_id=lead.pk, user=owner.user,
-                                              due_at=now() + dt.timedelta(seconds=30), note="Quote ready")
-        return owner, other, lead, callback
+        return owner, other, callback_on_own_lead(owner, due_in=dt.timedelta(seconds=30), note="Quote ready")
 
-    owner, other, lead, callback = await setup()
+    owner, other, callback = await setup()
     mine = await database_sync_to_async(socket_for)(owner.user)
     theirs = await database_sync_to_async(socket_for)(other.user)
     assert (await mine.connect(timeout=WAIT))[0] and (await theirs.connect(timeout=WAIT))[0]
@@ -36,7 +45,7 @@ async def test_callback_due_reaches_its_owner_once_and_again_on_reconnect_only(i
     assert await database_sync_to_async(services.callbacks_due_send)() == 1
     assert await database_sync_to_async(services.callbacks_due_send)() == 0
     due = await received_until(mine, events.CALLBACK_DUE)
-    assert due[-1]["callback"]["id"] == callback.pk and due[-1]["callback"]["lead"]["id"] == lead.pk
+    assert due[-1]["callback"]["id"] == callback.pk and due[-1]["callback"]["lead"]["id"] == callback.lead_id
     assert due[-1]["callback"]["note"] == "Quote ready"
     assert await mine.receive_nothing(timeout=0.5)  # once
     assert await theirs.receive_nothing(timeout=0.5)  # never to another rep
@@ -59,24 +68,18 @@ async def test_callback_due_reaches_its_owner_once_and_again_on_reconnect_only(i
 @pytest.mark.django_db
 def test_a_callback_goes_to_whoever_owns_the_lead_when_it_falls_due():
     first, second = RepFactory(), RepFactory()
-    lead = LeadFactory(status=Lead.Status.CONTACTED, owner=first.user)
-    callback = services.callback_schedule(lead_id=lead.pk, user=first.user, due_at=now() + dt.timedelta(minutes=1))
-    Lead.objects.filter(pk=lead.pk).update(owner=second.user)  # a manager moved the lead (issue 18's service)
+    callback = callback_on_own_lead(first)
+    Lead.objects.filter(pk=callback.lead_id).update(owner=second.user)  # a manager moved the lead (issue 18's service)
     Callback.objects.filter(pk=callback.pk).update(due_at=now())
-    from assignments.models import OutboxEvent
-
-    mark = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    mark = outbox_mark()
     assert services.callbacks_due_send() == 1
-    assert list(OutboxEvent.objects.filter(pk__gt=mark).values_list("group", flat=True)) == [
-        events.rep_group(second.pk)]
+    assert [row.group for row in outbox_since(mark)] == [events.rep_group(second.pk)]
 
 
 @pytest.mark.django_db
 def test_a_callback_on_a_lead_nobody_owns_waits():
-    rep = RepFactory()
-    lead = LeadFactory(status=Lead.Status.CONTACTED, owner=rep.user)
-    callback = services.callback_schedule(lead_id=lead.pk, user=rep.user, due_at=now() + dt.timedelta(minutes=1))
-    Lead.objects.filter(pk=lead.pk).update(owner=None)
+    callback = callback_on_own_lead(RepFactory())
+    Lead.objects.filter(pk=callback.lead_id).update(owner=None)
     Callback.objects.filter(pk=callback.pk).update(due_at=now())
     assert services.callbacks_due_send() == 0
     assert Callback.objects.get(pk=callback.pk).notified_at is None

@@ -92,6 +92,13 @@ def route_new_lead(**kwargs) -> Assignment:
     return Assignment.objects.get(pk=result.assignment_ids[0])
 
 
+async def rep_with_offer(**lead_fields) -> tuple[Rep, Assignment]:
+    """A rep under the catch-all rule, and the offer a new lead made them."""
+    await make_rule()
+    rep = await make_rep()
+    return rep, await route_new_lead(**lead_fields)
+
+
 @database_sync_to_async
 def reload_rep(rep: Rep) -> Rep:
     return Rep.objects.get(pk=rep.pk)
@@ -284,9 +291,7 @@ async def test_reconnect_resyncs_offers_made_while_disconnected():
 
 
 async def test_second_tab_gets_the_same_open_offers():
-    await make_rule()
-    rep = await make_rep()
-    offer = await route_new_lead()
+    rep, offer = await rep_with_offer()
     token = await token_for(rep.user)
     tabs = [await connected(ws(token=token)) for _ in range(2)]
     for tab in tabs:
@@ -303,9 +308,7 @@ async def test_second_tab_gets_the_same_open_offers():
 
 
 async def test_manager_gets_a_floor_snapshot_then_every_floor_event():
-    await make_rule()
-    rep = await make_rep()
-    waiting_offer = await route_new_lead(last_name="Before")
+    rep, waiting_offer = await rep_with_offer(last_name="Before")
     manager = await make_manager()
     board = await connected(ws(session=await session_for(manager)))
     snapshot = await board.receive_json_from(timeout=WAIT)
@@ -410,9 +413,7 @@ async def test_outbox_message_is_forwarded_once_per_outbox_id():
 
 
 async def test_consumer_writes_no_business_data():
-    await make_rule()
-    rep = await make_rep()
-    offer = await route_new_lead()
+    rep, offer = await rep_with_offer()
     client = await connected(ws(token=await token_for(rep.user)))
     await until(client, "sync.done")
     await client.send_json_to({"type": "accept", "assignment": offer.pk})

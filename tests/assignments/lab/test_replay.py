@@ -5,27 +5,8 @@ import datetime as dt
 
 import pytest
 
-from assignments.lab.codec import (
-    RepDecoder,
-    lead_from_json,
-    lead_to_json,
-    rep_profile,
-    rep_rows,
-    rule_from_json,
-    rule_to_json,
-)
 from assignments.lab.replay import Recorded, Tally, gini, replay_decide, replay_tally
-from assignments.routing import (
-    Condition,
-    LeadFacts,
-    Relaxation,
-    RepFacts,
-    RuleSpec,
-    Territory,
-    Tier,
-    WorkingWindow,
-    decide,
-)
+from assignments.routing import Condition, LeadFacts, RepFacts, RuleSpec, Territory, Tier, WorkingWindow
 
 T = dt.datetime(2030, 3, 11, 15, 0, tzinfo=dt.UTC)  # a Monday
 ALWAYS = tuple(WorkingWindow(weekday=d, start=dt.time(0), end=dt.time(0)) for d in range(7))
@@ -152,37 +133,3 @@ def test_gini():
     assert gini([0, 0, 4]) == pytest.approx(2 / 3)
     assert gini([1, 3]) == pytest.approx(0.25)
 
-
-def test_snapshot_codec_round_trip_replays_the_same_decision():
-    """Reps with real hours in their own zones are recorded as on/off shift and decide identically when replayed."""
-    berlin_day = tuple(WorkingWindow(weekday=d, start=dt.time(9), end=dt.time(17)) for d in range(5))
-    evenings = tuple(WorkingWindow(weekday=d, start=dt.time(18), end=dt.time(2)) for d in range(7))
-    reps = [
-        RepFacts(id=1, active=True, status="available", timezone="Europe/Berlin", working_hours=berlin_day,
-                 days_off=frozenset(), load=1, capacity=3, languages=frozenset({"de"}), skills={"solar": 3},
-                 territories=(Territory("DE", "BE", "10"),), team_ids=frozenset({1}),
-                 last_offered_at=T - dt.timedelta(microseconds=123_456_789), weight=2, performance=0.3),
-        RepFacts(id=2, active=True, status="available", timezone="America/New_York", working_hours=evenings,
-                 days_off=frozenset(), load=0, capacity=3, languages=frozenset({"de"}), skills={},
-                 territories=(Territory("DE"),), team_ids=frozenset({1}), last_offered_at=None),
-        RepFacts(id=3, active=True, status="away", timezone="UTC", working_hours=ALWAYS, days_off=frozenset(),
-                 load=0, capacity=3, languages=frozenset({"de"}), skills={}, territories=(),
-                 team_ids=frozenset({1}), last_offered_at=None, median_response_seconds=42.5),
-    ]
-    facts = LeadFacts(id=9, campaign="solar", supplier="s", country="DE", region="BE", postal_code="10115",
-                      language="de", skill="solar", fields={"roof": ["flat", "tile"]}, score=7,
-                      waiting_since=T - dt.timedelta(seconds=130), excluded_rep_ids=frozenset({5}))
-    rules = [RuleSpec(id=1, name="DE", order=1, active=True, conditions=(Condition("fields.roof", "in", "flat"),),
-                      team_ids=frozenset({1}), strategy="round_robin", require_skill=True, require_territory=True,
-                      relaxations=(Relaxation(120, "skill"),))]
-    profiles = {rep_profile(r)[1]: index for index, r in enumerate(reps, start=1)}
-    rows = rep_rows(reps=reps, profile_ids=profiles, now=T)
-    assert [row[5] for row in rows] == [1, 0, 1]  # 16:00 in Berlin: on shift; 11:00 in New York: off shift
-    decoder = RepDecoder({index: rep_profile(r)[0] for r, index in zip(reps, profiles.values(), strict=False)})
-    replayed_reps = decoder.reps(rows)
-    assert lead_from_json(lead_to_json(facts)) == facts
-    assert [rule_from_json(rule_to_json(r)) for r in rules] == rules
-    original = decide(lead=facts, reps=reps, rules=rules, now=T, rng=1)
-    replayed = decide(lead=lead_from_json(lead_to_json(facts)), reps=replayed_reps, rules=rules, now=T, rng=1)
-    assert replayed.to_json() == original.to_json()
-    assert decoder.reps(rows)[0] is replayed_reps[0]  # an unchanged state is decoded once

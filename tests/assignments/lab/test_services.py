@@ -7,18 +7,7 @@ import pytest
 from assignments import services
 from assignments.lab import services as lab
 from assignments.lab.selectors import ruleset_specs
-from assignments.models import (
-    Assignment,
-    DraftCondition,
-    DraftRule,
-    ReplayRun,
-    RepProfile,
-    RoutingRule,
-    RoutingSnapshot,
-    RuleCondition,
-    RuleRelaxation,
-    Ruleset,
-)
+from assignments.models import Assignment, ReplayRun, RepProfile, RoutingRule, RoutingSnapshot, RuleCondition, Ruleset
 from tests.factories import LeadFactory, RepFactory, RoutingRuleFactory, RuleConditionFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +94,8 @@ def test_draft_copies_the_live_rules_and_never_touches_live_routing(floor):
     copy.strategy = "least_busy"
     copy.save()
     copy.teams.clear()
-    DraftCondition.objects.create(rule=copy, field="language", op="eq", value="es")
-    DraftRule.objects.create(ruleset=draft, name="Nobody", order=0, strategy="broadcast", require_territory=True)
+    copy.conditions.create(field="language", op="eq", value="es")
+    draft.rules.create(name="Nobody", order=0, strategy="broadcast", require_territory=True)
     route_history(["en", "en", "en"])
     assert live_state() == before
     offered = list(Assignment.objects.order_by("offered_at").values_list("rep_id", flat=True))
@@ -202,15 +191,15 @@ def test_a_replay_with_a_broken_rule_fails_with_a_message(floor):
 
 def test_promotion_replaces_live_rules_and_undo_restores_them(floor):
     other = RoutingRuleFactory(name="Old catch-all", order=500)
-    RuleRelaxation.objects.create(rule=floor["rule"], after_seconds=60, drop="language")
+    floor["rule"].relaxations.create(after_seconds=60, drop="language")
     before = live_state()
     draft = lab.ruleset_draft_from_live(name="New")
     everyone = draft.rules.get(name="Everyone")
     everyone.strategy = "least_busy"
     everyone.save()
     draft.rules.filter(name="Old catch-all").delete()
-    DraftRule.objects.create(ruleset=draft, name="Spanish", order=1, require_language=True)
-    DraftCondition.objects.create(rule=draft.rules.get(name="Spanish"), field="language", op="eq", value="es")
+    spanish = draft.rules.create(name="Spanish", order=1, require_language=True)
+    spanish.conditions.create(field="language", op="eq", value="es")
 
     change = lab.ruleset_promote(ruleset=draft)
     assert [r.name for r in change.updated] == ["Everyone"] and [r.name for r in change.created] == ["Spanish"]
@@ -218,7 +207,7 @@ def test_promotion_replaces_live_rules_and_undo_restores_them(floor):
     live = {r.name: r for r in RoutingRule.objects.all()}
     assert set(live) == {"Everyone", "Spanish"} and live["Everyone"].pk == floor["rule"].pk
     assert live["Everyone"].strategy == "least_busy"
-    assert list(RuleCondition.objects.filter(rule=live["Spanish"]).values_list("value", flat=True)) == ["es"]
+    assert list(live["Spanish"].conditions.values_list("value", flat=True)) == ["es"]
     assert [s.name for s in ruleset_specs(ruleset=change.backup)] == ["Everyone", "Old catch-all"]
     draft.refresh_from_db()
     assert draft.promoted_at is not None
@@ -236,7 +225,7 @@ def test_a_retired_rule_with_history_is_deactivated_not_deleted(floor):
     route_history(["en"])
     draft = lab.ruleset_draft_from_live(name="Replace")
     draft.rules.all().delete()
-    DraftRule.objects.create(ruleset=draft, name="New", order=1)
+    draft.rules.create(name="New", order=1)
     change = lab.ruleset_promote(ruleset=draft)
     old = RoutingRule.objects.get(pk=floor["rule"].pk)
     assert change.deactivated == [floor["rule"]] and not old.active

@@ -4,18 +4,16 @@ import random
 
 import pytest
 
-from assignments.routing import (
-    Condition,
-    Relaxation,
-    ScoringRule,
+from assignments.routing.conditions import (
     condition_errors,
     condition_matches,
-    decide,
     describe_condition,
     describe_rule,
     match_rule,
     score_lead,
 )
+from assignments.routing.engine import decide
+from assignments.routing.facts import Condition, Relaxation, ScoringRule
 
 from .test_facts import NOW, make_lead, make_rep, make_rule
 

@@ -60,18 +60,18 @@ def test_persona_conditions(condition, lead, expected):
     assert condition_matches(condition=condition, lead=lead) is expected
 
 
-@pytest.mark.parametrize(("condition", "errors"), [
-    (Condition("persona", "eq", "homeowners"), ()),
-    (Condition("persona", "in", "homeowners, california"), ()),
-    (Condition("persona", "not_in", "homeowners"), ()),
-    (Condition("persona", "eq", ""), ("Name a persona (its slug).",)),
-    (Condition("persona", "eq", " , "), ("Name a persona (its slug).",)),
-    (Condition("persona", "eq", "a,b"), ("Name one persona, or use 'is one of'.",)),
-    (Condition("persona", "gt", "a"), ("A persona condition uses is, is not, is one of or is not one of.",)),
-    (Condition("persona", "exists", ""), ("A persona condition uses is, is not, is one of or is not one of.",)),
+@pytest.mark.parametrize(("op", "value", "errors"), [
+    ("eq", "homeowners", ()),
+    ("in", "homeowners, california", ()),
+    ("not_in", "homeowners", ()),
+    ("eq", "", ("Name a persona (its slug).",)),
+    ("eq", " , ", ("Name a persona (its slug).",)),
+    ("eq", "a,b", ("Name one persona, or use 'is one of'.",)),
+    ("gt", "a", ("A persona condition uses is, is not, is one of or is not one of.",)),
+    ("exists", "", ("A persona condition uses is, is not, is one of or is not one of.",)),
 ])
-def test_persona_condition_errors(condition, errors):
-    assert condition_errors(condition) == errors
+def test_persona_condition_errors(op, value, errors):
+    assert condition_errors(Condition("persona", op, value)) == errors
 
 
 def test_descriptions_name_the_persona():
