@@ -26,14 +26,7 @@ from assignments.admin_inlines import (
 from assignments.admin_lab import copy_live_rules_to_draft  # also registers the routing lab
 from assignments.admin_tiers import RuleAdminMixin, RuleTierInline  # also registers the tier rows
 from assignments.admin_work import deactivate_and_take_back, take_back_leads
-from assignments.forms import (
-    RepAdminForm,
-    RepLanguageForm,
-    RepTerritoryForm,
-    RuleConditionForm,
-    ScoringConditionForm,
-    TeamAdminForm,
-)
+from assignments.forms import ConditionForm, RepAdminForm, RepLanguageForm, RepTerritoryForm, TeamAdminForm
 from assignments.models import (
     DayOff,
     Rep,
@@ -66,29 +59,36 @@ REP_RELATED = ("rep__user",)
 
 
 class RepCount(TypedDict):
-    """What the skill and team admins' get_queryset adds to each row."""
+    """What RepCountAdmin.get_queryset adds to each row."""
 
     _reps: int
 
 
+class RepCountAdmin(admin.ModelAdmin):
+    """Lists each row with its number of reps, counted through `reps_path` in the list's one query."""
+
+    reps_path: str
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_reps=Count(self.reps_path, distinct=True))
+
+    @admin.display(description="reps", ordering="_reps")
+    def rep_count(self, obj: WithAnnotations[Skill, RepCount] | WithAnnotations[Team, RepCount]) -> int:
+        return obj._reps
+
+
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(RepCountAdmin):
+    reps_path = "rep_skills"
     list_display = ("name", "slug", "rep_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     ordering = ("name",)
-    list_per_page = 100
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_reps=Count("rep_skills", distinct=True))
-
-    @admin.display(description="reps", ordering="_reps")
-    def rep_count(self, obj: WithAnnotations[Skill, RepCount]) -> int:
-        return obj._reps
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(RepCountAdmin):
+    reps_path = "reps"
     form = TeamAdminForm
     list_display = ("name", "description", "rep_count", "away_after_seconds", "alert_unseen_seconds", "alert_email",
                     "chat")
@@ -100,14 +100,6 @@ class TeamAdmin(admin.ModelAdmin):
     )
     search_fields = ("name", "description")
     ordering = ("name",)
-    list_per_page = 100
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_reps=Count("reps", distinct=True))
-
-    @admin.display(description="reps", ordering="_reps")
-    def rep_count(self, obj: WithAnnotations[Team, RepCount]) -> int:
-        return obj._reps
 
     @admin.display(description="chat webhook")
     def chat(self, obj: Team) -> str:
@@ -131,7 +123,6 @@ class RepAdmin(admin.ModelAdmin):
     readonly_fields = ("status_badge", "status_changed_at", "load_capacity", "today_daily_cap", "last_offered_at",
                        "conversion", "median_response", "stats_updated_at")
     ordering = ("user__username",)
-    list_per_page = 100
     actions = ["set_available", "set_away", take_back_leads, deactivate_and_take_back]
     fieldsets = (
         (None, {"fields": ("user", "active", "teams", "timezone", "alert_channels")}),
@@ -216,7 +207,6 @@ class RepPartAdmin(admin.ModelAdmin):
     autocomplete_fields: ClassVar[tuple[str, ...]] = ("rep",)
     list_select_related: ClassVar[tuple[str, ...]] = REP_RELATED
     search_fields: ClassVar[tuple[str, ...]] = ("rep__user__username", "rep__user__first_name", "rep__user__last_name")
-    list_per_page = 100
 
 
 @admin.register(RepLanguage)
@@ -273,7 +263,6 @@ class ScoringRuleAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     ordering = ("name",)
-    list_per_page = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(
@@ -289,22 +278,22 @@ class ScoringRuleAdmin(admin.ModelAdmin):
 
 
 class ConditionAdmin(admin.ModelAdmin):
+    """A rule's condition rows, each with its meaning in words; saved through ConditionForm (the engine's checks)."""
+
+    form = ConditionForm
     list_display: tuple[str, ...] = ("rule", "field", "op", "value", "meaning")
     list_filter: ClassVar[tuple[str, ...]] = ("op",)
     search_fields = ("rule__name", "field", "value")
     autocomplete_fields = ("rule",)
     list_select_related = ("rule",)
     ordering: ClassVar[tuple[str, ...]] = ("rule__name", "id")
-    list_per_page = 100
 
     @admin.display(description="in words")
     def meaning(self, obj) -> str:
         return describe_condition(condition_from_model(obj))
 
 
-@admin.register(ScoringCondition)
-class ScoringConditionAdmin(ConditionAdmin):
-    form = ScoringConditionForm
+admin.site.register(ScoringCondition, ConditionAdmin)
 
 
 @admin.register(RoutingRule)
@@ -318,7 +307,6 @@ class RoutingRuleAdmin(RuleAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("teams",)
     readonly_fields = ("summary", "ladder")
     ordering = ("order", "id")
-    list_per_page = 100
     actions = [copy_live_rules_to_draft]
     fieldsets = ((None, {"fields": ("name", "order", "active", "summary")}), *RuleAdminMixin.SETTINGS_FIELDSETS)
 
@@ -339,7 +327,6 @@ class RoutingRuleAdmin(RuleAdminMixin, admin.ModelAdmin):
 
 @admin.register(RuleCondition)
 class RuleConditionAdmin(ConditionAdmin):
-    form = RuleConditionForm
     ordering = ("rule__order", "rule__id", "id")
 
 
@@ -351,7 +338,6 @@ class RuleRelaxationAdmin(admin.ModelAdmin):
     autocomplete_fields = ("rule",)
     list_select_related = ("rule",)
     ordering = ("rule__order", "after_seconds")
-    list_per_page = 100
 
     @admin.display(description="after", ordering="after_seconds")
     def after(self, obj: RuleRelaxation) -> str:

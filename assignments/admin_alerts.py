@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from assignments.models import AlertDelivery
 from campaigns.admin_columns import choice_badge
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin
+from campaigns.admin_common import EMPTY, EventLogAdmin
 
 
 def masked_webhook(*, provider: str, url: str) -> str:
@@ -20,7 +20,7 @@ def masked_webhook(*, provider: str, url: str) -> str:
 
 
 @admin.register(AlertDelivery)
-class AlertDeliveryAdmin(ReadOnlyLogAdmin):
+class AlertDeliveryAdmin(EventLogAdmin):
     """Written and retried by the alert service (assignments/services/notify.py); here they are read."""
 
     list_display = ("created_at", "kind", "channel", "recipient", "status_badge", "attempts", "last_error",
@@ -30,8 +30,6 @@ class AlertDeliveryAdmin(ReadOnlyLogAdmin):
     list_select_related = ("assignment", "callback", "floor_alert", "team")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("kind", "channel", "recipient", "status", "attempts", "last_error", "created_at", "next_attempt_at",
               "sent_at", "assignment", "callback", "floor_alert", "team", "user")
     readonly_fields = fields

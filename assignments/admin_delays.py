@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from assignments.admin import ConditionAdmin
-from assignments.forms import ConditionFormMixin
+from assignments.admin_inlines import ConditionInline
 from assignments.models_delays import DelayCondition, DelayRule, LeadHold, LeadRecycle
 from assignments.services.delays import lead_release_now
 from leadcrm.errors import ServiceError
 
 
-class DelayConditionForm(ConditionFormMixin, forms.ModelForm):
-    class Meta:
-        model = DelayCondition
-        fields = "__all__"
-
-
-class DelayConditionInline(admin.TabularInline):
+class DelayConditionInline(ConditionInline):
     model = DelayCondition
-    form = DelayConditionForm
-    extra = 0
     verbose_name = "condition"
     verbose_name_plural = ("conditions: 'holds leads that…' (all must hold; none: every lead of the campaign) and "
                            "'releases them when…' (with 'until its answers meet the release conditions')")
@@ -56,7 +47,6 @@ class DelayRuleAdmin(admin.ModelAdmin):
 
 @admin.register(DelayCondition)
 class DelayConditionAdmin(ConditionAdmin):
-    form = DelayConditionForm
     list_display = ("rule", "purpose", "field", "op", "value", "meaning")
     list_filter = ("purpose", "op")
 

@@ -7,11 +7,11 @@ from django.contrib import admin
 from assignments.admin_inlines import OfferColumns
 from assignments.models import Assignment, ContactAttempt, OutboxEvent
 from campaigns.admin_columns import json_block
-from campaigns.admin_common import ReadOnlyLogAdmin
+from campaigns.admin_common import EventLogAdmin
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(OfferColumns, ReadOnlyLogAdmin):
+class AssignmentAdmin(OfferColumns, EventLogAdmin):
     """Offers change only through the routing and rep services; here they are read."""
 
     list_display = ("id", "lead", "rep", "rule", "status_badge", "offered_at", "expires_at", "responded_at",
@@ -22,14 +22,13 @@ class AssignmentAdmin(OfferColumns, ReadOnlyLogAdmin):
     date_hierarchy = "offered_at"
     ordering = ("-offered_at", "-id")
     list_per_page = 50
-    show_full_result_count = False
     fields = ("lead", "rep", "rule", "status", "broadcast", "offered_at", "expires_at", "seen_at", "responded_at",
               "response_time", "decline_reason", "decision")
     readonly_fields = fields
 
 
 @admin.register(ContactAttempt)
-class ContactAttemptAdmin(ReadOnlyLogAdmin):
+class ContactAttemptAdmin(EventLogAdmin):
     list_display = ("at", "lead", "rep", "channel", "outcome", "notes")
     list_filter = ("channel", "outcome")
     search_fields = ("lead__first_name", "lead__last_name", "lead__phone", "rep__user__username", "notes")
@@ -37,13 +36,12 @@ class ContactAttemptAdmin(ReadOnlyLogAdmin):
     date_hierarchy = "at"
     ordering = ("-at", "-id")
     list_per_page = 50
-    show_full_result_count = False
     fields = ("at", "lead", "rep", "assignment", "channel", "outcome", "notes")
     readonly_fields = fields
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyLogAdmin):
+class OutboxEventAdmin(EventLogAdmin):
     """Websocket messages as written next to the change they report (replayed to reconnecting browsers)."""
 
     list_display = ("id", "created_at", "type", "group")
@@ -51,8 +49,6 @@ class OutboxEventAdmin(ReadOnlyLogAdmin):
     search_fields = ("type", "group")
     date_hierarchy = "created_at"
     ordering = ("-id",)
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("created_at", "type", "group", "payload_pretty")
     readonly_fields = fields
 

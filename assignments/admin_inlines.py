@@ -8,11 +8,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from assignments.forms import RepLanguageForm, RepTerritoryForm, RuleConditionForm, ScoringConditionForm
+from assignments.forms import ConditionForm, RepLanguageForm, RepTerritoryForm
 from assignments.models import (
     Assignment,
+    ConditionBase,
     ContactAttempt,
     DayOff,
+    RelaxationBase,
     RepLanguage,
     RepSkill,
     RepTerritory,
@@ -22,7 +24,7 @@ from assignments.models import (
     WorkingHours,
 )
 from assignments.selectors_work import explanation_summary
-from campaigns.admin_common import EMPTY, ReadOnlyInline, badge, json_pre, json_pretty, seconds_humanised
+from campaigns.admin_common import EMPTY, ReadOnlyInline, RowsInline, badge, json_pre, json_pretty, seconds_humanised
 
 
 def explanation_html(explanation: object) -> SafeString | str:
@@ -84,49 +86,45 @@ class LeadContactInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("rep__user")
 
 
-class RepLanguageInline(admin.TabularInline):
+class RepLanguageInline(RowsInline):
     model = RepLanguage
     form = RepLanguageForm
-    extra = 0
 
 
-class RepSkillInline(admin.TabularInline):
+class RepSkillInline(RowsInline):
     model = RepSkill
     autocomplete_fields = ("skill",)
-    extra = 0
 
 
-class RepTerritoryInline(admin.TabularInline):
+class RepTerritoryInline(RowsInline):
     model = RepTerritory
     form = RepTerritoryForm
-    extra = 0
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(RowsInline):
     model = WorkingHours
-    extra = 0
 
 
-class DayOffInline(admin.TabularInline):
+class DayOffInline(RowsInline):
     model = DayOff
-    extra = 0
 
 
-class RuleConditionInline(admin.TabularInline):
-    model = RuleCondition
-    form = RuleConditionForm
-    extra = 0
+class RuleRelaxationInline(RowsInline):
+    model: type[RelaxationBase] = RuleRelaxation  # a draft rule's are shown alike (DraftRelaxationInline)
+
+
+class ConditionInline(RowsInline):
+    """A rule's conditions, each checked by the routing engine as it is saved."""
+
+    form = ConditionForm
+
+
+class RuleConditionInline(ConditionInline):
+    model: type[ConditionBase] = RuleCondition  # a draft rule's are shown alike (DraftConditionInline)
     verbose_name = "condition (all must hold)"
     verbose_name_plural = "conditions (all must hold; none: any lead)"
 
 
-class RuleRelaxationInline(admin.TabularInline):
-    model = RuleRelaxation
-    extra = 0
-
-
-class ScoringConditionInline(admin.TabularInline):
+class ScoringConditionInline(ConditionInline):
     model = ScoringCondition
-    form = ScoringConditionForm
-    extra = 0
     verbose_name_plural = "conditions (all must hold)"

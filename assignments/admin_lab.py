@@ -15,16 +15,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import now
 
+from assignments.admin_inlines import RuleConditionInline, RuleRelaxationInline
 from assignments.admin_tiers import DraftTierInline, RuleAdminMixin
+from assignments.forms import ConditionForm
 from assignments.lab import services
-from assignments.lab.forms import (
-    DraftConditionForm,
-    ExperimentEndForm,
-    ExperimentForm,
-    ReplayForm,
-    RulesetAddForm,
-    VariantFormSet,
-)
+from assignments.lab.forms import ExperimentEndForm, ExperimentForm, ReplayForm, RulesetAddForm, VariantFormSet
 from assignments.models import (
     DraftCondition,
     DraftRelaxation,
@@ -39,7 +34,7 @@ from assignments.models import (
 from assignments.routing import describe_condition, describe_rule
 from assignments.selectors import condition_from_model, rule_spec_from_model, rules_for_spec
 from campaigns.admin_columns import json_block
-from campaigns.admin_common import EMPTY, ReadOnlyLogAdmin, badge, joined
+from campaigns.admin_common import EMPTY, EventLogAdmin, ReadOnlyLogAdmin, RowsInline, badge, joined
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev-only package: types, never imported at runtime
@@ -97,11 +92,10 @@ class EditableWhileInline(admin.options.InlineModelAdmin):
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class DraftRuleInline(EditableWhileInline, admin.TabularInline):
+class DraftRuleInline(EditableWhileInline, RowsInline):
     model = DraftRule
     fields = ("order", "name", "active", "strategy", "summary")
     readonly_fields = ("summary",)
-    extra = 0
     show_change_link = True
     ordering = ("order", "id")
     verbose_name_plural = "rules (open one to edit its teams, filters, conditions and relaxations)"
@@ -246,17 +240,12 @@ class RulesetAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "assignments/lab/admin_replay_form.html", context)
 
 
-class DraftConditionInline(admin.TabularInline):
+class DraftConditionInline(RuleConditionInline):
     model = DraftCondition
-    form = DraftConditionForm
-    extra = 0
-    verbose_name = "condition (all must hold)"
-    verbose_name_plural = "conditions (all must hold; none: any lead)"
 
 
-class DraftRelaxationInline(admin.TabularInline):
+class DraftRelaxationInline(RuleRelaxationInline):
     model = DraftRelaxation
-    extra = 0
 
 
 class DraftPartAdmin(admin.ModelAdmin):
@@ -284,7 +273,6 @@ class DraftRuleAdmin(RuleAdminMixin, DraftPartAdmin):
     list_select_related = ("ruleset",)
     readonly_fields = ("source_rule_id", "summary", "ladder")
     ordering = ("ruleset", "order", "id")
-    list_per_page = 100
     fieldsets = ((None, {"fields": ("ruleset", "name", "order", "active", "source_rule_id", "summary")}),
                  *RuleAdminMixin.SETTINGS_FIELDSETS)
 
@@ -300,13 +288,12 @@ class DraftRuleAdmin(RuleAdminMixin, DraftPartAdmin):
 
 @admin.register(DraftCondition)
 class DraftConditionAdmin(DraftPartAdmin):
-    form = DraftConditionForm
+    form = ConditionForm
     list_display = ("rule", "field", "op", "value", "meaning")
     list_filter = ("op",)
     search_fields = ("rule__name", "field", "value")
     list_select_related = ("rule__ruleset",)
     ordering = ("rule__ruleset", "rule__order", "id")
-    list_per_page = 100
 
     @admin.display(description="in words")
     def meaning(self, obj: DraftCondition) -> str:
@@ -320,7 +307,6 @@ class DraftRelaxationAdmin(DraftPartAdmin):
     search_fields = ("rule__name",)
     list_select_related = ("rule__ruleset",)
     ordering = ("rule__ruleset", "rule__order", "after_seconds")
-    list_per_page = 100
 
 
 @admin.register(ReplayRun)
@@ -454,7 +440,6 @@ class ExperimentVariantAdmin(admin.ModelAdmin):
     autocomplete_fields = ("teams",)
     list_select_related = ("experiment",)
     ordering = ("experiment", "name")
-    list_per_page = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")
@@ -473,7 +458,7 @@ class ExperimentVariantAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingSnapshot)
-class RoutingSnapshotAdmin(ReadOnlyLogAdmin):
+class RoutingSnapshotAdmin(EventLogAdmin):
     """Every routing decision as the engine saw it; replays read these."""
 
     list_display = ("decided_at", "lead", "first", "action", "rule_name", "rep_ids", "variant", "rep_count")
@@ -483,7 +468,6 @@ class RoutingSnapshotAdmin(ReadOnlyLogAdmin):
     date_hierarchy = "decided_at"
     ordering = ("-decided_at", "-id")
     list_per_page = 50
-    show_full_result_count = False
     fields = ("lead", "decided_at", "first", "rule", "rule_name", "action", "reason", "rep_ids", "variant",
               "lead_pretty", "reps_pretty")
     readonly_fields = fields
@@ -501,7 +485,6 @@ class RepProfileAdmin(ReadOnlyLogAdmin):
     list_display = ("id", "digest", "data")
     search_fields = ("digest",)
     ordering = ("-id",)
-    list_per_page = 100
     fields = ("digest", "data_pretty")
     readonly_fields = fields
 

@@ -9,16 +9,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from assignments.admin import ConditionAdmin, conditions_text
+from assignments.admin_inlines import ConditionInline
 from assignments.forms import PersonaConditionForm, PersonaForm
 from assignments.models import Persona, PersonaCondition
 from assignments.models_personas import LeadPersona
 from assignments.selectors_personas import persona_recent_matches, persona_usage
 
 
-class PersonaConditionInline(admin.TabularInline):
+class PersonaConditionInline(ConditionInline):
     model = PersonaCondition
     form = PersonaConditionForm
-    extra = 0
     verbose_name = "condition (all must hold)"
     verbose_name_plural = "conditions (all must hold; none: every lead). 'persona' names another persona by slug"
 
@@ -35,7 +35,6 @@ class PersonaAdmin(admin.ModelAdmin):
     readonly_fields = ("used_by_detail", "recent_matches", "in_reports", "updated_at")
     fields = ("name", "slug", "description", "used_by_detail", "recent_matches", "in_reports", "updated_at")
     prepopulated_fields = {"slug": ("name",)}
-    list_per_page = 100
 
     def get_queryset(self, request):
         # Who names each persona is read once per page (a few queries), not once per row.

@@ -16,7 +16,7 @@ from assignments.models import DraftRule, DraftTier, RoutingRule, RuleTier, Tier
 from assignments.routing import Tier, tier_errors
 from assignments.routing.tiers import tier_opening_times
 from assignments.selectors import rules_for_spec, tier_from_model
-from campaigns.admin_common import seconds_humanised
+from campaigns.admin_common import RowsInline, seconds_humanised
 
 TIERS_HELP = ("With tiers, the tiers choose the candidates and the rule's teams are not used. Tier 1 is offered "
               "first; each later tier joins once the lead has waited the earlier tiers' waits; a last tier may be "
@@ -54,12 +54,11 @@ class TierFormSet(BaseInlineFormSet):
             raise ValidationError(errors)
 
 
-class TierInline(admin.TabularInline):
+class TierInline(RowsInline):
     form = TierForm
     formset = TierFormSet
     fields = ("position", "kind", "team", "reps", "wait_seconds")
     autocomplete_fields = ("team", "reps")
-    extra = 0
     ordering = ("position",)
     verbose_name = "tier"
     verbose_name_plural = "tiers (a ladder of candidates that widens while a lead waits; none: the teams above)"
@@ -94,7 +93,6 @@ class TierAdmin(admin.ModelAdmin):
     autocomplete_fields = ("rule", "team", "reps")
     list_select_related = ("rule", "team")
     ordering = ("rule", "position")
-    list_per_page = 100
 
     @admin.display(description="who")
     def who(self, obj: TierBase) -> str:

@@ -1,4 +1,7 @@
-"""Admin forms of the sales floor: conditions checked by the routing engine, normalised rep attributes."""
+"""Admin forms of the sales floor: conditions checked by the routing engine, normalised rep attributes.
+
+A form without a Meta serves the ModelAdmin or inline that names it, which builds it on its own model and fields.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from assignments.models import (
-    Persona,
-    PersonaCondition,
-    Rep,
-    RepLanguage,
-    RepTerritory,
-    RuleCondition,
-    ScoringCondition,
-    Team,
-)
+from assignments.models import Persona, PersonaCondition, Rep, Team
 from assignments.routing import PERSONA_FIELD, Condition, condition_errors, persona_slugs
 from assignments.selectors_personas import persona_loop, persona_usage
 from campaigns.forms import country_code_clean, language_code_clean, timezone_choices
 
 
-class ConditionFormMixin(forms.BaseForm):
-    """Refuses a condition the engine could not evaluate (unknown field, non-numeric bound, empty value).
-
-    Mixed in before forms.ModelForm (which it precedes in the MRO); based on BaseForm for clean() and add_error().
-    """
+class ConditionForm(forms.ModelForm):
+    """A condition row of any kind (routing, scoring, draft, delay, persona); refuses a condition the engine could
+    not evaluate (unknown field, non-numeric bound, empty value)."""
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -56,7 +48,7 @@ class ConditionFormMixin(forms.BaseForm):
         return set()
 
 
-class PersonaConditionForm(ConditionFormMixin, forms.ModelForm):
+class PersonaConditionForm(ConditionForm):
     """A condition of a persona; it may name other personas, but never in a loop back to its own."""
 
     class Meta:
@@ -85,18 +77,6 @@ def field_is_known(field: str) -> bool:
     return field == PERSONA_FIELD or not condition_errors(Condition(field=field, op="exists"))
 
 
-class RuleConditionForm(ConditionFormMixin, forms.ModelForm):
-    class Meta:
-        model = RuleCondition
-        fields = "__all__"
-
-
-class ScoringConditionForm(ConditionFormMixin, forms.ModelForm):
-    class Meta:
-        model = ScoringCondition
-        fields = "__all__"
-
-
 class PersonaForm(forms.ModelForm):
     class Meta:
         model = Persona
@@ -121,19 +101,11 @@ class RepAdminForm(forms.ModelForm):
 
 
 class RepLanguageForm(forms.ModelForm):
-    class Meta:
-        model = RepLanguage
-        fields = "__all__"
-
     def clean_code(self) -> str:
         return language_code_clean(self.cleaned_data["code"])
 
 
 class RepTerritoryForm(forms.ModelForm):
-    class Meta:
-        model = RepTerritory
-        fields = "__all__"
-
     def clean_country(self) -> str:
         return country_code_clean(self.cleaned_data["country"])
 

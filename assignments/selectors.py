@@ -12,6 +12,7 @@ from typing import TypeVar
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.timezone import now as tz_now
 
+from assignments import routing
 from assignments.config_cache import config_cached
 from assignments.models import (
     Assignment,
@@ -30,25 +31,11 @@ from assignments.models import (
     TierBase,
     WorkingHours,
 )
-from assignments.routing import Decision, decide, match_rule, persona_slugs
-from assignments.routing.facts import (
-    PERSONA_FIELD,
-    Condition,
-    LeadFacts,
-    PersonaSpec,
-    Relaxation,
-    RepFacts,
-    RuleSpec,
-    Territory,
-    Tier,
-    WorkingWindow,
-)
-from assignments.routing.facts import ScoringRule as EngineScoringRule
 from campaigns.models import Lead
 from leadcrm.roles import is_manager, is_rep
 
 
-def persona_specs() -> dict[str, PersonaSpec]:
+def persona_specs() -> dict[str, routing.PersonaSpec]:
     """Every persona as the engine's PersonaSpec by slug, personas named in its conditions resolved too (2 queries).
 
     A persona that names itself, directly or through others, is cut where the loop closes (that condition then
@@ -58,18 +45,18 @@ def persona_specs() -> dict[str, PersonaSpec]:
     for slug, field, op, value in (PersonaCondition.objects.order_by("id")
                                    .values_list("persona__slug", "field", "op", "value")):
         rows[slug][1].append((field, op, value))
-    done: dict[str, PersonaSpec] = {}
+    done: dict[str, routing.PersonaSpec] = {}
 
-    def resolve(slug: str, stack: tuple[str, ...]) -> PersonaSpec | None:
+    def resolve(slug: str, stack: tuple[str, ...]) -> routing.PersonaSpec | None:
         if slug in done:
             return done[slug]
         if slug not in rows or slug in stack:
             return None
         name, conditions = rows[slug]
-        spec = PersonaSpec(slug=slug, name=name, conditions=tuple(
-            Condition(field=f, op=o, value=v, personas=tuple(
-                p for p in (resolve(ref, (*stack, slug)) for ref in persona_slugs(v)) if p is not None))
-            if f == PERSONA_FIELD else Condition(field=f, op=o, value=v)
+        spec = routing.PersonaSpec(slug=slug, name=name, conditions=tuple(
+            routing.Condition(field=f, op=o, value=v, personas=tuple(
+                p for p in (resolve(ref, (*stack, slug)) for ref in routing.persona_slugs(v)) if p is not None))
+            if f == routing.PERSONA_FIELD else routing.Condition(field=f, op=o, value=v)
             for f, o, v in conditions))
         done[slug] = spec
         return spec
@@ -79,19 +66,20 @@ def persona_specs() -> dict[str, PersonaSpec]:
     return done
 
 
-def condition_from_model(c: ConditionBase, *, personas: dict[str, PersonaSpec] | None = None) -> Condition:
+def condition_from_model(c: ConditionBase, *,
+                         personas: dict[str, routing.PersonaSpec] | None = None) -> routing.Condition:
     """The engine's frozen Condition for a condition row; a persona condition carries the personas it names
     (from `personas`, else from the routing memo)."""
-    if c.field != PERSONA_FIELD:
-        return Condition(field=c.field, op=c.op, value=c.value)
+    if c.field != routing.PERSONA_FIELD:
+        return routing.Condition(field=c.field, op=c.op, value=c.value)
     # Admin lists describe one condition at a time: the memo keeps them from reading the personas once per row.
     known = config_cached(key="persona_specs", load=persona_specs) if personas is None else personas
-    return Condition(field=c.field, op=c.op, value=c.value,
-                     personas=tuple(known[slug] for slug in persona_slugs(c.value) if slug in known))
+    return routing.Condition(field=c.field, op=c.op, value=c.value,
+                             personas=tuple(known[slug] for slug in routing.persona_slugs(c.value) if slug in known))
 
 
-def _personas_for(conditions: Iterable[ConditionBase]) -> dict[str, PersonaSpec]:
-    if not any(c.field == PERSONA_FIELD for c in conditions):
+def _personas_for(conditions: Iterable[ConditionBase]) -> dict[str, routing.PersonaSpec]:
+    if not any(c.field == routing.PERSONA_FIELD for c in conditions):
         return {}
     return config_cached(key="persona_specs", load=persona_specs)
 
@@ -109,7 +97,7 @@ def rules_for_spec(rules: QuerySet[RuleRow]) -> QuerySet[RuleRow]:
         Prefetch("tiers__reps", queryset=Rep.objects.select_related("user").order_by("id")))
 
 
-def tier_from_model(tier: TierBase) -> Tier:
+def tier_from_model(tier: TierBase) -> routing.Tier:
     """The engine's Tier for a tier row (team and reps prefetched), named as managers read it."""
     kind = TierBase.Kind(tier.kind)
     reps = list(tier.reps.all()) if kind == TierBase.Kind.REPS else []
@@ -120,17 +108,19 @@ def tier_from_model(tier: TierBase) -> Tier:
         name = shown + (f" and {len(reps) - TIER_NAMED_REPS} more" if len(reps) > TIER_NAMED_REPS else "")
     else:
         name = "everyone" if kind == TierBase.Kind.EVERYONE else "the open pool"
-    return Tier(name=name, team_ids=frozenset([tier.team_id]) if kind == TierBase.Kind.TEAM and tier.team_id else
-                frozenset(), rep_ids=frozenset(rep.pk for rep in reps), everyone=kind == TierBase.Kind.EVERYONE,
-                pool=kind == TierBase.Kind.POOL, wait_seconds=tier.wait_seconds or 0)
+    team_ids = frozenset([tier.team_id]) if kind == TierBase.Kind.TEAM and tier.team_id else frozenset()
+    return routing.Tier(name=name, team_ids=team_ids, rep_ids=frozenset(rep.pk for rep in reps),
+                        everyone=kind == TierBase.Kind.EVERYONE, pool=kind == TierBase.Kind.POOL,
+                        wait_seconds=tier.wait_seconds or 0)
 
 
-def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, PersonaSpec] | None = None) -> RuleSpec:
+def rule_spec_from_model(rule: RoutingRule | DraftRule, *,
+                         personas: dict[str, routing.PersonaSpec] | None = None) -> routing.RuleSpec:
     """The engine's RuleSpec for a live or draft rule row from rules_for_spec() (no queries, but two to read the
     personas, through the routing memo, when a condition names one and `personas` is not given)."""
     conditions = list(rule.conditions.all())
     known = _personas_for(conditions) if personas is None else personas
-    return RuleSpec(
+    return routing.RuleSpec(
         id=rule.pk,
         name=rule.name,
         order=rule.order,
@@ -142,7 +132,8 @@ def rule_spec_from_model(rule: RoutingRule | DraftRule, *, personas: dict[str, P
         require_skill=rule.require_skill,
         min_skill_level=rule.min_skill_level,
         require_territory=rule.require_territory,
-        relaxations=tuple(Relaxation(after_seconds=r.after_seconds, drop=r.drop) for r in rule.relaxations.all()),
+        relaxations=tuple(routing.Relaxation(after_seconds=r.after_seconds, drop=r.drop)
+                          for r in rule.relaxations.all()),
         broadcast_count=rule.broadcast_count,
         exploration_share=rule.exploration_share,
         tiers=tuple(tier_from_model(tier) for tier in rule.tiers.all()),
@@ -179,7 +170,7 @@ def rule_floor_settings_cached(*, rule_id: int) -> RuleFloorSettings | None:
     return known.get(rule_id)
 
 
-def rule_specs_active() -> list[RuleSpec]:
+def rule_specs_active() -> list[routing.RuleSpec]:
     """Every active routing rule as the engine's RuleSpec, in order (5 queries whatever the count, 1 more when a
     rule has tiers, 2 more when a rule names a persona and the memo has no personas)."""
     rules = list(rules_for_spec(RoutingRule.objects.filter(active=True)))
@@ -187,24 +178,25 @@ def rule_specs_active() -> list[RuleSpec]:
     return [rule_spec_from_model(rule, personas=personas) for rule in rules]
 
 
-def scoring_rules_active() -> list[EngineScoringRule]:
+def scoring_rules_active() -> list[routing.ScoringRule]:
     """Every active scoring rule as the engine's ScoringRule (2 queries, 2 more when one names a persona)."""
     rules = list(ScoringRule.objects.filter(active=True).prefetch_related("conditions"))
     personas = _personas_for(c for r in rules for c in r.conditions.all())
-    return [EngineScoringRule(id=r.pk, name=r.name, points=r.points,
-                              conditions=tuple(condition_from_model(c, personas=personas)
-                                               for c in r.conditions.all()))
+    return [routing.ScoringRule(id=r.pk, name=r.name, points=r.points,
+                                conditions=tuple(condition_from_model(c, personas=personas)
+                                                 for c in r.conditions.all()))
             for r in rules]
 
 
-def lead_facts(*, lead: Lead, now: dt.datetime, past_offers: Sequence[tuple[int, str]] | None = None) -> LeadFacts:
+def lead_facts(*, lead: Lead, now: dt.datetime,
+               past_offers: Sequence[tuple[int, str]] | None = None) -> routing.LeadFacts:
     """The engine's view of a lead, without reps who declined it, let it expire or had it taken back ((rep id,
     status) per offer)."""
     offers: Iterable[tuple[int, str]] = (
         past_offers if past_offers is not None else lead.assignments.values_list("rep_id", "status"))
     gone = (Assignment.Status.DECLINED, Assignment.Status.EXPIRED, Assignment.Status.TAKEN_BACK)
     excluded = frozenset(rep_id for rep_id, status in offers if status in gone)
-    return LeadFacts(
+    return routing.LeadFacts(
         id=lead.pk, campaign=lead.campaign.slug, supplier=lead.supplier.name, country=lead.country,
         region=lead.region, postal_code=lead.postal_code, language=lead.language, skill=lead.skill,
         fields=lead.fields if isinstance(lead.fields, dict) else {}, score=lead.score,
@@ -212,7 +204,7 @@ def lead_facts(*, lead: Lead, now: dt.datetime, past_offers: Sequence[tuple[int,
     )
 
 
-def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: bool = False) -> list[RepFacts]:
+def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: bool = False) -> list[routing.RepFacts]:
     """Active reps (all, or these) as the engine's RepFacts; their profiles memoised per process if asked."""
     reps = Rep.objects.filter(active=True)
     if rep_ids is not None:
@@ -228,7 +220,7 @@ def rep_facts_for_routing(*, rep_ids: list[int] | None = None, profiles_cached: 
     else:
         profiles = rep_profiles(rep_ids=ids)
     return [
-        RepFacts(
+        routing.RepFacts(
             # A rep who reached their daily cap is as full as one at capacity: the engine filters both.
             id=pk, active=True, status=status, timezone=timezone,
             load=max(load, capacity) if pk in full_today else load, capacity=capacity,
@@ -295,12 +287,12 @@ def rep_profiles(*, rep_ids: list[int] | None) -> dict[int, dict]:
     }
     return {
         pk: {
-            "working_hours": tuple(WorkingWindow(weekday=day, start=starts, end=ends)
+            "working_hours": tuple(routing.WorkingWindow(weekday=day, start=starts, end=ends)
                                    for day, starts, ends in by_rep["hours"].get(pk, ())),
             "days_off": frozenset(day for (day,) in by_rep["days_off"].get(pk, ())),
             "languages": frozenset(code.lower() for (code,) in by_rep["languages"].get(pk, ())),
             "skills": dict(by_rep["skills"].get(pk, ())),
-            "territories": tuple(Territory(country=c, region=r, postal_prefix=p)
+            "territories": tuple(routing.Territory(country=c, region=r, postal_prefix=p)
                                  for c, r, p in by_rep["territories"].get(pk, ())),
             "team_ids": frozenset(team for (team,) in by_rep["teams"].get(pk, ())),
         }
@@ -332,11 +324,12 @@ def open_assignments_for_rep(*, rep_id: int) -> list[Assignment]:
                 .filter(rep_id=rep_id, status__in=Assignment.OPEN_STATUSES).order_by("offered_at"))
 
 
-def lead_route_simulate(*, lead: Lead, now: dt.datetime, seed: int | None = None) -> Decision:
+def lead_route_simulate(*, lead: Lead, now: dt.datetime, seed: int | None = None) -> routing.Decision:
     """What the engine would decide for this lead right now, with today's reps and rules; writes nothing."""
     facts = lead_facts(lead=lead, now=now)
-    return decide(lead=facts, reps=rep_facts_for_routing(), rules=rule_specs_active(), now=now,
-                  rng=random.Random(seed if seed is not None else lead.pk), scoring_rules=scoring_rules_active())
+    rng = random.Random(seed if seed is not None else lead.pk)
+    return routing.decide(lead=facts, reps=rep_facts_for_routing(), rules=rule_specs_active(), now=now, rng=rng,
+                          scoring_rules=scoring_rules_active())
 
 
 @dataclass(frozen=True)
@@ -344,13 +337,13 @@ class WaitLimits:
     """How long a lead not yet offered may wait: the max_wait_seconds of the rule it matches now (the routing
     engine's own match, no query per lead), else the default. Load once per pass with wait_limits()."""
 
-    specs: list[RuleSpec]
+    specs: list[routing.RuleSpec]
     max_waits: dict[int, int]
     default: int
 
     def for_lead(self, *, lead: Lead, now: dt.datetime) -> tuple[int | None, int]:
         """(the matched rule's id or None, its max wait in seconds)."""
-        rule = match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=self.specs)
+        rule = routing.match_rule(lead=lead_facts(lead=lead, now=now, past_offers=()), rules=self.specs)
         if rule is None:
             return None, self.default
         return rule.id, self.max_waits.get(rule.id, self.default)

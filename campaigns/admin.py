@@ -12,7 +12,15 @@ from import_export.admin import ExportMixin, ImportMixin
 # Also registers the buyer admin pages (the buyers' own, price rules, deliveries, distributions, returns).
 from campaigns.admin_buyers import CAMPAIGN_DISTRIBUTION_FIELDS, PriceRuleInline
 from campaigns.admin_columns import choice_badge, json_block
-from campaigns.admin_common import URL_OVERRIDES, ReadOnlyInline, ReadOnlyLogAdmin, badge, joined
+from campaigns.admin_common import (
+    URL_OVERRIDES,
+    EventLogAdmin,
+    ReadOnlyInline,
+    ReadOnlyLogAdmin,
+    RowsInline,
+    badge,
+    joined,
+)
 from campaigns.admin_lead_entry import LeadImportAdmin  # noqa: F401  (registers the lead imports' pages)
 from campaigns.forms import CampaignAdminForm, SuppressionEntryAdminForm
 from campaigns.models import (
@@ -54,9 +62,8 @@ def caps_text(obj) -> str:
     return ", ".join(caps) or "none"
 
 
-class OfficeHoursInline(admin.TabularInline):
+class OfficeHoursInline(RowsInline):
     model = OfficeHours
-    extra = 0
 
 
 @admin.register(Campaign)
@@ -70,7 +77,6 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
     ordering = ("name",)
-    list_per_page = 100
     fieldsets = (
         (None, {"fields": ("name", "slug", "active", "price_per_lead", "created_at")}),
         ("Intake", {"fields": ("required_fields", "dedup_window_hours")}),
@@ -108,7 +114,6 @@ class OfficeHoursAdmin(admin.ModelAdmin):
     autocomplete_fields = ("campaign",)
     list_select_related = ("campaign",)
     ordering = ("campaign__name", "weekday", "opens")
-    list_per_page = 100
 
 
 class SupplierApiKeyInline(ReadOnlyInline):
@@ -129,7 +134,6 @@ class SupplierAdmin(admin.ModelAdmin):
     autocomplete_fields = ("campaigns",)
     readonly_fields = ("created_at", "webhook_secret")
     ordering = ("name",)
-    list_per_page = 100
     actions = ["create_api_key"]
     fieldsets = (
         (None, {"fields": ("name", "active", "campaigns", "contact_email", "created_at")}),
@@ -177,7 +181,6 @@ class SupplierApiKeyAdmin(admin.ModelAdmin):
     fields = ("supplier", "name", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("supplier", "prefix", "created_at", "last_used_at", "revoked_at")
     ordering = ("-created_at",)
-    list_per_page = 100
     actions = ["revoke_keys"]
 
     def has_add_permission(self, request) -> bool:
@@ -197,7 +200,7 @@ class SupplierApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntakeAttempt)
-class IntakeAttemptAdmin(ExportMixin, ReadOnlyLogAdmin):
+class IntakeAttemptAdmin(ExportMixin, EventLogAdmin):
     resource_classes = [IntakeAttemptResource]
     list_display = ("received_at", "supplier", "campaign", "action", "outcome_badge", "reason", "response_status",
                     "lead", "duplicate_of", "external_id", "replays")
@@ -206,8 +209,6 @@ class IntakeAttemptAdmin(ExportMixin, ReadOnlyLogAdmin):
     list_select_related = ("supplier", "campaign", "lead", "duplicate_of")
     date_hierarchy = "received_at"
     ordering = ("-received_at", "-id")
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("received_at", "supplier", "campaign", "action", "outcome", "reason", "detail", "lead", "duplicate_of",
               "idempotency_key", "external_id", "response_status", "response", "replays")
     readonly_fields = fields
@@ -222,7 +223,6 @@ class CapCounterAdmin(ReadOnlyLogAdmin):
     list_filter = ("window",)
     search_fields = ("scope",)
     ordering = ("-window_start", "scope")
-    list_per_page = 100
 
 
 @admin.register(SuppressionEntry)
@@ -234,11 +234,10 @@ class SuppressionEntryAdmin(ImportMixin, admin.ModelAdmin):
     search_fields = ("value", "reason")
     readonly_fields = ("created_at",)
     ordering = ("kind", "value")
-    list_per_page = 100
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
+class WebhookDeliveryAdmin(EventLogAdmin):
     """Status events sent to suppliers; written and retried by the webhook service."""
 
     list_display = ("created_at", "supplier", "lead", "event", "state_badge", "attempts", "last_status",
@@ -248,8 +247,6 @@ class WebhookDeliveryAdmin(ReadOnlyLogAdmin):
     list_select_related = ("supplier", "lead")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("supplier", "lead", "event", "url", "state", "created_at", "attempts", "last_status", "last_error",
               "next_attempt_at", "delivered_at", "payload_pretty", "log_pretty")
     readonly_fields = fields

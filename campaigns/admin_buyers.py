@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Prefetch
 
 from campaigns.admin_columns import choice_badge, json_block
-from campaigns.admin_common import URL_OVERRIDES, ReadOnlyLogAdmin, filters_compact, joined
+from campaigns.admin_common import URL_OVERRIDES, EventLogAdmin, RowsInline, filters_compact, joined
 from campaigns.buyers.forms import BuyerSetupForm, LeadReturnForm, PriceRuleForm
 from campaigns.buyers.services import BuyerReturnRefused, buyer_test_send, lead_distribution_enqueue, lead_return
 from campaigns.models import Buyer, BuyerDelivery, Campaign, LeadDistribution, LeadReturn, PriceRule
@@ -36,7 +36,6 @@ class BuyerAdmin(admin.ModelAdmin):
     autocomplete_fields = ("campaigns",)
     readonly_fields = ("created_at",)
     ordering = ("priority", "name")
-    list_per_page = 100
     fieldsets = (
         (None, {"fields": ("name", "active", "campaigns", "endpoint_url", "created_at")}),
         ("Delivery", {"fields": ("filters", "price", "weight", "priority")}),
@@ -82,10 +81,9 @@ class BuyerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{buyer.name}: {_answer_text(delivery)}", level)
 
 
-class PriceRuleInline(admin.TabularInline):
+class PriceRuleInline(RowsInline):
     model = PriceRule
     form = PriceRuleForm
-    extra = 0
     fields = ("order", "name", "active", "target", "buyer", "conditions", "operation", "amount")
 
 
@@ -99,7 +97,6 @@ class PriceRuleAdmin(admin.ModelAdmin):
     list_select_related = ("campaign", "buyer")
     autocomplete_fields = ("campaign", "buyer")
     ordering = ("campaign__name", "order", "id")
-    list_per_page = 100
 
     @admin.display(description="when")
     def conditions_text(self, obj: PriceRule) -> str:
@@ -112,7 +109,7 @@ CAMPAIGN_DISTRIBUTION_FIELDS = ("distribution_mode", "buyers_after_minutes", "bu
 
 
 @admin.register(BuyerDelivery)
-class BuyerDeliveryAdmin(ReadOnlyLogAdmin):
+class BuyerDeliveryAdmin(EventLogAdmin):
     """Every ping and post to a buyer, with the masked request and the answer."""
 
     list_display = ("created_at", "buyer", "lead", "stage", "outcome_badge", "bid", "price", "response_code",
@@ -122,8 +119,6 @@ class BuyerDeliveryAdmin(ReadOnlyLogAdmin):
     list_select_related = ("buyer", "lead")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("created_at", "buyer", "lead", "stage", "test", "run", "attempt", "outcome", "retryable", "bid",
               "price", "response_code", "latency_ms", "error", "request_pretty", "response_body", "history_pretty")
     readonly_fields = fields
@@ -134,15 +129,13 @@ class BuyerDeliveryAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(LeadDistribution)
-class LeadDistributionAdmin(ReadOnlyLogAdmin):
+class LeadDistributionAdmin(EventLogAdmin):
     list_display = ("created_at", "lead", "method", "state_badge", "runs", "buyer", "price", "sold_at",
                     "next_run_at")
     list_filter = ("state", "method", "buyer")
     search_fields = ("lead__id", "buyer__name", "summary")
     list_select_related = ("lead", "buyer")
     ordering = ("-created_at", "-id")
-    list_per_page = 100
-    show_full_result_count = False
     fields = ("lead", "method", "state", "runs", "buyer", "price", "sold_at", "summary", "created_at",
               "lease_until", "next_run_at", "finished_at")
     readonly_fields = fields
@@ -161,7 +154,6 @@ class LeadReturnAdmin(admin.ModelAdmin):
     list_select_related = ("lead", "buyer", "created_by")
     autocomplete_fields = ("lead",)
     ordering = ("-at", "-id")
-    list_per_page = 100
 
     def get_fields(self, request, obj=None):
         return ("lead", "reason") if obj is None else ("lead", "buyer", "reason", "amount", "at", "created_by")

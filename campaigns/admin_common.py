@@ -82,10 +82,22 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Rows shown beside their parent, never added, changed or deleted there (history, API keys)."""
+class EventLogAdmin(ReadOnlyLogAdmin):
+    """A log that grows with the traffic (offers, deliveries, attempts): a filtered list does not count the whole
+    table too, which would scan every row of it on each page."""
+
+    show_full_result_count = False
+
+
+class RowsInline(admin.TabularInline):
+    """The parent's rows as a table, with no blank row to fill in until "Add another" asks for one."""
 
     extra = 0
+
+
+class ReadOnlyInline(RowsInline):
+    """Rows shown beside their parent, never added, changed or deleted there (history, API keys)."""
+
     can_delete = False
     show_change_link = True
 

@@ -9,6 +9,7 @@ from import_export.fields import Field
 
 from campaigns.models import IntakeAttempt, Lead, SuppressionEntry
 from campaigns.services import suppression_value_normalise
+from campaigns.services.lead_import import COLUMNS
 
 KIND_ALIASES = {
     "phone": SuppressionEntry.Kind.PHONE, "tel": SuppressionEntry.Kind.PHONE,
@@ -119,21 +120,13 @@ class LeadExportResource(resources.ModelResource):
 
 
 class LeadImportResource(resources.Resource):
-    """The columns of a lead import, shown on the import page; rows go through intake (services.lead_import),
-    never saved by this resource."""
+    """The columns of a lead import, shown on the import page: those the import reads (lead_import.COLUMNS), then
+    the answers. Rows go through intake (services.lead_import), never saved by this resource."""
 
-    campaign = Field(column_name="campaign")
-    first_name = Field(column_name="first_name")
-    last_name = Field(column_name="last_name")
-    email = Field(column_name="email")
-    phone = Field(column_name="phone")
-    country = Field(column_name="country")
-    region = Field(column_name="region")
-    postal_code = Field(column_name="postal_code")
-    language = Field(column_name="language")
-    skill = Field(column_name="skill")
-    external_id = Field(column_name="external_id")
-    answers = Field(column_name="fields (a JSON object) or any other column: answers")
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields = {name: Field(column_name=name) for name in COLUMNS}
+        self.fields["answers"] = Field(column_name="fields (a JSON object) or any other column: answers")
 
     @classmethod
     def get_display_name(cls) -> str:

@@ -13,22 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from assignments.models import (
-    Persona,
-    PersonaCondition,
-    Rep,
-    RepLanguage,
-    RepSkill,
-    RepTerritory,
-    RoutingRule,
-    RuleCondition,
-    RuleRelaxation,
-    ScoringCondition,
-    ScoringRule,
-    Skill,
-    Team,
-    WorkingHours,
-)
+from assignments import models as floor
 from campaigns.models import Buyer, Campaign, Supplier, SupplierApiKey, hash_api_key
 from campaigns.services import supplier_api_key_create
 from leadcrm.roles import managers_group_sync
@@ -85,19 +70,20 @@ def _user(username: str, first_name: str, *, staff: bool, password: str):
     return user
 
 
-def _rep(username, first_name, languages, countries, skills, capacity, team, *, password: str) -> Rep:
-    rep, _ = Rep.objects.get_or_create(user=_user(username, first_name, staff=False, password=password))
-    rep.status, rep.active, rep.capacity = Rep.Status.AVAILABLE, True, max(capacity, rep.load)
+def _rep(username, first_name, languages, countries, skills, capacity, team, *, password: str) -> floor.Rep:
+    rep, _ = floor.Rep.objects.get_or_create(user=_user(username, first_name, staff=False, password=password))
+    rep.status, rep.active, rep.capacity = floor.Rep.Status.AVAILABLE, True, max(capacity, rep.load)
     rep.save()
-    rep.teams.set([Team.objects.get(name=team)])
+    rep.teams.set([floor.Team.objects.get(name=team)])
     for code in languages:
-        RepLanguage.objects.get_or_create(rep=rep, code=code)
+        floor.RepLanguage.objects.get_or_create(rep=rep, code=code)
     for country in countries:
-        RepTerritory.objects.get_or_create(rep=rep, country=country, region="", postal_prefix="")
+        floor.RepTerritory.objects.get_or_create(rep=rep, country=country, region="", postal_prefix="")
     for slug, level in skills.items():
-        RepSkill.objects.update_or_create(rep=rep, skill=Skill.objects.get(slug=slug), defaults={"level": level})
+        floor.RepSkill.objects.update_or_create(rep=rep, skill=floor.Skill.objects.get(slug=slug),
+                                                defaults={"level": level})
     for day in range(7):
-        WorkingHours.objects.get_or_create(rep=rep, weekday=day, starts=dt.time(0), ends=dt.time(0))
+        floor.WorkingHours.objects.get_or_create(rep=rep, weekday=day, starts=dt.time(0), ends=dt.time(0))
     return rep
 
 
@@ -113,16 +99,16 @@ CATCH_ALL_RELAXATIONS = ((60, "skill"), (600, "language"))
 STRICT = {"require_language": True, "require_skill": True, "min_skill_level": 1, "require_territory": True}
 
 
-def _rule_configure(rule: RoutingRule, *, settings_: dict, relaxations: tuple[tuple[int, str], ...]) -> None:
+def _rule_configure(rule: floor.RoutingRule, *, settings_: dict, relaxations: tuple[tuple[int, str], ...]) -> None:
     for name, value in settings_.items():
         setattr(rule, name, value)
     rule.save()
     rule.teams.clear()  # candidates: every rep; the filters choose
     for after_seconds, drop in relaxations:
-        RuleRelaxation.objects.get_or_create(rule=rule, after_seconds=after_seconds, drop=drop)
+        floor.RuleRelaxation.objects.get_or_create(rule=rule, after_seconds=after_seconds, drop=drop)
 
 
-def _as_first_seeded(rule: RoutingRule) -> bool:
+def _as_first_seeded(rule: floor.RoutingRule) -> bool:
     """True for a rule as an older demo left it (language only, no relaxation): it gets the current settings once.
 
     A demo rule a manager changed since (a filter or a relaxation added) is left as it is.
@@ -132,19 +118,19 @@ def _as_first_seeded(rule: RoutingRule) -> bool:
 
 def _routing_rules() -> None:
     for order, (team, language) in enumerate(TEAMS.items(), start=1):
-        rule, created = RoutingRule.objects.get_or_create(
+        rule, created = floor.RoutingRule.objects.get_or_create(
             name=f"{team} ({language} speakers)", defaults={"order": order * 10, "strategy": "round_robin"}
         )
         if created:
-            RuleCondition.objects.create(rule=rule, field="language", op="eq", value=language)
+            floor.RuleCondition.objects.create(rule=rule, field="language", op="eq", value=language)
         if created or _as_first_seeded(rule):
             _rule_configure(rule, settings_=STRICT, relaxations=DESK_RELAXATIONS)
     # Free pick comes first: its campaign's leads go to the pool, where the language filter still applies.
-    rule, created = RoutingRule.objects.get_or_create(
-        name=FREE_PICK, defaults={"order": 5, "strategy": "round_robin", "pool": RoutingRule.Pool.AT_ONCE})
+    rule, created = floor.RoutingRule.objects.get_or_create(
+        name=FREE_PICK, defaults={"order": 5, "strategy": "round_robin", "pool": floor.RoutingRule.Pool.AT_ONCE})
     if created:
-        RuleCondition.objects.create(rule=rule, field="campaign", op="in", value=",".join(POOL_CAMPAIGNS))
-    rule, created = RoutingRule.objects.get_or_create(
+        floor.RuleCondition.objects.create(rule=rule, field="campaign", op="in", value=",".join(POOL_CAMPAIGNS))
+    rule, created = floor.RoutingRule.objects.get_or_create(
         name=CATCH_ALL, defaults={"order": 1000, "strategy": "round_robin"})
     if created or _as_first_seeded(rule):
         _rule_configure(rule, settings_={**STRICT, "require_territory": False}, relaxations=CATCH_ALL_RELAXATIONS)
@@ -152,13 +138,13 @@ def _routing_rules() -> None:
 
 def _personas() -> None:
     """A demo persona (homeowners, from the supplier's `homeowner` answer) and a scoring rule that names it."""
-    persona, created = Persona.objects.get_or_create(
+    persona, created = floor.Persona.objects.get_or_create(
         slug="homeowners", defaults={"name": "Homeowners", "description": "The lead says they own their home."})
     if created:
-        PersonaCondition.objects.create(persona=persona, field="fields.homeowner", op="eq", value="yes")
-    rule, created = ScoringRule.objects.get_or_create(name="Homeowners first", defaults={"points": 10})
+        floor.PersonaCondition.objects.create(persona=persona, field="fields.homeowner", op="eq", value="yes")
+    rule, created = floor.ScoringRule.objects.get_or_create(name="Homeowners first", defaults={"points": 10})
     if created:
-        ScoringCondition.objects.create(rule=rule, field="persona", op="eq", value=persona.slug)
+        floor.ScoringCondition.objects.create(rule=rule, field="persona", op="eq", value=persona.slug)
 
 
 def demo_seed() -> DemoData:
@@ -175,9 +161,9 @@ def _demo_seed(*, password: str) -> DemoData:
     data.manager = {"username": MANAGER, "password": DEMO_PASSWORD}
 
     for slug, name in SKILLS.items():
-        Skill.objects.get_or_create(slug=slug, defaults={"name": name})
+        floor.Skill.objects.get_or_create(slug=slug, defaults={"name": name})
     for team in TEAMS:
-        Team.objects.get_or_create(name=team)
+        floor.Team.objects.get_or_create(name=team)
     for slug, name in CAMPAIGNS.items():
         Campaign.objects.get_or_create(slug=slug, defaults={"name": name})
         data.campaigns.append({"slug": slug, "name": Campaign.objects.get(slug=slug).name})

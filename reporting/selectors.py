@@ -25,6 +25,7 @@ from reporting.queries.sources import campaign_rows, reason_codes, supplier_rows
 from reporting.queries.speed import (
     SPEED_BUCKETS,
     SPEED_GROUPS,
+    WITHIN_MINUTES,
     conversion_by_speed_rows,
     pct,
     speed_to_lead_rows,
@@ -32,9 +33,9 @@ from reporting.queries.speed import (
 )
 
 __all__ = [
-    "ATTEMPT_BUCKETS", "FOLLOWUP_GROUPS", "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "ReportParams",
-    "buyer_rows", "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows", "followup_persona_rows",
-    "followup_rep_rows", "reason_codes",
+    "ATTEMPT_BUCKETS", "FOLLOWUP_GROUPS", "SLA_GROUPS", "SPEED_BUCKETS", "SPEED_GROUPS", "WITHIN_MINUTES",
+    "ReportParams", "buyer_rows", "campaign_rows", "conversion_by_speed_rows", "followup_campaign_rows",
+    "followup_persona_rows", "followup_rep_rows", "reason_codes",
     "rep_decline_rows", "rep_fairness_rows", "rep_rows", "report_headlines", "sla_rows", "speed_to_lead_rows",
     "speed_to_lead_totals", "supplier_rows", "won_by_attempts_rows",
 ]

@@ -19,7 +19,7 @@ from campaigns.api.views import AUTHENTICATION
 
 class PoolLeadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    campaign = serializers.CharField()
+    campaign = serializers.CharField(help_text="The campaign's slug.")
     country = serializers.CharField()
     language = serializers.CharField()
     skill = serializers.CharField()

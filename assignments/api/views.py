@@ -1,5 +1,6 @@
 """The reps' API: their own assignments, accept/decline, contacts, outcome, and their own status."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -62,20 +63,22 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         assignment = assignments_visible_to(user=self.request.user).get(pk=assignment_id)
         return Response(AssignmentSerializer(assignment).data)
 
+    def _act(self, pk: str, service: Callable[..., object], **values: Any) -> Response:
+        """Run the rep's `service` on assignment `pk` (with `values`), then answer the assignment as it is now."""
+        service(assignment_id=int(pk), rep=self._rep(), **values)
+        return self._respond(int(pk))
+
     @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """Take the offered lead; 409 when it expired or another rep took it first."""
-        services.assignment_accept(assignment_id=int(pk), rep=self._rep())
-        return self._respond(int(pk))
+        return self._act(pk, services.assignment_accept)
 
     @extend_schema(request=DeclineSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """Hand the offer back, optionally with a reason; the lead goes to the next rep."""
-        reason = valid_data(DeclineSerializer, request.data)["reason"]
-        services.assignment_decline(assignment_id=int(pk), rep=self._rep(), reason=reason)
-        return self._respond(int(pk))
+        return self._act(pk, services.assignment_decline, **valid_data(DeclineSerializer, request.data))
 
     @extend_schema(request=ContactSerializer, responses={201: ContactAttemptSerializer})
     @action(detail=True, methods=["post"])
@@ -89,9 +92,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: str) -> Response:
         """Close the lead as won or lost."""
-        outcome = valid_data(OutcomeSerializer, request.data)["outcome"]
-        services.lead_outcome_set(assignment_id=int(pk), rep=self._rep(), outcome=outcome)
-        return self._respond(int(pk))
+        return self._act(pk, services.lead_outcome_set, **valid_data(OutcomeSerializer, request.data))
 
     @extend_schema(request=None, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])

@@ -1,4 +1,4 @@
-"""Forms of the routing lab: replay range, new draft, draft conditions, variant shares, ending an experiment."""
+"""Forms of the routing lab: replay range, new draft, variant shares, ending an experiment."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.timezone import localdate
 
-from assignments.forms import ConditionFormMixin
 from assignments.lab.services import REPLAY_MAX_DAYS
-from assignments.models import DraftCondition, Experiment, ExperimentVariant, Ruleset
+from assignments.models import Experiment, ExperimentVariant, Ruleset
 
 
 class ReplayForm(forms.Form):
@@ -45,12 +44,6 @@ class RulesetAddForm(forms.ModelForm):
     class Meta:
         model = Ruleset
         fields = ("name", "note")
-
-
-class DraftConditionForm(ConditionFormMixin, forms.ModelForm):
-    class Meta:
-        model = DraftCondition
-        fields = "__all__"
 
 
 class VariantFormSet(forms.BaseInlineFormSet):

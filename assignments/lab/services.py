@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.timezone import now as tz_now
 
+from assignments import models
 from assignments.lab import tasks
 from assignments.lab.codec import lead_to_json, rep_profile, rep_rows, rule_from_json, rule_to_json
 from assignments.lab.replay import Tally, replay_tally
@@ -21,21 +22,6 @@ from assignments.lab.selectors import (
     replay_count,
     ruleset_rules,
     ruleset_specs,
-)
-from assignments.models import (
-    Assignment,
-    DraftCondition,
-    DraftRelaxation,
-    DraftRule,
-    Experiment,
-    ExperimentVariant,
-    ReplayRun,
-    RepProfile,
-    RoutingRule,
-    RoutingSnapshot,
-    RuleCondition,
-    RuleRelaxation,
-    Ruleset,
 )
 from assignments.routing.facts import Decision, LeadFacts, RepFacts
 from assignments.selectors import rules_for_spec
@@ -57,22 +43,22 @@ class LabError(ServiceError):
 # --- snapshots -------------------------------------------------------------------------------------------------
 
 def routing_snapshot_record(*, lead_id: int, facts: LeadFacts, reps: Sequence[RepFacts], decision: Decision,
-                            first: bool, variant: VariantChoice | None, now: dt.datetime) -> RoutingSnapshot:
+                            first: bool, variant: VariantChoice | None, now: dt.datetime) -> models.RoutingSnapshot:
     """Store what a replay of this decision needs: the lead's facts and every rep's state at `now`."""
     profiles = dict(rep_profile(rep)[::-1] for rep in reps)
     digests = list(profiles)
     ids: dict[str, int] = {}
     for start in range(0, len(digests), _IN_CHUNK):
-        ids.update(RepProfile.objects.filter(digest__in=digests[start:start + _IN_CHUNK])
+        ids.update(models.RepProfile.objects.filter(digest__in=digests[start:start + _IN_CHUNK])
                    .values_list("digest", "id"))
     missing = [d for d in digests if d not in ids]
     if missing:
-        RepProfile.objects.bulk_create([RepProfile(digest=d, data=profiles[d]) for d in missing],
+        models.RepProfile.objects.bulk_create([models.RepProfile(digest=d, data=profiles[d]) for d in missing],
                                        ignore_conflicts=True, batch_size=_IN_CHUNK)
         for start in range(0, len(missing), _IN_CHUNK):
-            ids.update(RepProfile.objects.filter(digest__in=missing[start:start + _IN_CHUNK])
+            ids.update(models.RepProfile.objects.filter(digest__in=missing[start:start + _IN_CHUNK])
                        .values_list("digest", "id"))
-    return RoutingSnapshot.objects.create(
+    return models.RoutingSnapshot.objects.create(
         lead_id=lead_id, decided_at=now, first=first, rule_id=decision.rule_id, rule_name=decision.rule_name[:120],
         action=decision.action, reason=decision.reason, rep_ids=list(decision.rep_ids),
         variant_id=variant.variant_id if variant else None, lead_facts=lead_to_json(facts),
@@ -84,10 +70,10 @@ def routing_snapshot_record(*, lead_id: int, facts: LeadFacts, reps: Sequence[Re
 
 def _rule_settings(rule) -> dict[str, object]:
     return {"name": rule.name, "order": rule.order, "active": rule.active,
-            **{name: getattr(rule, name) for name in RoutingRule.SETTINGS_FIELDS}}
+            **{name: getattr(rule, name) for name in models.RoutingRule.SETTINGS_FIELDS}}
 
 
-def _tiers_copy(*, source: RoutingRule | DraftRule, to: RoutingRule | DraftRule) -> None:
+def _tiers_copy(*, source: models.RoutingRule | models.DraftRule, to: models.RoutingRule | models.DraftRule) -> None:
     """Replace the tiers of `to` by copies of those of `source` (prefetched), members and waits included."""
     to.tiers.all().delete()
     for tier in source.tiers.all():
@@ -96,29 +82,31 @@ def _tiers_copy(*, source: RoutingRule | DraftRule, to: RoutingRule | DraftRule)
         copy.reps.set(tier.reps.all())
 
 
-def ruleset_live_copy(*, ruleset: Ruleset) -> int:
+def ruleset_live_copy(*, ruleset: models.Ruleset) -> int:
     """Append a copy of every live rule (conditions, relaxations, teams, tiers) to the ruleset; returns how many."""
-    live = rules_for_spec(RoutingRule.objects.order_by("order", "id"))
+    live = rules_for_spec(models.RoutingRule.objects.order_by("order", "id"))
     count = 0
     for rule in live:
-        draft = DraftRule.objects.create(ruleset=ruleset, source_rule_id=rule.pk, **_rule_settings(rule))
+        draft = models.DraftRule.objects.create(ruleset=ruleset, source_rule_id=rule.pk, **_rule_settings(rule))
         draft.teams.set(rule.teams.all())
         _tiers_copy(source=rule, to=draft)
-        DraftCondition.objects.bulk_create(DraftCondition(rule=draft, field=c.field, op=c.op, value=c.value)
-                                           for c in rule.conditions.all())
-        DraftRelaxation.objects.bulk_create(DraftRelaxation(rule=draft, after_seconds=r.after_seconds, drop=r.drop)
-                                            for r in rule.relaxations.all())
+        models.DraftCondition.objects.bulk_create(
+            models.DraftCondition(rule=draft, field=c.field, op=c.op, value=c.value) for c in rule.conditions.all())
+        models.DraftRelaxation.objects.bulk_create(
+            models.DraftRelaxation(rule=draft, after_seconds=r.after_seconds, drop=r.drop)
+            for r in rule.relaxations.all())
         count += 1
     return count
 
 
 @transaction.atomic
-def ruleset_draft_from_live(*, name: str, user=None, note: str = "") -> Ruleset:
+def ruleset_draft_from_live(*, name: str, user=None, note: str = "") -> models.Ruleset:
     """A new draft holding a copy of the live rules; live routing is untouched."""
     name = name.strip()
     if not name:
         raise LabError("Give the draft a name.")
-    ruleset = Ruleset.objects.create(name=name[:120], note=note[:500], kind=Ruleset.Kind.DRAFT, created_by=user)
+    ruleset = models.Ruleset.objects.create(name=name[:120], note=note[:500], kind=models.Ruleset.Kind.DRAFT,
+                                            created_by=user)
     ruleset_live_copy(ruleset=ruleset)
     return ruleset
 
@@ -127,28 +115,28 @@ def ruleset_draft_from_live(*, name: str, user=None, note: str = "") -> Ruleset:
 class LiveChange:
     """What a promotion or an undo did to the live rules."""
 
-    backup: Ruleset
-    updated: list[RoutingRule] = field(default_factory=list)
-    created: list[RoutingRule] = field(default_factory=list)
-    deactivated: list[RoutingRule] = field(default_factory=list)
+    backup: models.Ruleset
+    updated: list[models.RoutingRule] = field(default_factory=list)
+    created: list[models.RoutingRule] = field(default_factory=list)
+    deactivated: list[models.RoutingRule] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
 
 
-def ruleset_promote(*, ruleset: Ruleset, user=None, now: dt.datetime | None = None) -> LiveChange:
+def ruleset_promote(*, ruleset: models.Ruleset, user=None, now: dt.datetime | None = None) -> LiveChange:
     """Make the draft's rules the live rules in one transaction; the previous live rules are kept for undo."""
     now = now or tz_now()
-    if ruleset.kind != Ruleset.Kind.DRAFT:
+    if ruleset.kind != models.Ruleset.Kind.DRAFT:
         raise LabError(f"'{ruleset}' is not a draft; only drafts can be promoted.")
     with transaction.atomic():
         rules = list(ruleset_rules(ruleset=ruleset))
         if not any(rule.active for rule in rules):
             raise LabError(f"Draft '{ruleset}' has no active rule: promoting it would stop all routing.")
-        backup = Ruleset.objects.create(
-            name=f"Live rules before '{ruleset.name}' ({now:%Y-%m-%d %H:%M})"[:120], kind=Ruleset.Kind.BACKUP,
+        backup = models.Ruleset.objects.create(
+            name=f"Live rules before '{ruleset.name}' ({now:%Y-%m-%d %H:%M})"[:120], kind=models.Ruleset.Kind.BACKUP,
             replaced_by=ruleset, created_by=user, created_at=now)
         ruleset_live_copy(ruleset=backup)
         change = _live_replace(rules=rules, backup=backup, write_back=True)
-        Ruleset.objects.filter(pk=ruleset.pk).update(promoted_at=now)
+        models.Ruleset.objects.filter(pk=ruleset.pk).update(promoted_at=now)
         ruleset.promoted_at = now
     return change
 
@@ -161,30 +149,31 @@ def promotion_undo(*, user=None, now: dt.datetime | None = None) -> LiveChange:
         if backup is None:
             raise LabError("There is no promotion to undo.")
         change = _live_replace(rules=list(ruleset_rules(ruleset=backup)), backup=backup, write_back=False)
-        Ruleset.objects.filter(pk=backup.pk).update(restored_at=now)
+        models.Ruleset.objects.filter(pk=backup.pk).update(restored_at=now)
         backup.restored_at = now
     return change
 
 
-def _in_use(rule: RoutingRule) -> bool:
-    return (Assignment.objects.filter(rule=rule).exists() or RoutingSnapshot.objects.filter(rule=rule).exists()
-            or Experiment.objects.filter(rule=rule).exists())
+def _in_use(rule: models.RoutingRule) -> bool:
+    return (models.Assignment.objects.filter(rule=rule).exists()
+            or models.RoutingSnapshot.objects.filter(rule=rule).exists()
+            or models.Experiment.objects.filter(rule=rule).exists())
 
 
-def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bool) -> LiveChange:
+def _live_replace(*, rules: Sequence[models.DraftRule], backup: models.Ruleset, write_back: bool) -> LiveChange:
     """Make the live rules equal to `rules`, matched by source rule id; rules left over are retired.
 
     A retired rule with history (offers, snapshots, experiments) is deactivated so that history keeps its rule;
     one without is deleted.
     """
     change = LiveChange(backup=backup)
-    existing = {rule.pk: rule for rule in RoutingRule.objects.all()}
+    existing = {rule.pk: rule for rule in models.RoutingRule.objects.all()}
     kept: set[int] = set()
     for draft in rules:
         source_id = draft.source_rule_id
         rule = existing.get(source_id) if source_id is not None and source_id not in kept else None
         if rule is None:
-            rule = RoutingRule()
+            rule = models.RoutingRule()
             change.created.append(rule)
         else:
             change.updated.append(rule)
@@ -198,21 +187,22 @@ def _live_replace(*, rules: Sequence[DraftRule], backup: Ruleset, write_back: bo
         kept.add(rule.pk)
         rule.teams.set(draft.teams.all())
         _tiers_copy(source=draft, to=rule)
-        RuleCondition.objects.filter(rule=rule).delete()
-        RuleCondition.objects.bulk_create(RuleCondition(rule=rule, field=c.field, op=c.op, value=c.value)
-                                          for c in draft.conditions.all())
-        RuleRelaxation.objects.filter(rule=rule).delete()
-        RuleRelaxation.objects.bulk_create(RuleRelaxation(rule=rule, after_seconds=r.after_seconds, drop=r.drop)
-                                           for r in draft.relaxations.all())
+        models.RuleCondition.objects.filter(rule=rule).delete()
+        models.RuleCondition.objects.bulk_create(
+            models.RuleCondition(rule=rule, field=c.field, op=c.op, value=c.value) for c in draft.conditions.all())
+        models.RuleRelaxation.objects.filter(rule=rule).delete()
+        models.RuleRelaxation.objects.bulk_create(
+            models.RuleRelaxation(rule=rule, after_seconds=r.after_seconds, drop=r.drop)
+            for r in draft.relaxations.all())
         if write_back and draft.source_rule_id != rule.pk:
             # The draft now points at the rule it created, so promoting it again updates instead of duplicating.
-            DraftRule.objects.filter(pk=draft.pk).update(source_rule_id=rule.pk)
+            models.DraftRule.objects.filter(pk=draft.pk).update(source_rule_id=rule.pk)
     for pk, rule in existing.items():
         if pk in kept:
             continue
         if _in_use(rule):
             if rule.active:
-                RoutingRule.objects.filter(pk=pk).update(active=False)
+                models.RoutingRule.objects.filter(pk=pk).update(active=False)
                 change.deactivated.append(rule)
         else:
             change.deleted.append(rule.name)
@@ -226,7 +216,8 @@ def _replay_enqueue(run_id: int) -> None:
     enqueue_on_commit(tasks.replay_run_task, run_id)
 
 
-def replay_run_start(*, ruleset: Ruleset, since: dt.date, until: dt.date, user=None, seed: int = 0) -> ReplayRun:
+def replay_run_start(*, ruleset: models.Ruleset, since: dt.date, until: dt.date, user=None,
+                     seed: int = 0) -> models.ReplayRun:
     """Queue a replay of the leads first routed in [since, until] through the ruleset's rules as they are now."""
     if since > until:
         raise LabError("The start date must be on or before the end date.")
@@ -236,7 +227,7 @@ def replay_run_start(*, ruleset: Ruleset, since: dt.date, until: dt.date, user=N
     if not specs:
         raise LabError(f"'{ruleset}' has no rules to replay.")
     with transaction.atomic():
-        run = ReplayRun.objects.create(
+        run = models.ReplayRun.objects.create(
             ruleset=ruleset, ruleset_name=ruleset.name, since=since, until=until, seed=seed, created_by=user,
             rules=[rule_to_json(spec) for spec in specs], total=replay_count(since=since, until=until))
         _replay_enqueue(run.pk)
@@ -245,10 +236,10 @@ def replay_run_start(*, ruleset: Ruleset, since: dt.date, until: dt.date, user=N
 
 def replay_run_step(*, run_id: int, chunk: int = REPLAY_CHUNK, now: dt.datetime | None = None) -> str:
     """Replay the next chunk of a run and queue the one after; idempotent (a repeated delivery changes nothing)."""
-    run = ReplayRun.objects.filter(pk=run_id).first()
+    run = models.ReplayRun.objects.filter(pk=run_id).first()
     if run is None:
         return "no such run"
-    if run.status in (ReplayRun.Status.DONE, ReplayRun.Status.FAILED):
+    if run.status in (models.ReplayRun.Status.DONE, models.ReplayRun.Status.FAILED):
         return run.status
     now = now or tz_now()
     loader = RecordedLoader(since=run.since, until=run.until)
@@ -257,37 +248,37 @@ def replay_run_step(*, run_id: int, chunk: int = REPLAY_CHUNK, now: dt.datetime 
         recorded, last_id = loader.batch(after_id=run.cursor, limit=chunk)
         tally = replay_tally(recorded=recorded, rules=rules, seed=run.seed, tally=Tally(run.state))
     except (KeyError, TypeError, ValueError) as error:
-        ReplayRun.objects.filter(pk=run.pk, cursor=run.cursor).update(
-            status=ReplayRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:500], finished_at=now)
-        return ReplayRun.Status.FAILED
+        models.ReplayRun.objects.filter(pk=run.pk, cursor=run.cursor).update(
+            status=models.ReplayRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:500], finished_at=now)
+        return models.ReplayRun.Status.FAILED
     finished = len(recorded) < chunk
     with transaction.atomic():
-        claimed = ReplayRun.objects.filter(pk=run.pk, cursor=run.cursor).exclude(
-            status__in=[ReplayRun.Status.DONE, ReplayRun.Status.FAILED]).update(
+        claimed = models.ReplayRun.objects.filter(pk=run.pk, cursor=run.cursor).exclude(
+            status__in=[models.ReplayRun.Status.DONE, models.ReplayRun.Status.FAILED]).update(
             cursor=last_id, done=F("done") + len(recorded),
             state={"result": tally.result()} if finished else tally.state(),
-            status=ReplayRun.Status.DONE if finished else ReplayRun.Status.RUNNING,
+            status=models.ReplayRun.Status.DONE if finished else models.ReplayRun.Status.RUNNING,
             started_at=run.started_at or now, finished_at=now if finished else None)
         if claimed and not finished:
             _replay_enqueue(run.pk)
     if not claimed:
         return "already replayed by another worker"
-    return ReplayRun.Status.DONE if finished else ReplayRun.Status.RUNNING
+    return models.ReplayRun.Status.DONE if finished else models.ReplayRun.Status.RUNNING
 
 
 # --- experiments -----------------------------------------------------------------------------------------------
 
-def experiment_end(*, experiment: Experiment, variant: ExperimentVariant,
-                   now: dt.datetime | None = None) -> RoutingRule:
+def experiment_end(*, experiment: models.Experiment, variant: models.ExperimentVariant,
+                   now: dt.datetime | None = None) -> models.RoutingRule:
     """End a running experiment and write the chosen variant's settings into its rule (one transaction)."""
     now = now or tz_now()
     if variant.experiment_id != experiment.pk:
         raise LabError(f"Variant '{variant.name}' belongs to another experiment.")
     with transaction.atomic():
-        if not Experiment.objects.filter(pk=experiment.pk, status=Experiment.Status.RUNNING).update(
-                status=Experiment.Status.ENDED, ended_at=now, winner=variant):
+        if not models.Experiment.objects.filter(pk=experiment.pk, status=models.Experiment.Status.RUNNING).update(
+                status=models.Experiment.Status.ENDED, ended_at=now, winner=variant):
             raise LabError(f"Experiment '{experiment}' has already ended.")
-        rule = RoutingRule.objects.get(pk=experiment.rule_id)
+        rule = models.RoutingRule.objects.get(pk=experiment.rule_id)
         overrides = variant.overrides()
         teams = overrides.pop("team_ids", None)
         for name, value in overrides.items():

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from .facts import (
     CONDITION_FIELDS,
     FIELDS_PREFIX,
+    OPERATORS,
     PERSONA_FIELD,
     PERSONA_OPS,
     STRATEGY_SHORT_NAMES,
@@ -168,19 +169,8 @@ def condition_errors(condition: Condition) -> tuple[str, ...]:
 
 
 _FIELD_LABELS = {name: label.lower() for name, label in CONDITION_FIELDS}
-_OP_WORDS: dict[str, str] = {
-    Op.EQ: "is",
-    Op.NEQ: "is not",
-    Op.IN: "is one of",
-    Op.NOT_IN: "is not one of",
-    Op.PREFIX: "starts with",
-    Op.GT: "is greater than",
-    Op.GTE: "is at least",
-    Op.LT: "is less than",
-    Op.LTE: "is at most",
-    Op.EXISTS: "is set",
-    Op.NOT_EXISTS: "is not set",
-}
+# The operators' labels, less the form's hint on how to type a list.
+_OP_WORDS = {op: label.removesuffix(" (comma-separated)") for op, label in OPERATORS}
 _RELAX_WORDS = {
     "language": "language",
     "skill": "skill",

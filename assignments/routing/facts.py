@@ -66,28 +66,32 @@ class WaitReason(StrEnum):
     NO_ELIGIBLE_REP = "no_eligible_rep"
 
 
-# (value, label) tuples, ready to be used as Django `choices`.
-STRATEGIES = (
-    (Strategy.ROUND_ROBIN.value, "Round robin (longest since last offer)"),
-    (Strategy.WEIGHTED.value, "Weighted split (random by rep weight)"),
-    (Strategy.LEAST_BUSY.value, "Least busy (lowest load vs. capacity)"),
-    (Strategy.TOP_PERFORMER.value, "Top performer (best conversion, then fastest)"),
-    (Strategy.PERFORMANCE_WEIGHTED.value, "Performance weighted (with exploration)"),
-    (Strategy.BROADCAST.value, "Broadcast (offer to several, first accept wins)"),
-)
-OPERATORS = (
-    (Op.EQ.value, "is"),
-    (Op.NEQ.value, "is not"),
-    (Op.IN.value, "is one of (comma-separated)"),
-    (Op.NOT_IN.value, "is not one of (comma-separated)"),
-    (Op.PREFIX.value, "starts with (comma-separated)"),
-    (Op.GT.value, "is greater than"),
-    (Op.GTE.value, "is at least"),
-    (Op.LT.value, "is less than"),
-    (Op.LTE.value, "is at most"),
-    (Op.EXISTS.value, "is set"),
-    (Op.NOT_EXISTS.value, "is not set"),
-)
+def _choices(labels: Mapping[StrEnum, str]) -> tuple[tuple[str, str], ...]:
+    """(value, label) pairs in the mapping's order, ready to be used as Django `choices`."""
+    return tuple((member.value, label) for member, label in labels.items())
+
+
+STRATEGIES = _choices({
+    Strategy.ROUND_ROBIN: "Round robin (longest since last offer)",
+    Strategy.WEIGHTED: "Weighted split (random by rep weight)",
+    Strategy.LEAST_BUSY: "Least busy (lowest load vs. capacity)",
+    Strategy.TOP_PERFORMER: "Top performer (best conversion, then fastest)",
+    Strategy.PERFORMANCE_WEIGHTED: "Performance weighted (with exploration)",
+    Strategy.BROADCAST: "Broadcast (offer to several, first accept wins)",
+})
+OPERATORS = _choices({
+    Op.EQ: "is",
+    Op.NEQ: "is not",
+    Op.IN: "is one of (comma-separated)",
+    Op.NOT_IN: "is not one of (comma-separated)",
+    Op.PREFIX: "starts with (comma-separated)",
+    Op.GT: "is greater than",
+    Op.GTE: "is at least",
+    Op.LT: "is less than",
+    Op.LTE: "is at most",
+    Op.EXISTS: "is set",
+    Op.NOT_EXISTS: "is not set",
+})
 FIELDS_PREFIX = "fields."
 # "The lead is in persona X": a condition on this field names personas (slugs) instead of a lead field; its
 # value is resolved into PersonaSpecs when the rules are built (Condition.personas), so the engine stays pure.
@@ -103,22 +107,22 @@ CONDITION_FIELDS = (
     ("language", "Language"),
     ("skill", "Skill"),
 )
-RELAX_DROPS = (
-    (RelaxDrop.LANGUAGE.value, "Stop requiring the language"),
-    (RelaxDrop.SKILL.value, "Stop requiring the skill"),
-    (RelaxDrop.TERRITORY_REGION.value, "Territory: only the country must match"),
-    (RelaxDrop.TERRITORY.value, "Stop requiring the territory"),
-)
-FILTER_REASONS = (
-    (FilterReason.INACTIVE.value, "inactive"),
-    (FilterReason.NOT_AVAILABLE.value, "not available"),
-    (FilterReason.OFF_HOURS.value, "off hours"),
-    (FilterReason.AT_CAPACITY.value, "at capacity"),
-    (FilterReason.EXCLUDED.value, "excluded for this lead"),
-    (FilterReason.LANGUAGE.value, "language mismatch"),
-    (FilterReason.SKILL.value, "skill too low"),
-    (FilterReason.TERRITORY.value, "outside territory"),
-)
+RELAX_DROPS = _choices({
+    RelaxDrop.LANGUAGE: "Stop requiring the language",
+    RelaxDrop.SKILL: "Stop requiring the skill",
+    RelaxDrop.TERRITORY_REGION: "Territory: only the country must match",
+    RelaxDrop.TERRITORY: "Stop requiring the territory",
+})
+FILTER_REASONS = _choices({
+    FilterReason.INACTIVE: "inactive",
+    FilterReason.NOT_AVAILABLE: "not available",
+    FilterReason.OFF_HOURS: "off hours",
+    FilterReason.AT_CAPACITY: "at capacity",
+    FilterReason.EXCLUDED: "excluded for this lead",
+    FilterReason.LANGUAGE: "language mismatch",
+    FilterReason.SKILL: "skill too low",
+    FilterReason.TERRITORY: "outside territory",
+})
 STRATEGY_SHORT_NAMES = {
     Strategy.ROUND_ROBIN.value: "round robin",
     Strategy.WEIGHTED.value: "weighted split",
@@ -127,11 +131,11 @@ STRATEGY_SHORT_NAMES = {
     Strategy.PERFORMANCE_WEIGHTED.value: "performance weighted",
     Strategy.BROADCAST.value: "broadcast",
 }
-ACTIONS = ((Action.OFFER.value, "Offer"), (Action.WAIT.value, "Wait"))
-WAIT_REASONS = (
-    (WaitReason.NO_RULE.value, "no rule matched"),
-    (WaitReason.NO_ELIGIBLE_REP.value, "no eligible rep"),
-)
+ACTIONS = _choices({Action.OFFER: "Offer", Action.WAIT: "Wait"})
+WAIT_REASONS = _choices({
+    WaitReason.NO_RULE: "no rule matched",
+    WaitReason.NO_ELIGIBLE_REP: "no eligible rep",
+})
 
 @dataclass(frozen=True, slots=True)
 class Condition:

@@ -24,21 +24,11 @@ from campaigns.selectors import (
     suppression_pairs,
     suppression_pairs_present,
 )
-from campaigns.services import intake
+from campaigns.services import intake, normalise
 from campaigns.services.bulk_insert import rows_insert
 from campaigns.services.caps import CapLedger
 from campaigns.services.intake_locks import bulk_intake_lock
 from campaigns.services.lead_timezone import lead_timezone_derive
-from campaigns.services.normalise import (
-    LeadInput,
-    LeadInvalid,
-    LeadRefused,
-    lead_contacts_normalise,
-    lead_payload_parse,
-    required_fields_missing,
-    shown,
-    text_problem,
-)
 from campaigns.services.webhooks import leads_status_webhook_enqueue
 
 if TYPE_CHECKING:
@@ -178,12 +168,12 @@ class _Item:
 
     def __init__(self, index: int, key: str, external_id: str):
         self.index, self.key, self.external_id = index, key, external_id
-        self.lead: LeadInput | None = None
+        self.lead: normalise.LeadInput | None = None
         self.campaign: IntakeCampaign | None = None
         self.errors: dict[str, list[str]] | None = None  # the 400
-        self.contacts: tuple[str, str] | LeadRefused | None = None
+        self.contacts: tuple[str, str] | normalise.LeadRefused | None = None
 
-    def checked(self) -> tuple[LeadInput, IntakeCampaign, tuple[str, str] | LeadRefused]:
+    def checked(self) -> tuple[normalise.LeadInput, IntakeCampaign, tuple[str, str] | normalise.LeadRefused]:
         """(lead, campaign, contacts or why they are unusable) of an item without a 400, which has all three."""
         if self.lead is None or self.campaign is None or self.contacts is None:
             raise ValueError(f"Item {self.index} has no lead to decide: {self.errors}")
@@ -195,11 +185,11 @@ def _prepare(supplier: Supplier, payloads: list[object], key: str) -> list[_Item
     for index, payload in enumerate(payloads):
         item = _Item(index, _item_key(key, index), intake._external_id_hint(payload))
         try:
-            if len(item.key) > intake.IDEMPOTENCY_KEY_MAX_LENGTH or text_problem(item.key):
-                raise LeadInvalid({"Idempotency-Key": [
+            if len(item.key) > intake.IDEMPOTENCY_KEY_MAX_LENGTH or normalise.text_problem(item.key):
+                raise normalise.LeadInvalid({"Idempotency-Key": [
                     f"Must be at most {intake.IDEMPOTENCY_KEY_MAX_LENGTH} characters of text."]})
-            item.lead = lead_payload_parse(payload=payload)
-        except LeadInvalid as invalid:
+            item.lead = normalise.lead_payload_parse(payload=payload)
+        except normalise.LeadInvalid as invalid:
             item.errors = invalid.errors
         items.append(item)
     campaigns = campaigns_for_intake(supplier=supplier, slugs={item.lead.campaign for item in items if item.lead})
@@ -209,13 +199,13 @@ def _prepare(supplier: Supplier, payloads: list[object], key: str) -> list[_Item
             continue
         item.campaign = campaigns.get(lead.campaign)
         if item.campaign is None:
-            item.errors = {"campaign": [f"Unknown campaign '{shown(lead.campaign, 64)}'."]}
+            item.errors = {"campaign": [f"Unknown campaign '{normalise.shown(lead.campaign, 64)}'."]}
             continue
-        item.errors = required_fields_missing(lead=lead, required=item.campaign.required_fields or []) or None
+        item.errors = normalise.required_fields_missing(lead=lead, required=item.campaign.required_fields or []) or None
         if item.errors is None:
             try:
-                item.contacts = lead_contacts_normalise(lead=lead)
-            except LeadRefused as refused:
+                item.contacts = normalise.lead_contacts_normalise(lead=lead)
+            except normalise.LeadRefused as refused:
                 item.contacts = refused
     return items
 
@@ -322,12 +312,12 @@ class _Batch:
                                                   for _, _, (phone, email) in usable)))
         self.lead_by_external_id: dict[str, int | _NewLead] = dict(leads_with_external_ids(
             supplier=supplier, external_ids={lead.external_id for lead, _, _ in usable}))
-        self.opening: dict[int, bool | LeadRefused] = {}
+        self.opening: dict[int, bool | normalise.LeadRefused] = {}
         for campaign in {campaign.pk: campaign for _, campaign, _ in checked}.values():
             try:
                 self.opening[campaign.pk] = intake.campaign_open_check(supplier=supplier, campaign=campaign,
                                                                        at=self.received_at)
-            except LeadRefused as refused:
+            except normalise.LeadRefused as refused:
                 self.opening[campaign.pk] = refused
         # (campaign id, column, value) -> ((received_at, 0, id) or (received_at, 1, index), id or lead of this batch)
         self.earliest: dict[tuple[int, str, str], tuple[tuple[dt.datetime, int, int], int | _NewLead]] = {}
@@ -366,7 +356,7 @@ class _Batch:
                 detail="; ".join(f"{k}: {' '.join(v)}" for k, v in item.errors.items())))
         try:
             return self._answer(self._rules(item))
-        except LeadRefused as refused:
+        except normalise.LeadRefused as refused:
             return self._answer(_Answer(item, Outcome.REJECTED, 422, reason=refused.reason,
                                         detail=refused.detail,
                                         body={"status": "rejected", "reason": refused.reason,
@@ -383,16 +373,17 @@ class _Batch:
         supplier = self.supplier
         lead, campaign, contacts = item.checked()
         is_open = self.opening[campaign.pk]
-        if isinstance(is_open, LeadRefused):
-            raise LeadRefused(is_open.reason, is_open.detail)
+        if isinstance(is_open, normalise.LeadRefused):
+            raise normalise.LeadRefused(is_open.reason, is_open.detail)
         intake.consent_check(campaign=campaign, lead=lead, at=self.received_at)
-        if isinstance(contacts, LeadRefused):
+        if isinstance(contacts, normalise.LeadRefused):
             raise contacts
         phone, email = contacts
         found = suppression_pairs(phone=phone, email=email) & self.suppressed
         if found:
             kind = min(found)[0]
-            raise LeadRefused("suppressed", f"The lead's {intake.SUPPRESSED_WHAT[kind]} is on the suppression list.")
+            raise normalise.LeadRefused("suppressed",
+                                        f"The lead's {intake.SUPPRESSED_WHAT[kind]} is on the suppression list.")
         same_external_id = self.lead_by_external_id.get(lead.external_id) if lead.external_id else None
         if same_external_id is not None:
             return _Answer(item, Outcome.DUPLICATE, 409, reason="duplicate", duplicate_of=same_external_id,
@@ -406,7 +397,8 @@ class _Batch:
                                same="phone or email")
         cap_reached = self.caps.claim(campaign=campaign)
         if cap_reached:
-            raise LeadRefused(cap_reached, f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
+            raise normalise.LeadRefused(cap_reached,
+                                        f"The {cap_reached.split('_')[0]}'s lead cap is reached; try again later.")
         zone = lead_timezone_derive(phone=phone, country=lead.country, region=lead.region,
                                     postal_code=lead.postal_code, at=self.received_at)
         held = lead_intake_hold_reason(campaign=campaign, campaign_open=is_open, lead_timezone=zone,

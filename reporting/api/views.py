@@ -60,7 +60,7 @@ class ReportApi(APIView):
         return Response({"rows": api_rows(table, table.selector(params=filterset.params()))})
 
 
-def report_api(report: str, table: str, row: type, name: str, summary: str) -> type[ReportApi]:
+def report_api(report: str, row: type, name: str, summary: str, *, table: str = "main") -> type[ReportApi]:
     """The view `{name}Api` answering table `table` of report `report`, documented as the schema component `name`
     (a {"rows": [row, ...]} answer) with the query parameters of the report's FilterSet."""
     view = type(f"{name}Api", (ReportApi,), {"report": report, "table": table, "__module__": __name__})
@@ -76,32 +76,32 @@ def report_api(report: str, table: str, row: type, name: str, summary: str) -> t
     ))(view)
 
 
-SpeedToLeadReportApi = report_api("speed-to-lead", "main", s.SpeedRowSerializer, "SpeedToLeadReport",
+SpeedToLeadReportApi = report_api("speed-to-lead", s.SpeedRowSerializer, "SpeedToLeadReport",
     "Speed-to-lead (received -> first contact) per group, split into system and human delay")
-ConversionBySpeedReportApi = report_api("conversion-by-speed", "main", s.ConversionRowSerializer,
-    "ConversionBySpeedReport", "Won rate per response-speed bucket")
-SupplierReportApi = report_api("suppliers", "main", s.SourceRowSerializer, "SupplierReport",
-    "Suppliers: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin, returns")
-CampaignReportApi = report_api("campaigns", "main", s.SourceRowSerializer, "CampaignReport",
-    "Campaigns: attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin, returns")
-BuyerReportApi = report_api("buyers", "main", s.BuyerRowSerializer, "BuyerReport",
+ConversionBySpeedReportApi = report_api("conversion-by-speed", s.ConversionRowSerializer, "ConversionBySpeedReport",
+    "Won rate per response-speed bucket")
+# Suppliers and campaigns share their columns (reporting.tables.SOURCE_COLUMNS).
+SOURCE_SUMMARY = "attempts, outcomes, rejections by reason, contact/conversion rate, cost and margin, returns"
+SupplierReportApi = report_api("suppliers", s.SourceRowSerializer, "SupplierReport", f"Suppliers: {SOURCE_SUMMARY}")
+CampaignReportApi = report_api("campaigns", s.SourceRowSerializer, "CampaignReport", f"Campaigns: {SOURCE_SUMMARY}")
+BuyerReportApi = report_api("buyers", s.BuyerRowSerializer, "BuyerReport",
     "Buyers: pings, bids, posts, accepted, rejected, timeouts, errors, leads won, returns, revenue, average price, "
     "response times")
-RepReportApi = report_api("reps", "main", s.RepRowSerializer, "RepReport",
+RepReportApi = report_api("reps", s.RepRowSerializer, "RepReport",
     "Reps: offers by outcome, acceptance rate, median response, conversions, load")
-RepFairnessReportApi = report_api("reps", "fairness", s.FairnessRowSerializer, "RepFairnessReport",
-    "Fairness: each rep's share of a rule's offers vs the share its strategy intends")
-RepDeclinesReportApi = report_api("reps", "declines", s.DeclineRowSerializer, "RepDeclinesReport",
-    "Declines by reason: each rep's declined offers per reason code (or legacy free text)")
-SlaReportApi = report_api("sla", "main", s.SlaRowSerializer, "SlaReport",
+RepFairnessReportApi = report_api("reps", s.FairnessRowSerializer, "RepFairnessReport",
+    "Fairness: each rep's share of a rule's offers vs the share its strategy intends", table="fairness")
+RepDeclinesReportApi = report_api("reps", s.DeclineRowSerializer, "RepDeclinesReport",
+    "Declines by reason: each rep's declined offers per reason code (or legacy free text)", table="declines")
+SlaReportApi = report_api("sla", s.SlaRowSerializer, "SlaReport",
     "SLA: expired offers and leads that waited longer than their rule allows, by rule or team")
-FollowUpReportApi = report_api("follow-up", "main", s.FollowUpRowSerializer, "FollowUpReport",
+FollowUpReportApi = report_api("follow-up", s.FollowUpRowSerializer, "FollowUpReport",
     "Follow-up by rep (lead owner): attempts per lead, first -> second attempt, leads given up after one attempt, "
     "attempts to connect, won rate by attempts")
-FollowUpCampaignReportApi = report_api("follow-up", "campaigns", s.FollowUpRowSerializer, "FollowUpCampaignReport",
-    "Follow-up by campaign: the same columns as by rep")
-FollowUpPersonaReportApi = report_api("follow-up", "personas", s.FollowUpRowSerializer, "FollowUpPersonaReport",
+FollowUpCampaignReportApi = report_api("follow-up", s.FollowUpRowSerializer, "FollowUpCampaignReport",
+    "Follow-up by campaign: the same columns as by rep", table="campaigns")
+FollowUpPersonaReportApi = report_api("follow-up", s.FollowUpRowSerializer, "FollowUpPersonaReport",
     "Follow-up by persona (those a lead was in when first scored; a lead in several counts in each, leads in none "
-    "under \"(no persona)\"): the same columns as by rep")
-WonByAttemptsReportApi = report_api("follow-up", "attempts", s.AttemptsRowSerializer, "WonByAttemptsReport",
-    "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)")
+    "under \"(no persona)\"): the same columns as by rep", table="personas")
+WonByAttemptsReportApi = report_api("follow-up", s.AttemptsRowSerializer, "WonByAttemptsReport",
+    "Leads and won rate per number of contact attempts (none, 1, 2, 3, 4, 5+)", table="attempts")

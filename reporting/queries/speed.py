@@ -28,10 +28,10 @@ WITHIN_MINUTES = (1, 5, 30)
 # (key, label, upper bound in seconds, inclusive); a lead contacted at exactly 5:00 is "within 5 min".
 SPEED_BUCKETS = (
     ("under_1_min", "≤ 1 min", 60),
-    ("1_5_min", "1–5 min", 300),
-    ("5_30_min", "5–30 min", 1800),
-    ("30_60_min", "30–60 min", 3600),
-    ("1_24_h", "1–24 h", 86_400),
+    ("1_5_min", "1–5 min", 5 * 60),
+    ("5_30_min", "5–30 min", 30 * 60),
+    ("30_60_min", "30–60 min", 60 * 60),
+    ("1_24_h", "1–24 h", 24 * 3600),
     ("over_24_h", "> 24 h", None),
     ("never", "never contacted", None),
 )

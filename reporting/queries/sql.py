@@ -169,34 +169,39 @@ class LocalEpoch(_LocalFunc):
     output_field = FloatField()
 
 
-class LocalHour(_LocalFunc):
-    """Hour of day 0-23 in the clock's zone."""
+class _LocalPart(_LocalFunc):
+    """A whole number of the wall-clock time: from the local epoch (body), or on PostgreSQL from date_part(`part`)
+    put into `pg_sql`, without a per-row sub-select (which costs more than the arithmetic it saves)."""
 
     output_field = IntegerField()
+    part: str
+    pg_sql = "CAST({} AS INTEGER)"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        value, params = self._local_part(compiler, self.part)
+        return self.pg_sql.format(value), params
+
+
+class LocalHour(_LocalPart):
+    """Hour of day 0-23 in the clock's zone."""
+
+    part = "hour"
 
     def body(self, connection, l_sql):
         hour = _floor(connection, f"({l_sql} - {DAY} * {_floor(connection, f'{l_sql} / {DAY}')}) / 3600")
         return f"CAST({hour} AS INTEGER)"
 
-    def as_postgresql(self, compiler, connection, **extra):
-        # The same hour without a per-row sub-select (which costs more than the arithmetic it saves).
-        hour, params = self._local_part(compiler, "hour")
-        return f"CAST({hour} AS INTEGER)", params
 
-
-class LocalWeekday(_LocalFunc):
+class LocalWeekday(_LocalPart):
     """Weekday 0 (Monday) - 6 (Sunday) in the clock's zone."""
 
-    output_field = IntegerField()
+    part = "isodow"  # Monday 1 - Sunday 7
+    pg_sql = "(CAST({} AS INTEGER) - 1)"
 
     def body(self, connection, l_sql):
         # 1970-01-01 was a Thursday: shifting by 3 days puts Monday 1969-12-29 at 0.
         days = _floor(connection, f"({l_sql} + {3 * DAY}) / {DAY}")
         return f"CAST(({days} - 7 * {_floor(connection, f'{days} / 7')}) AS INTEGER)"
-
-    def as_postgresql(self, compiler, connection, **extra):
-        isodow, params = self._local_part(compiler, "isodow")
-        return f"(CAST({isodow} AS INTEGER) - 1)", params
 
 
 def business_epoch_sql(connection, l_sql: str) -> str:

@@ -667,64 +667,61 @@
     path: "/ws/notifications/",
     status: connEl,
     onopen: function () { state.syncing = {}; },
-    onmessage: handle,
     onclose: function () { state.syncing = null; },
+    on: {
+      "assignment.offered": offerChanged,
+      "assignment.updated": offerChanged,
+      "assignment.assigned": assigned,
+      "assignment.revoked": revoked,
+      "callback.due": function (message) { if (message.callback) { callbackDue(message.callback); } },
+      "pool.added": function (message) { if (message.lead) { poolAdd(message.lead); } },
+      "pool.removed": function (message) { if (message.lead) { poolRemove(message.lead.id); } },
+      "sync.done": syncDone,
+    },
   });
 
-  function handle(message) {
+  function offerChanged(message) {
     var a = message.assignment;
-    switch (message.type) {
-      case "assignment.offered":
-      case "assignment.updated":
-        if (state.syncing) { state.syncing[a.id] = true; }
-        if (OPEN[a.status]) { upsert(a, message.type === "assignment.offered"); }
-        else { removeCard(a.id); }
-        if (message.type === "assignment.updated" && !state.syncing) { refreshLeadsSoon(); }
-        break;
-      case "assignment.assigned":
-        // A manager gave the rep this lead (CONTRACT 6.3): it is theirs already, with its contact details.
-        if (state.syncing) { state.syncing[a.id] = true; }
-        var given = !state.cards[a.id];
-        upsert(a, false);
-        if (given && R.firstTime("assigned-" + a.id)) {
-          R.chime();
-          R.notify("A lead was given to you: " + ((a.lead && a.lead.name) || "(no name)"),
-                   (a.lead && (a.lead.campaign_name || a.lead.campaign)) || "", "assignment-" + a.id,
-                   function () { location.href = "/rep/leads/" + Number(a.lead.id) + "/"; });
-          toast("A manager gave you " + ((a.lead && a.lead.name) || "a lead") + ".");
-        }
-        refreshLeadsSoon();
-        break;
-      case "callback.due":
-        if (message.callback) { callbackDue(message.callback); }
-        break;
-      case "pool.added":
-        if (message.lead) { poolAdd(message.lead); }
-        break;
-      case "pool.removed":
-        if (message.lead) { poolRemove(message.lead.id); }
-        break;
-      case "assignment.revoked":
-        if (state.cards[a.id]) {
-          var name = (a.lead && a.lead.name) || "a lead";
-          removeCard(a.id, a.status === "expired" ? "The offer of " + name + " expired." :
-                                                    "The offer of " + name + " was taken back.");
-        }
-        break;
-      case "sync.done":
-        sock.syncClock(message.now);
-        if (message.rep) { showStatus(message.rep.status); }
-        if (state.syncing) {
-          // Anything shown but not resent is no longer open (answered elsewhere, or expired while away).
-          for (var id in state.cards) {
-            if (Object.prototype.hasOwnProperty.call(state.cards, id) && !state.syncing[id]) { removeCard(id); }
-          }
-        }
-        state.syncing = null;
-        break;
-      default:
-        break;
+    if (state.syncing) { state.syncing[a.id] = true; }
+    if (OPEN[a.status]) { upsert(a, message.type === "assignment.offered"); }
+    else { removeCard(a.id); }
+    if (message.type === "assignment.updated" && !state.syncing) { refreshLeadsSoon(); }
+  }
+
+  // A manager gave the rep this lead (CONTRACT 6.3): it is theirs already, with its contact details.
+  function assigned(message) {
+    var a = message.assignment;
+    if (state.syncing) { state.syncing[a.id] = true; }
+    var given = !state.cards[a.id];
+    upsert(a, false);
+    if (given && R.firstTime("assigned-" + a.id)) {
+      R.chime();
+      R.notify("A lead was given to you: " + ((a.lead && a.lead.name) || "(no name)"),
+               (a.lead && (a.lead.campaign_name || a.lead.campaign)) || "", "assignment-" + a.id,
+               function () { location.href = "/rep/leads/" + Number(a.lead.id) + "/"; });
+      toast("A manager gave you " + ((a.lead && a.lead.name) || "a lead") + ".");
     }
+    refreshLeadsSoon();
+  }
+
+  function revoked(message) {
+    var a = message.assignment;
+    if (!state.cards[a.id]) { return; }
+    var name = (a.lead && a.lead.name) || "a lead";
+    removeCard(a.id, a.status === "expired" ? "The offer of " + name + " expired." :
+                                              "The offer of " + name + " was taken back.");
+  }
+
+  function syncDone(message) {
+    sock.syncClock(message.now);
+    if (message.rep) { showStatus(message.rep.status); }
+    if (state.syncing) {
+      // Anything shown but not resent is no longer open (answered elsewhere, or expired while away).
+      for (var id in state.cards) {
+        if (Object.prototype.hasOwnProperty.call(state.cards, id) && !state.syncing[id]) { removeCard(id); }
+      }
+    }
+    state.syncing = null;
   }
 
   // ---- Start ---------------------------------------------------------------------------------------------

@@ -415,59 +415,55 @@
     path: "/ws/notifications/",
     status: document.getElementById("conn"),
     onopen: function () { syncing = {}; },
-    onmessage: handle,
     onclose: function () { syncing = null; },
+    on: {
+      "assignment.offered": assignmentChanged,
+      "assignment.updated": assignmentChanged,
+      "assignment.assigned": assignmentChanged,
+      "assignment.revoked": assignmentChanged,
+      "callback.due": function (message) { if (message.callback) { showDueAlert(message.callback); } },
+      "sync.done": syncDone,
+    },
   });
 
-  function handle(message) {
+  function assignmentChanged(message) {
     var a = message.assignment;
-    switch (message.type) {
-      case "assignment.offered":
-      case "assignment.updated":
-      case "assignment.assigned":
-      case "assignment.revoked":
-        if (!a) { break; }
-        if (syncing) { syncing[a.id] = true; }
-        if (a.lead && Number(a.lead.id) === Number(lead.id) && message.type !== "assignment.offered" &&
-            message.type !== "assignment.revoked") {
-          setStatus(a.lead.status);
-          if (!syncing) { refreshTimeline(); }
-        }
-        if (a.lead && Number(a.lead.id) === Number(lead.id) && a.status === "taken_back" && state.can_log_contact) {
-          state.can_log_contact = false;
-          contactSection.hidden = true;
-          toast("A manager took this lead back: it is no longer yours.");
-        }
-        if (state.is_rep) {
-          if (a.status === "offered" && message.type !== "assignment.revoked") {
-            if (!offers[a.id] && R.firstTime("offer-" + a.id)) {
-              R.chime();
-              R.notify("New lead: " + ((a.lead && a.lead.name) || "(no name)"), "Open your queue to accept it.",
-                       "assignment-" + a.id, function () { location.href = "/rep/#queue"; });
-            }
-            offers[a.id] = true;
-          } else {
-            delete offers[a.id];
-          }
-          updateOffers();
-        }
-        break;
-      case "callback.due":
-        if (message.callback) { showDueAlert(message.callback); }
-        break;
-      case "sync.done":
-        sock.syncClock(message.now);
-        if (syncing) {
-          for (var id in offers) {
-            if (Object.prototype.hasOwnProperty.call(offers, id) && !syncing[id]) { delete offers[id]; }
-          }
-          updateOffers();
-        }
-        syncing = null;
-        break;
-      default:
-        break;
+    if (!a) { return; }
+    if (syncing) { syncing[a.id] = true; }
+    if (a.lead && Number(a.lead.id) === Number(lead.id) && message.type !== "assignment.offered" &&
+        message.type !== "assignment.revoked") {
+      setStatus(a.lead.status);
+      if (!syncing) { refreshTimeline(); }
     }
+    if (a.lead && Number(a.lead.id) === Number(lead.id) && a.status === "taken_back" && state.can_log_contact) {
+      state.can_log_contact = false;
+      contactSection.hidden = true;
+      toast("A manager took this lead back: it is no longer yours.");
+    }
+    if (state.is_rep) {
+      if (a.status === "offered" && message.type !== "assignment.revoked") {
+        if (!offers[a.id] && R.firstTime("offer-" + a.id)) {
+          R.chime();
+          R.notify("New lead: " + ((a.lead && a.lead.name) || "(no name)"), "Open your queue to accept it.",
+                   "assignment-" + a.id, function () { location.href = "/rep/#queue"; });
+        }
+        offers[a.id] = true;
+      } else {
+        delete offers[a.id];
+      }
+      updateOffers();
+    }
+  }
+
+  function syncDone(message) {
+    sock.syncClock(message.now);
+    if (syncing) {
+      for (var id in offers) {
+        if (Object.prototype.hasOwnProperty.call(offers, id) && !syncing[id]) { delete offers[id]; }
+      }
+      updateOffers();
+    }
+    syncing = null;
   }
 
   R.onBroadcast(function (message) {

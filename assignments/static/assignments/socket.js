@@ -1,5 +1,6 @@
 // The websocket shared by /rep/ and /live/: connect, reconnect with back-off, ping/pong, server clock skew.
-// var sock = LeadSocket.create({path: "/ws/notifications/", status: el, onopen: f, onmessage: f, onclose: f});
+// var sock = LeadSocket.create({path: "/ws/notifications/", status: el, onopen: f, on: {type: f}, onmessage: f,
+//                               onclose: f});  // on: a handler per message type; onmessage sees every message
 // sock.connect(); sock.send({type: "snapshot"}); sock.syncClock(message.now); sock.now()
 (function () {
   "use strict";
@@ -11,6 +12,12 @@
     var statusEl = options.status;
 
     function call(name, arg) { if (options[name]) { options[name](arg); } }
+
+    function dispatch(message) {
+      var on = options.on || {};
+      if (Object.prototype.hasOwnProperty.call(on, message.type)) { on[message.type](message); }
+      call("onmessage", message);
+    }
 
     function setConn(kind, text) {
       if (!statusEl) { return; }
@@ -36,7 +43,7 @@
         clearTimeout(pongTimer);
         var message;
         try { message = JSON.parse(event.data); } catch (e) { return; }
-        call("onmessage", message);
+        dispatch(message);
       };
       socket.onclose = function () {
         clearInterval(pingTimer);
