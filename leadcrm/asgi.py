@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP (Django), websockets (Channels) and the lifespan (the embedded outbox relay)."""
+"""ASGI entry point: HTTP (Django, HTTP_CONCURRENCY requests at once), websockets (Channels) and the lifespan (the
+embedded outbox relay)."""
 
 import logging
 import os
@@ -9,9 +10,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadcrm.settings.local")
 django_http = get_asgi_application()  # sets up Django before the imports below touch models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from assignments.events import relay_enabled  # noqa: E402
 from assignments.relay import relay_ensure_started, relay_stop  # noqa: E402
+from leadcrm.http_limit import HttpConcurrencyLimit  # noqa: E402
 from leadcrm.ws_auth import TokenOrSessionAuth  # noqa: E402
 from leadcrm.ws_urls import websocket_urlpatterns  # noqa: E402
 
@@ -41,7 +44,7 @@ async def lifespan(scope, receive, send) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        "http": HttpConcurrencyLimit(django_http, limit=settings.HTTP_CONCURRENCY),
         "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }

@@ -148,6 +148,11 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Web processes ---------------------------------------------------------------
+# HTTP requests one web process runs at once; more wait their turn, so websocket pushes are not starved
+# (leadcrm/http_limit.py has the measurements).
+HTTP_CONCURRENCY = env_int("HTTP_CONCURRENCY", 4)
+
 # --- Background tasks (django-q2) --------------------------------------------
 # retry must exceed timeout, max_attempts finite, catch_up off: see DESIGN.md traps.
 Q_CLUSTER = {
