@@ -45,7 +45,6 @@ from assignments.selectors import leads_taken_today
 from campaigns.calling_hours import lead_calling_state
 from campaigns.models import Lead
 from leadcrm.after_commit import after_commit
-from leadcrm.db import sqlite_files
 from leadcrm.doorbell import ring
 
 FLOOR_GROUP = "floor"
@@ -140,7 +139,7 @@ def _outbox_send(*, groups: list[str], message: ServerMessage) -> None:
     if not relay_enabled():
         pushes = [(row.pk, row.group) for row in rows]
         after_commit(lambda: outbox_push(rows=pushes, message=message))
-    elif sqlite_files():
+    else:
         after_commit(partial(ring, OUTBOX_DOORBELL))  # wake the web process's relay (assignments/relay.py)
 
 

@@ -13,7 +13,6 @@ from django.utils.timezone import now as tz_now
 from assignments.models import (
     Assignment,
     AssignmentQuerySet,
-    Callback,
     FloorAlert,
     LeadHold,
     OutboxEvent,
@@ -23,6 +22,7 @@ from assignments.models import (
 from assignments.routing import match_rule
 from assignments.routing.facts import FIELDS_PREFIX, LeadFacts
 from assignments.selectors import reps_with_leads_today, rule_specs_active
+from assignments.selectors_work import callbacks_to_notify
 from campaigns.models import Campaign, Lead
 
 FLOOR_RECENT_ASSIGNMENTS = 100
@@ -46,8 +46,7 @@ def second_pass_due(*, now: dt.datetime) -> dt.datetime | None:
     if (Assignment.objects.filter(status=Assignment.Status.OFFERED).exists()
             or first_contact_awaited().exists()):
         return now
-    callback = (Callback.objects.filter(done_at__isnull=True, notified_at__isnull=True, lead__owner__rep__isnull=False)
-                .aggregate(at=Min("due_at"))["at"])
+    callback = callbacks_to_notify().aggregate(at=Min("due_at"))["at"]
     hold = LeadHold.objects.filter(released_at__isnull=True, until__isnull=False).aggregate(at=Min("until"))["at"]
     return min((at for at in (callback, hold) if at is not None), default=None)
 

@@ -19,6 +19,13 @@ from campaigns.models import Lead
 MY_LEAD_STAGES = (Lead.Status.ASSIGNED, *sorted(WORKED), Lead.Status.WON, Lead.Status.LOST)
 
 
+def callbacks_to_notify() -> QuerySet[Callback]:
+    """Callbacks not done whose owner has not been told yet, on leads a rep owns (a lead nobody owns waits),
+    soonest first: what the floor clock sends as `callback.due` once due_at comes."""
+    return (Callback.objects.filter(done_at__isnull=True, notified_at__isnull=True, lead__owner__rep__isnull=False)
+            .order_by("due_at"))
+
+
 def callbacks_due_for_rep(*, rep_id: int, now: dt.datetime) -> list[Callback]:
     """Callbacks due now or overdue, not done, on leads this rep owns (for a reconnecting browser)."""
     return list(Callback.objects.select_related("lead__campaign")

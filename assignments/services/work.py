@@ -23,6 +23,7 @@ from assignments.models_work import (
     LeadStageChange,
     ReasonCode,
 )
+from assignments.selectors_work import callbacks_to_notify
 from assignments.services.notify import callback_alert_enqueue
 from assignments.services.routing import rep_release
 from campaigns.lifecycle import lead_transition, stage_allowed
@@ -111,9 +112,7 @@ def callbacks_due_send(*, now: dt.datetime | None = None, limit: int = 500) -> i
     """Tell each due callback's lead owner, once (`callback.due`); a lead nobody owns waits. Returns how many."""
     now = now or tz_now()
     sent = 0
-    due = (Callback.objects.filter(done_at__isnull=True, notified_at__isnull=True, due_at__lte=now,
-                                   lead__owner__rep__isnull=False)
-           .order_by("due_at").values_list("pk", flat=True)[:limit])
+    due = callbacks_to_notify().filter(due_at__lte=now).values_list("pk", flat=True)[:limit]
     for callback_id in list(due):
         with transaction.atomic():
             callback = (Callback.objects.select_for_update(of=("self",)).select_related("lead__campaign")

@@ -261,7 +261,6 @@ async def test_on_a_sqlite_file_the_relay_sleeps_until_an_outbox_write_rings(set
 def test_an_outbox_write_rings_the_relay_once_committed(settings, tmp_path, monkeypatch,
                                                         django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(events, "sqlite_files", lambda: [str(tmp_path / "leadcrm.sqlite3")])
     assert_rung_once_committed(
         events.OUTBOX_DOORBELL, lambda: events.floor_event_send(type="floor.updated", data={"lead": {"id": 1}}),
         django_capture_on_commit_callbacks)

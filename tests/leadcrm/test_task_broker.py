@@ -47,7 +47,6 @@ def test_on_another_engine_every_poll_reads(monkeypatch):
 def test_an_enqueue_on_a_sqlite_file_rings_the_pusher_once_committed(settings, tmp_path, monkeypatch,
                                                                       django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(task_broker, "sqlite_files", lambda: [str(tmp_path / "db.sqlite3")])
     broker = task_broker.QuietOrmBroker(list_key="test")
     assert_rung_once_committed(task_broker.DOORBELL, lambda: broker.enqueue("a signed task"),
                                django_capture_on_commit_callbacks)
