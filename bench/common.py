@@ -3,6 +3,7 @@ embedded Django on a fresh database."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -26,6 +27,17 @@ class Row:
     ratio: str = ""
     note: str = ""
     goal: str = ""  # issue 22's goal for this figure and whether this run met it (goal_verdict)
+
+
+def options_parser(doc: str, **numbers: tuple[float, str]) -> argparse.ArgumentParser:
+    """A bench's command line: the first line of doc describes it, and each name=(default, help) adds an option
+    --name (underscores as dashes) of the default's type, its help ending in "(default N)"."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, (default, text) in numbers.items():
+        shown = default if isinstance(default, int) else f"{default:g}"
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default,
+                            help=f"{text} (default {shown})")
+    return parser
 
 
 def goal_verdict(goal: str, met: bool) -> str:

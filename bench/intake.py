@@ -9,7 +9,6 @@ Run: .venv/bin/python bench/intake.py [--leads 2000] [--clients 8] [--batch 500]
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import shutil
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Row, emit, goal_verdict, percentile, ratio  # noqa: E402
+from bench.common import Row, emit, goal_verdict, options_parser, percentile, ratio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 AREA_CODES = ["212", "213", "312", "415", "617", "702", "718", "805", "909", "972"]
@@ -143,11 +142,8 @@ async def drive(url: str, headers: dict, bodies: Iterator[tuple[int, object]], *
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=2000, help="leads per mode (default 2000)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--batch", type=int, default=500, help="leads per bulk request (default 500)")
-    parser.add_argument("--seconds", type=float, default=60, help="time limit per mode (default 60)")
+    parser = options_parser(__doc__, leads=(2000, "leads per mode"), clients=(8, "concurrent clients"),
+                            batch=(500, "leads per bulk request"), seconds=(60.0, "time limit per mode"))
     parser.add_argument("--scale-out", action="store_true", help="PostgreSQL + Redis, 2 uvicorn workers")
     args = parser.parse_args()
     mode = "scale-out" if args.scale_out else "embedded"

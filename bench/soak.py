@@ -15,7 +15,6 @@ Run: .venv/bin/python -m bench.soak [--minutes 60] [--window 10] [--rate 20] [--
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import percentile  # noqa: E402
+from bench.common import options_parser, percentile  # noqa: E402
 from bench.latency import Product, post_schedule  # noqa: E402
 from tests.wsfloor import SocketHub  # noqa: E402
 
@@ -108,12 +107,8 @@ def offer_arrivals(hub: SocketHub) -> tuple[dict[int, float], int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=60, help="length of the run (default 60)")
-    parser.add_argument("--window", type=float, default=10, help="minutes per reported window (default 10)")
-    parser.add_argument("--rate", type=float, default=20, help="leads posted per second (default 20)")
-    parser.add_argument("--reps", type=int, default=30, help="reps holding a socket (default 30)")
-    args = parser.parse_args()
+    args = options_parser(__doc__, minutes=(60.0, "length of the run"), window=(10.0, "minutes per reported window"),
+                          rate=(20.0, "leads posted per second"), reps=(30, "reps holding a socket")).parse_args()
     windows = max(1, round(args.minutes / args.window))
     from tests.scale_env import missing_reason
 

@@ -90,8 +90,7 @@ class PriceRuleInline(RowsInline):
 @admin.register(PriceRule)
 class PriceRuleAdmin(admin.ModelAdmin):
     form = PriceRuleForm
-    list_display = ("name", "campaign", "buyer", "active", "target", "conditions_text", "operation", "amount",
-                    "order")
+    list_display = ("name", "campaign", "buyer", "active", "target", "conditions_text", "operation", "amount", "order")
     list_filter = ("active", "target", "campaign")
     search_fields = ("name", "campaign__name", "buyer__name")
     list_select_related = ("campaign", "buyer")
@@ -130,8 +129,7 @@ class BuyerDeliveryAdmin(EventLogAdmin):
 
 @admin.register(LeadDistribution)
 class LeadDistributionAdmin(EventLogAdmin):
-    list_display = ("created_at", "lead", "method", "state_badge", "runs", "buyer", "price", "sold_at",
-                    "next_run_at")
+    list_display = ("created_at", "lead", "method", "state_badge", "runs", "buyer", "price", "sold_at", "next_run_at")
     list_filter = ("state", "method", "buyer")
     search_fields = ("lead__id", "buyer__name", "summary")
     list_select_related = ("lead", "buyer")

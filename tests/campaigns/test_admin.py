@@ -268,14 +268,18 @@ def test_lead_contact_fields_are_normalised_and_state_is_read_only(manager_web):
 
 
 @pytest.mark.parametrize("field,value,error", [
-    ("phone", "0415 555", "&#x27;0415 555&#x27; is not a valid phone number with +country code."),
-    ("email", "not-an-email", "Email &#x27;not-an-email&#x27; is not a valid address."),
-    ("country", "USA", "Ensure this value has at most 2 characters (it has 3)."),
-    ("country", "ZZ", "&#x27;ZZ&#x27; is not an ISO 3166-1 alpha-2 country code (e.g. US, DE)."),
-    ("language", "xx", "&#x27;xx&#x27; is not an ISO 639-1 language code (e.g. en, es)."),
-    ("fields", "[1]", "Must be a JSON object of extra answers."),
-    ("fields", '{"roof": {"side": "south"}}',
-     "&#x27;roof&#x27;: values must be text, numbers, true/false, null or a short list of those."),
+    pytest.param("phone", "0415 555", "&#x27;0415 555&#x27; is not a valid phone number with +country code.",
+                 id="phone-without-country-code"),
+    pytest.param("email", "not-an-email", "Email &#x27;not-an-email&#x27; is not a valid address.", id="email-invalid"),
+    pytest.param("country", "USA", "Ensure this value has at most 2 characters (it has 3).", id="country-too-long"),
+    pytest.param("country", "ZZ", "&#x27;ZZ&#x27; is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).",
+                 id="country-unknown"),
+    pytest.param("language", "xx", "&#x27;xx&#x27; is not an ISO 639-1 language code (e.g. en, es).",
+                 id="language-unknown"),
+    pytest.param("fields", "[1]", "Must be a JSON object of extra answers.", id="fields-not-an-object"),
+    pytest.param("fields", '{"roof": {"side": "south"}}',
+                 "&#x27;roof&#x27;: values must be text, numbers, true/false, null or a short list of those.",
+                 id="fields-nested-value"),
 ])
 def test_lead_bad_contact_values_are_refused_and_nothing_changes(manager_web, field, value, error):
     lead = LeadFactory()

@@ -23,12 +23,12 @@ def test_code_lists():
 
 
 @pytest.mark.parametrize(("raw", "country", "e164"), [
-    ("(415) 555-0100", "US", "+14155550100"),
-    ("+1 415 555 0100", "", "+14155550100"),
-    ("020 7946 0958", "GB", "+442079460958"),
-    ("+44 20 7946 0958", "US", "+442079460958"),
-    ("030 1234567", "DE", "+49301234567"),
-    ("+61 2 9374 4000", "AQ", "+61293744000"),
+    pytest.param("(415) 555-0100", "US", "+14155550100", id="national-us"),
+    pytest.param("+1 415 555 0100", "", "+14155550100", id="international-no-country"),
+    pytest.param("020 7946 0958", "GB", "+442079460958", id="national-gb-trunk-zero"),
+    pytest.param("+44 20 7946 0958", "US", "+442079460958", id="international-over-another-country"),
+    pytest.param("030 1234567", "DE", "+49301234567", id="national-de"),
+    pytest.param("+61 2 9374 4000", "AQ", "+61293744000", id="international-country-without-phone-region"),
 ])
 def test_phone_normalise(raw, country, e164):
     assert phone_normalise(raw=raw, country=country) == e164

@@ -58,7 +58,6 @@
     if (fresh && isNewOffer && a.status === "offered") { announce(a); }
     markSeen(card);
     updateEmpty();
-    return card;
   }
 
   function render(card) {
@@ -568,7 +567,6 @@
     }
     if (before !== item.el) { list.insertBefore(item.el, before); }
     updateDueCount();
-    return item;
   }
 
   function drawCallback(item) {
