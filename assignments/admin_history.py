@@ -1,11 +1,13 @@
-"""Read-only history of the sales floor: offers with their routing decisions, contacts, the websocket outbox."""
+"""Read-only history of the sales floor: offers with their routing decisions, contacts, the websocket outbox, and
+the routing queue."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.timezone import now
 
 from assignments.admin_inlines import OfferColumns
-from assignments.models import Assignment, ContactAttempt, OutboxEvent
+from assignments.models import Assignment, ContactAttempt, OutboxEvent, RouteDrain, RouteRequest
 from campaigns.admin_columns import json_block
 from campaigns.admin_common import EventLogAdmin
 
@@ -53,3 +55,29 @@ class OutboxEventAdmin(EventLogAdmin):
     readonly_fields = fields
 
     payload_pretty = json_block("payload", "payload")
+
+
+@admin.register(RouteRequest)
+class RouteRequestAdmin(EventLogAdmin):
+    """Leads waiting for the routing drain, oldest first: a long list or an old first row means routing is behind
+    (see the README's "when something breaks" table)."""
+
+    list_display = ("lead", "requested_at", "waited")
+    search_fields = ("lead__id",)
+    list_select_related = ("lead",)
+    ordering = ("id",)
+    fields = ("lead", "requested_at", "waited")
+    readonly_fields = fields
+
+    @admin.display(description="waited")
+    def waited(self, request: RouteRequest) -> str:
+        return f"{(now() - request.requested_at).total_seconds():.1f} s"
+
+
+@admin.register(RouteDrain)
+class RouteDrainAdmin(EventLogAdmin):
+    """Whether a drain task is queued and not started yet (empty: the next routing request queues one)."""
+
+    list_display = ("__str__", "queued_at")
+    fields = ("queued_at",)
+    readonly_fields = fields

@@ -474,6 +474,9 @@ from assignments.models_lab import *  # noqa: E402,F403
 # Personas: named segments that rules and buyer filters name instead of repeating conditions.
 from assignments.models_personas import Persona, PersonaCondition  # noqa: E402,F401
 
+# Routing's own queue: a request per lead to route, and the flag that keeps one drain queued.
+from assignments.models_routing import RouteDrain, RouteRequest  # noqa: E402,F401
+
 # Tiers: a rule's candidates as a ladder that widens while a lead waits.
 from assignments.models_tiers import DraftTier, RuleTier, TierBase  # noqa: E402,F401
 

@@ -1,28 +1,16 @@
 """django-q2 entry points: each loads ids and calls one service; all idempotent."""
 
-import logging
-from collections import Counter
-
 from assignments import services
-
-log = logging.getLogger(__name__)
 
 
 def route_lead_task(lead_id: int) -> str:
-    """Route one lead (a no-op when it is already offered or owned)."""
+    """Route one lead (a no-op when it is already offered or owned); tasks queued by earlier versions still run."""
     return services.lead_route(lead_id=lead_id).action
 
 
-def route_leads_task(lead_ids: list[int]) -> dict[str, int]:
-    """Route each lead of a bulk post on its own; one that fails stays new for the reconcile sweep."""
-    actions: Counter[str] = Counter()
-    for lead_id in lead_ids:
-        try:
-            actions[services.lead_route(lead_id=lead_id).action] += 1
-        except Exception:
-            log.exception("routing lead %s failed; the reconcile sweep will retry it", lead_id)
-            actions["failed"] += 1
-    return dict(actions)
+def route_drain_task() -> dict[str, int]:
+    """Route every requested lead (services.routing_drain); queued by the drain's wake, one at a time."""
+    return services.route_requests_drain()
 
 
 def route_waiting_task() -> int:

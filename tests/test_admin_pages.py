@@ -23,6 +23,8 @@ from assignments.models import (
     LeadStageChange,
     Persona,
     PersonaCondition,
+    RouteDrain,
+    RouteRequest,
     RuleTier,
 )
 from assignments.models_personas import LeadPersona
@@ -137,6 +139,8 @@ def world(db):
     RuleTier.objects.create(rule=rule, position=1, kind="team", team=team, wait_seconds=60)
     RuleTier.objects.create(rule=rule, position=2, kind="reps").reps.add(rep)
     DraftTier.objects.create(rule=DraftRule.objects.first(), position=1, kind="pool")
+    RouteRequest.objects.create(lead=lead, requested_at=now())
+    RouteDrain.objects.create(pk=1, queued_at=now())
     return lead
 
 
@@ -176,7 +180,7 @@ def test_read_only_models_refuse_add(manager_web):
                       "assignments.LeadNote", "assignments.Callback", "assignments.LeadStageChange",
                       "assignments.FloorAlert", "assignments.AlertDelivery", "assignments.LeadHold",
                       "assignments.LeadRecycle", "assignments.LeadPersona", "assignments.RuleTier",
-                      "assignments.DraftTier"}
+                      "assignments.DraftTier", "assignments.RouteRequest", "assignments.RouteDrain"}
 
 
 def test_admin_index_lists_both_apps(manager_web):

@@ -77,6 +77,10 @@ from assignments.services.notify import (  # noqa: E402
 __all__ += ["alert_deliveries_overdue_enqueue", "alert_delivery_attempt", "callback_alerts_send",
             "floor_alert_notify", "offer_alerts_send", "offers_unseen_escalate", "reminder_alerts_send"]
 
+from assignments.services.routing_drain import route_requests_drain  # noqa: E402
+
+__all__ += ["route_requests_drain"]
+
 from assignments.services.erasure import lead_erase  # noqa: E402
 from assignments.services.retention import retention_run  # noqa: E402
 

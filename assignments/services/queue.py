@@ -1,29 +1,63 @@
-"""Routing work queued for the background, always after the transaction commits."""
+"""Routing work queued for the background: routing requests written with the change, drains queued after commit."""
 
 from __future__ import annotations
 
-from assignments import tasks
-from leadcrm.after_commit import enqueue_on_commit
+import datetime as dt
 
-ROUTE_CHUNK = 50  # leads per routing task from a bulk post: few queue rows, still spread over the workers
+from django.db import transaction
+from django.db.models import Q
+from django.utils.timezone import now as tz_now
+
+from assignments import tasks
+from assignments.models import RouteDrain, RouteRequest
+from leadcrm.after_commit import after_commit, enqueue_on_commit
+
+# A drain queued this long ago that has not started is presumed lost (its worker died): a wake queues another.
+DRAIN_LOST_SECONDS = 60
 
 
 def lead_route_enqueue(*, lead_id: int) -> None:
-    """Route this lead in a worker once the current transaction commits."""
-    enqueue_on_commit(tasks.route_lead_task, lead_id, key=f"route-lead-{lead_id}")
+    """Route this lead in the background once the current transaction commits (see leads_route_enqueue)."""
+    leads_route_enqueue(lead_ids=[lead_id])
 
 
 def leads_route_enqueue(*, lead_ids: list[int]) -> None:
-    """Route these leads once the current transaction commits: one task for one lead, else ROUTE_CHUNK per task.
+    """Route these leads in the background once the current transaction commits.
 
-    A lead whose task is lost stays new and is re-queued by the reconcile sweep.
+    Writes a routing request per lead in the current transaction, so the requests commit or roll back with the
+    change that made the leads routable, and wakes the drain after the commit. A lead already requested keeps
+    its first request (and its place in the queue). The leads must exist.
     """
-    if len(lead_ids) == 1:
-        lead_route_enqueue(lead_id=lead_ids[0])
-        return
-    for start in range(0, len(lead_ids), ROUTE_CHUNK):
-        chunk = lead_ids[start:start + ROUTE_CHUNK]
-        enqueue_on_commit(tasks.route_leads_task, chunk, key=f"route-leads-{chunk[0]}-{len(chunk)}")
+    requested_at = tz_now()
+    RouteRequest.objects.bulk_create([RouteRequest(lead_id=pk, requested_at=requested_at) for pk in lead_ids],
+                                     ignore_conflicts=True)
+    after_commit(route_drain_wake)
+
+
+def route_drain_wake() -> bool:
+    """Queue a drain unless one is queued and has not started yet; returns whether this call queued one.
+
+    The drain clears the flag before it reads any request, so a request committed before this call is read by
+    the drain queued now or by the one already queued. Read first: while a drain is queued a wake writes nothing.
+    """
+    now = tz_now()
+    lost = now - dt.timedelta(seconds=DRAIN_LOST_SECONDS)
+    queued = list(RouteDrain.objects.filter(pk=1).values_list("queued_at", flat=True))
+    if queued and queued[0] is not None and queued[0] > lost:
+        return False
+    with transaction.atomic():
+        if not queued:
+            RouteDrain.objects.bulk_create([RouteDrain(pk=1)], ignore_conflicts=True)
+        claimed = RouteDrain.objects.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=lost), pk=1).update(
+            queued_at=now)
+        if claimed:
+            enqueue_on_commit(tasks.route_drain_task, key="route-drain")
+    return bool(claimed)
+
+
+def route_drain_started() -> None:
+    """A drain starts: from now on a wake queues the next one."""
+    RouteDrain.objects.filter(pk=1).update(queued_at=None)
 
 
 def waiting_leads_route_enqueue() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from assignments.config_cache import config_cached
 from assignments.lab.selectors import VariantChoice, experiment_rules
 from assignments.lab.services import routing_snapshot_record
 from assignments.models import Assignment, Rep
-from assignments.routing import Decision, decide, score_lead
+from assignments.routing import Decision, RepFacts, decide, score_lead
 from assignments.selectors import (
     lead_facts,
     rep_facts_for_routing,
@@ -47,55 +48,98 @@ class RouteResult:
     reason: str = ""
 
 
+class FloorRead:
+    """The active reps' facts, read once for several routing decisions in a row (a drain's batch).
+
+    It reads again after `decisions` decisions or `max_age_seconds`, and at once after a claim failed (another
+    process filled or changed the rep) or an offer went to a rep with a daily cap (the cap is counted in the
+    database). Offers made through it raise their reps' loads here too, so the next decision sees them. A stale
+    read costs at most a lead parked as waiting until the next waiting pass: claims are checked by the database.
+    """
+
+    def __init__(self, *, decisions: int = 50, max_age_seconds: float = 1.0) -> None:
+        self._decisions, self._max_age = decisions, max_age_seconds
+        self._reps: dict[int, RepFacts] = {}
+        self._capped: set[int] = set()
+        self._left, self._read_at = 0, 0.0
+
+    def reps(self) -> list[RepFacts]:
+        """The reps for the next decision."""
+        if self._left <= 0 or time.monotonic() - self._read_at > self._max_age:
+            self._reps = {rep.id: rep for rep in rep_facts_for_routing(profiles_cached=True)}
+            self._capped = set(Rep.objects.filter(active=True, daily_cap__isnull=False).values_list("pk", flat=True))
+            self._left, self._read_at = self._decisions, time.monotonic()
+        self._left -= 1
+        return list(self._reps.values())
+
+    def offered(self, *, rep_ids: list[int], now: dt.datetime) -> None:
+        """These reps' capacity was just claimed for an offer."""
+        for rep_id in rep_ids:
+            rep = self._reps.get(rep_id)
+            if rep is not None:
+                self._reps[rep_id] = dataclasses.replace(rep, load=rep.load + 1, last_offered_at=now)
+        if self._capped.intersection(rep_ids):
+            self.forget()
+
+    def forget(self) -> None:
+        """Read again for the next decision."""
+        self._left = 0
+
+
 @retry_on_deadlock
 def lead_route(*, lead_id: int, now: dt.datetime | None = None, rng: random.Random | None = None) -> RouteResult:
     """Offer a new or waiting lead to the best eligible rep(s), or record why it waits; idempotent.
 
     Rules and reps' profiles come through the per-process memo (config_cache); loads and statuses are read live.
     """
-    now = now or tz_now()
     with transaction.atomic():
-        # of=self: lock the lead only; locking its campaign and supplier rows too serialised all routing.
-        lead = (Lead.objects.select_for_update(of=("self",)).select_related("campaign", "supplier")
-                .filter(pk=lead_id).first())
-        if lead is None:
-            return RouteResult(lead_id, "skipped", reason="no such lead")
-        if lead.status not in ROUTABLE:
-            return RouteResult(lead_id, "skipped", reason=f"lead is {lead.status}")
-        past_offers = list(lead.assignments.values_list("rep_id", "status"))
-        if any(status in Assignment.OPEN_STATUSES for _, status in past_offers):
-            return RouteResult(lead_id, "skipped", reason="lead has an open offer")
-        hold = delay_hold_begin(lead=lead, now=now)
-        if hold is not None:
-            return RouteResult(lead_id, "held", reason=hold.reason)
-        if not campaign_is_open(campaign=lead.campaign, at=now):
-            lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason="Campaign closed")
-            return RouteResult(lead_id, "held", reason="campaign closed")
-        held = calling_hold_reason(campaign=lead.campaign, lead_timezone=lead.timezone, at=now)
-        if held:
-            lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason=held)
-            return RouteResult(lead_id, "held", reason=held)
-        first = lead.status == Lead.Status.NEW and not past_offers
-        facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
-        if first:
-            score = score_lead(lead=facts, scoring_rules=config_cached(key="scoring_rules", load=scoring_rules_active))
-            if score != lead.score:
-                Lead.objects.filter(pk=lead.pk).update(score=score)
-                lead.score = score
-            facts = dataclasses.replace(facts, score=lead.score)
-            lead_personas_record(lead_id=lead.pk, facts=facts, now=now)
-        reps = rep_facts_for_routing(profiles_cached=True)
-        rules, variant = experiment_rules(lead=facts, rules=config_cached(key="rule_specs", load=rule_specs_active))
-        decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())
-        if first or decision.action == "offer":
-            # Like explanations, snapshots are kept for offers and first decisions, not for each retry of a wait.
-            routing_snapshot_record(lead_id=lead.pk, facts=facts, reps=reps, decision=decision, first=first,
-                                    variant=variant, now=now)
-        return _act(lead=lead, decision=decision, now=now, variant=variant, offers_made=len(past_offers))
+        return lead_route_inside(lead_id=lead_id, now=now or tz_now(), rng=rng)
+
+
+def lead_route_inside(*, lead_id: int, now: dt.datetime, rng: random.Random | None = None,
+                      floor: FloorRead | None = None) -> RouteResult:
+    """lead_route inside the caller's transaction; the reps' facts come from `floor` if given, else read live."""
+    # of=self: lock the lead only; locking its campaign and supplier rows too serialised all routing.
+    lead = (Lead.objects.select_for_update(of=("self",)).select_related("campaign", "supplier")
+            .filter(pk=lead_id).first())
+    if lead is None:
+        return RouteResult(lead_id, "skipped", reason="no such lead")
+    if lead.status not in ROUTABLE:
+        return RouteResult(lead_id, "skipped", reason=f"lead is {lead.status}")
+    past_offers = list(lead.assignments.values_list("rep_id", "status"))
+    if any(status in Assignment.OPEN_STATUSES for _, status in past_offers):
+        return RouteResult(lead_id, "skipped", reason="lead has an open offer")
+    hold = delay_hold_begin(lead=lead, now=now)
+    if hold is not None:
+        return RouteResult(lead_id, "held", reason=hold.reason)
+    if not campaign_is_open(campaign=lead.campaign, at=now):
+        lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason="Campaign closed")
+        return RouteResult(lead_id, "held", reason="campaign closed")
+    held = calling_hold_reason(campaign=lead.campaign, lead_timezone=lead.timezone, at=now)
+    if held:
+        lead_transition(lead_id=lead.pk, to=Lead.Status.HELD, sources=ROUTABLE, waiting_reason=held)
+        return RouteResult(lead_id, "held", reason=held)
+    first = lead.status == Lead.Status.NEW and not past_offers
+    facts = lead_facts(lead=lead, now=now, past_offers=past_offers)
+    if first:
+        score = score_lead(lead=facts, scoring_rules=config_cached(key="scoring_rules", load=scoring_rules_active))
+        if score != lead.score:
+            Lead.objects.filter(pk=lead.pk).update(score=score)
+            lead.score = score
+        facts = dataclasses.replace(facts, score=lead.score)
+        lead_personas_record(lead_id=lead.pk, facts=facts, now=now)
+    reps = floor.reps() if floor is not None else rep_facts_for_routing(profiles_cached=True)
+    rules, variant = experiment_rules(lead=facts, rules=config_cached(key="rule_specs", load=rule_specs_active))
+    decision = decide(lead=facts, reps=reps, rules=rules, now=now, rng=rng or random.Random())
+    if first or decision.action == "offer":
+        # Like explanations, snapshots are kept for offers and first decisions, not for each retry of a wait.
+        routing_snapshot_record(lead_id=lead.pk, facts=facts, reps=reps, decision=decision, first=first,
+                                variant=variant, now=now)
+    return _act(lead=lead, decision=decision, now=now, variant=variant, offers_made=len(past_offers), floor=floor)
 
 
 def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantChoice | None,
-         offers_made: int) -> RouteResult:
+         offers_made: int, floor: FloorRead | None) -> RouteResult:
     if (decision.rule_id is not None and pool_now(rule_id=decision.rule_id, offers_made=offers_made)
             and lead_to_pool(lead=lead, now=now)):
         return RouteResult(lead.pk, "pooled", reason=lead.waiting_reason)
@@ -119,6 +163,10 @@ def _act(*, lead: Lead, decision: Decision, now: dt.datetime, variant: VariantCh
             break
         if rep_claim(rep_id=rep_id, now=now):
             claimed.append(rep_id)
+        elif floor is not None:
+            floor.forget()
+    if floor is not None:
+        floor.offered(rep_ids=claimed, now=now)
     if not claimed:
         return _park(lead=lead, reason="Every eligible rep reached capacity before the offer could be made")
     explanation = {**decision.to_json(), "summary": decision.summary()}

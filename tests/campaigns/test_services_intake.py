@@ -308,13 +308,19 @@ def test_routing_is_enqueued_on_commit_for_accepted_leads_only(supplier, routed,
     assert routed == [accepted.body["id"]]
 
 
-def test_lead_routing_enqueue_queues_the_routing_task(db, monkeypatch, django_capture_on_commit_callbacks):
+def test_lead_routing_enqueue_requests_routing_and_queues_one_drain(db, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
     import django_q.tasks
 
+    from assignments.models import RouteRequest
     from campaigns.services.intake import lead_routing_enqueue
 
+    first, second = LeadFactory(), LeadFactory()
     calls = []
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: calls.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        lead_routing_enqueue(lead_id=42)
-    assert calls == [("assignments.tasks.route_lead_task", 42)]
+        lead_routing_enqueue(lead_id=first.pk)
+        lead_routing_enqueue(lead_id=second.pk)
+        lead_routing_enqueue(lead_id=first.pk)
+    assert sorted(RouteRequest.objects.values_list("lead_id", flat=True)) == [first.pk, second.pk]
+    assert calls == [("assignments.tasks.route_drain_task",)]  # one drain, not one task per lead
