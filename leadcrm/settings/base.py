@@ -108,12 +108,13 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "leadcrm.sqlite_backend",
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "leadcrm.sqlite3")),
             "CONN_MAX_AGE": _CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
-                # Writers queue on BEGIN IMMEDIATE instead of failing mid-transaction.
+                # Writers queue on BEGIN IMMEDIATE instead of failing mid-transaction (and, in this backend, on
+                # a lock file before it: leadcrm/sqlite_backend).
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
                 "init_command": (

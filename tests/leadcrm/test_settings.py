@@ -36,7 +36,7 @@ def settings_with(env: dict[str, str], *, command: str = "", argv: tuple[str, ..
 
 def test_no_database_url_means_embedded_sqlite_in_wal_with_immediate_transactions(tmp_path):
     conf = settings_with({"SQLITE_PATH": str(tmp_path / "x.sqlite3")})
-    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["engine"] == "leadcrm.sqlite_backend"  # Django's, with writers queued on a lock file
     assert conf["name"] == str(tmp_path / "x.sqlite3")
     assert conf["options"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in conf["options"]["init_command"]
