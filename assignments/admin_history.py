@@ -65,7 +65,6 @@ class RouteRequestAdmin(EventLogAdmin):
     list_display = ("lead", "requested_at", "waited")
     search_fields = ("lead__id",)
     list_select_related = ("lead",)
-    ordering = ("id",)
     fields = ("lead", "requested_at", "waited")
     readonly_fields = fields
 

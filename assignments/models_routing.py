@@ -19,6 +19,7 @@ class RouteRequest(models.Model):
     requested_at = models.DateTimeField()
 
     class Meta:
+        ordering = ["id"]  # the queue's order: the drain routes the oldest request first
         verbose_name = "routing request"
 
     def __str__(self) -> str:
@@ -26,12 +27,13 @@ class RouteRequest(models.Model):
 
 
 class RouteDrain(models.Model):
-    """The one row saying a drain task is queued and has not started yet (queued_at), so wakes do not queue more."""
+    """The one row saying a drain was queued and none has finished a pass since (queued_at): wakes queue no more."""
 
     queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="route_drain_single_row")]
+        verbose_name = "routing drain"
 
     def __str__(self) -> str:
         return f"Routing drain queued at {self.queued_at}" if self.queued_at else "Routing drain idle"

@@ -10,6 +10,7 @@ import time
 from functools import partial
 from typing import Any
 
+from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 
@@ -30,7 +31,9 @@ class QuietOrmBroker(ORM):
 
     Between polls the dequeuing process (the cluster's pusher) sleeps on a doorbell (leadcrm.doorbell) that every
     enqueue rings once its row is committed, instead of waking every Conf.POLL to look: an idle cluster then wakes
-    once a second, and a new task is taken at once. On PostgreSQL it is the ORM broker unchanged."""
+    once a second, and a new task is taken at once. On PostgreSQL every poll asks the database, and an empty queue
+    is waited on at the same doorbell for at most Conf.POLL instead of sleeping it out: a task enqueued on this
+    machine is taken at once, one enqueued on another machine at the next poll as before."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,7 +50,9 @@ class QuietOrmBroker(ORM):
     def dequeue(self) -> Any:
         if self._files is None:
             self._files = sqlite_files()
-            self._doorbell = Doorbell.listen(DOORBELL) if self._files else None
+            self._doorbell = Doorbell.listen(DOORBELL)
+        if not self._files:
+            return self._dequeue_or_wait()
         stamp, now = files_stamp(self._files), time.monotonic()
         if stamp is not None and stamp == self._stamp and now - self._queried_at < IDLE_DEQUEUE_SECONDS:
             if self._doorbell is not None:
@@ -57,3 +62,12 @@ class QuietOrmBroker(ORM):
             return None
         self._stamp, self._queried_at = stamp, now
         return super().dequeue()
+
+    def _dequeue_or_wait(self) -> Any:
+        if self.get_connection().filter(key=self.list_key, lock__lt=timezone.now()).exists():
+            return super().dequeue()
+        if self._doorbell is not None:
+            self._doorbell.wait(Conf.POLL)
+        else:
+            time.sleep(Conf.POLL)
+        return None

@@ -37,8 +37,9 @@ def leads_route_enqueue(*, lead_ids: list[int]) -> None:
 def route_drain_wake() -> bool:
     """Queue a drain unless one is queued and has not started yet; returns whether this call queued one.
 
-    The drain clears the flag before it reads any request, so a request committed before this call is read by
-    the drain queued now or by the one already queued. Read first: while a drain is queued a wake writes nothing.
+    The drain routing clears the flag after each pass and then looks for requests once more, so a request
+    committed before this call is read by that look or by the drain this call queues (services.routing_drain).
+    Read first: while a drain is queued a wake writes nothing.
     """
     now = tz_now()
     lost = now - dt.timedelta(seconds=DRAIN_LOST_SECONDS)
@@ -55,8 +56,8 @@ def route_drain_wake() -> bool:
     return bool(claimed)
 
 
-def route_drain_started() -> None:
-    """A drain starts: from now on a wake queues the next one."""
+def route_drain_passed() -> None:
+    """The drain routing finished a pass over the requests: from now on a wake queues the next drain."""
     RouteDrain.objects.filter(pk=1).update(queued_at=None)
 
 

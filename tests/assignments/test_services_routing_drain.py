@@ -53,7 +53,7 @@ def test_a_request_commits_or_rolls_back_with_the_change(queued, committed):
     assert queued == ["route_drain_task"]
 
 
-def test_one_drain_is_queued_until_it_starts(queued, committed):
+def test_one_drain_is_queued_until_a_drain_passes(queued, committed):
     first, second = LeadFactory(), LeadFactory()
     with committed():
         queue.lead_route_enqueue(lead_id=first.pk)
@@ -62,7 +62,7 @@ def test_one_drain_is_queued_until_it_starts(queued, committed):
         queue.lead_route_enqueue(lead_id=first.pk)  # requested again: keeps its first request
     assert queued == ["route_drain_task"]
     assert RouteRequest.objects.count() == 2
-    queue.route_drain_started()
+    queue.route_drain_passed()
     assert queue.route_drain_wake() is True
     assert queue.route_drain_wake() is False
     assert queued == ["route_drain_task", "route_drain_task"]

@@ -108,7 +108,7 @@ def test_web_process_restarted_while_a_rep_is_connected_resyncs_the_open_offers(
             try:
                 socket = connect(ws_url, origin=server.url, open_timeout=5)
                 break
-            except (OSError, TimeoutError, InvalidHandshake):  # not listening yet, or starting up
+            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed):  # not listening yet, or starting up
                 assert time.monotonic() < deadline, "the web process did not come back"
                 time.sleep(0.5)
         with socket:

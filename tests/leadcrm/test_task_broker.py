@@ -1,7 +1,10 @@
 """The embedded task broker: on a SQLite file an empty queue is read again only when the files changed, or once a
 second; a task enqueued meanwhile (which writes the files) is dequeued at the next poll."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django_q.brokers.orm import ORM
 
 from leadcrm import task_broker
@@ -34,14 +37,26 @@ def test_an_idle_queue_is_read_once_a_second_and_at_once_after_a_write(tmp_path,
     assert len(reads) == 3
 
 
-def test_on_another_engine_every_poll_reads(monkeypatch):
-    reads = []
+def test_on_another_engine_every_poll_asks_and_an_empty_queue_waits_on_the_doorbell(settings, tmp_path,
+                                                                                    monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    settings.VAR_DIR = tmp_path
+    reads, waited = [], []
     monkeypatch.setattr(task_broker, "sqlite_files", lambda: [])
     monkeypatch.setattr(ORM, "dequeue", lambda self: reads.append(1) or None)
+    monkeypatch.setattr(Doorbell, "wait", lambda self, timeout: waited.append(timeout) or False)
+    monkeypatch.setattr(task_broker.time, "sleep", lambda seconds: pytest.fail("slept instead of waiting"))
     broker = task_broker.QuietOrmBroker(list_key="test")
-    for _ in range(5):
+    for _ in range(3):
         broker.dequeue()
-    assert len(reads) == 5
+    assert reads == [] and waited == [Conf.POLL] * 3
+    OrmQ.objects.create(key="test", payload="a signed task", lock=timezone.now() - dt.timedelta(seconds=1))
+    for _ in range(2):
+        broker.dequeue()
+    assert len(reads) == 2 and len(waited) == 3  # a ready task: read at once, no wait
+    broker._doorbell.close()
 
 
 def test_an_enqueue_on_a_sqlite_file_rings_the_pusher_once_committed(settings, tmp_path, monkeypatch,
