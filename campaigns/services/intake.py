@@ -83,10 +83,8 @@ def lead_routing_enqueue(*, lead_id: int) -> None:
 
 
 def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
-    """Route stored leads on the sales floor once the current transaction commits (in chunks, on the floor's side).
-
-    A lead whose task is lost stays new and is re-queued by the floor's reconcile sweep.
-    """
+    """Route stored leads on the sales floor once the current transaction commits: the floor writes a routing
+    request per lead in this transaction, so the requests commit or roll back with the leads."""
     floor().leads_route_on_commit(lead_ids=lead_ids)
 
 
@@ -103,9 +101,10 @@ def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = Tr
         lead_cost_apply(lead_id=lead_id)
 
 
-def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, IntakeCampaign]]) -> None:
-    """After commit, hand these stored new leads (id, campaign from campaigns_for_intake) on as
-    lead_distribution_dispatch would, with the reps-first ones queued for routing together."""
+def leads_distribution_start(*, leads: list[tuple[int, IntakeCampaign]]) -> None:
+    """Inside the transaction that stores these new leads (id, campaign from campaigns_for_intake): request the
+    routing of the reps-first ones now, as rows that commit or roll back with the leads (the floor routes them
+    after the commit), and once committed hand the buyers-first ones to buyers and apply the cost rules."""
     from campaigns.buyers.services import lead_cost_apply
 
     routed, costed = [], []
@@ -118,7 +117,7 @@ def leads_distribution_dispatch_on_commit(*, leads: list[tuple[int, IntakeCampai
         if campaign.has_cost_rules:
             costed.append(lead_id)
     if routed:
-        after_commit(lambda: leads_routing_enqueue(lead_ids=routed))
+        leads_routing_enqueue(lead_ids=routed)
     for lead_id in costed:
         after_commit(partial(lead_cost_apply, lead_id=lead_id))
 
@@ -274,8 +273,7 @@ def _decide(supplier: Supplier, campaign: IntakeCampaign, lead: LeadInput, recei
         received_at=received_at, cost=supplier.cost_per_lead,
     )
     if stored.status == Lead.Status.NEW:
-        after_commit(partial(lead_distribution_dispatch, lead_id=stored.pk, mode=campaign.distribution_mode,
-                             cost_rules=campaign.has_cost_rules))
+        leads_distribution_start(leads=[(stored.pk, campaign)])
     lead_status_webhook_enqueue(lead=stored, event="accepted")
     return _answer(supplier=supplier, campaign=campaign, received_at=received_at,
                    outcome=IntakeAttempt.Outcome.ACCEPTED, status_code=201, lead=stored,

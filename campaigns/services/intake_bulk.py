@@ -283,7 +283,7 @@ class _Batch:
         self._record()
         if leads and self.supplier.webhook_url:
             leads_status_webhook_enqueue(leads=[self._instance(lead) for lead in leads], event="accepted")
-        intake.leads_distribution_dispatch_on_commit(
+        intake.leads_distribution_start(
             leads=[(pk, lead.campaign) for lead, pk in zip(leads, ids, strict=True)
                    if lead.row["status"] == Lead.Status.NEW])
         return [{"index": item.index, "status_code": result.status_code, **result.body()}

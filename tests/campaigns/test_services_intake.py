@@ -290,11 +290,13 @@ def test_overlong_idempotency_key_is_400(supplier):
     assert result.body == {"errors": {"Idempotency-Key": ["Must be at most 128 characters of text."]}}
 
 
-def test_routing_is_enqueued_on_commit_for_accepted_leads_only(supplier, routed,
-                                                                django_capture_on_commit_callbacks):
+def test_routing_is_requested_in_the_leads_own_transaction_for_accepted_leads_only(
+        supplier, routed, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         accepted = post(supplier)
-    assert routed == []  # nothing before the commit
+    # Requested before the commit: the floor writes a request row that commits or rolls back with the lead, and
+    # routes it only once committed (tests/assignments/test_services_routing_drain.py).
+    assert routed == [accepted.body["id"]]
     for callback in callbacks:
         callback()
     assert routed == [accepted.body["id"]]
