@@ -27,7 +27,7 @@ class RouteRequest(models.Model):
 
 
 class RouteDrain(models.Model):
-    """The one row saying a drain was queued and none has finished a pass since (queued_at): wakes queue no more."""
+    """The one row saying a drain was queued and none has started routing since (queued_at): wakes queue no more."""
 
     queued_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,7 +12,7 @@ from assignments import tasks
 from assignments.models import RouteDrain, RouteRequest
 from leadcrm.after_commit import after_commit, enqueue_on_commit
 
-# A drain queued this long ago that has not started is presumed lost (its worker died): a wake queues another.
+# A drain queued this long ago with no drain routing since is presumed lost (its worker died): a wake queues another.
 DRAIN_LOST_SECONDS = 60
 
 
@@ -35,7 +35,8 @@ def leads_route_enqueue(*, lead_ids: list[int]) -> None:
 
 
 def route_drain_wake() -> bool:
-    """Queue a drain unless one is queued and has not started yet; returns whether this call queued one.
+    """Queue a drain unless one was queued since a drain last took a slot or finished a pass (or that was more
+    than DRAIN_LOST_SECONDS ago); returns whether this call queued one.
 
     The drain routing clears the flag after each pass and then looks for requests once more, so a request
     committed before this call is read by that look or by the drain this call queues (services.routing_drain).

@@ -30,15 +30,16 @@ DRAIN_LOCK_KEY = 0x726F757465  # the first of the PostgreSQL advisory locks a ro
 def route_requests_drain(*, batch: int = DRAIN_BATCH, slice_seconds: float = DRAIN_SLICE_SECONDS) -> dict[str, int]:
     """Route every pending request, oldest first, each lead in its own transaction; returns the actions counted.
 
-    At most DRAIN_SLOTS drains route at once (on PostgreSQL each holds one of as many session advisory locks;
-    their requests are claimed with SKIP LOCKED), so one read of the reps serves a batch. A drain that takes a
-    slot clears the drain flag, so the next request queues one more drain for the other slot. A drain that finds
-    every slot taken returns at once and leaves the flag as it is, so wakes queue nothing more while the slots
-    are full. One routing, after each pass, clears the flag, lets go of its slot and only then looks for
-    requests again: a request committed before the clear is found by that look, and one after it queues a drain
-    of its own. A drain that dies loses nothing: an unrouted request stays until a drain routes
-    it, and its lock goes with its connection. A lead whose routing raises is logged and its request dropped; it
-    stays new, so the reconcile sweep requests it again.
+    At most DRAIN_SLOTS drains route at once (on PostgreSQL each holds one of as many session advisory locks, and
+    requests are claimed with SKIP LOCKED), so one read of the reps serves a batch. A drain that takes a slot
+    clears the drain flag, so the next request queues one more drain for another slot. A drain that finds every
+    slot taken returns at once and leaves the flag as it is, so wakes queue nothing more while the slots are full.
+    A drain routing, after each pass, clears the flag, lets go of its slot and only then looks for requests
+    again: a request committed before the clear is found by that look, and one after it queues a drain of its own.
+
+    A drain that dies loses nothing: an unrouted request stays until a drain routes it, and the lock goes with the
+    connection. A lead whose routing raises is logged and its request dropped; it stays new, so the reconcile
+    sweep requests it again.
     """
     floor = FloorRead(decisions=batch)
     actions: Counter[str] = Counter()
