@@ -77,7 +77,7 @@ class Doorbell:
 
 def ring(name: str) -> None:
     """Wake every listener of `name` on this machine; never raises (a missed ring only delays, see above). Where
-    nobody listens (PostgreSQL: no process binds a doorbell) it costs one failed directory read."""
+    nobody listens it costs one directory read."""
     try:
         entries = list(os.scandir(doorbell_dir()))
     except OSError:

@@ -5,7 +5,6 @@ from campaigns.services.intake import (
     IntakeResult,
     intake_invalid_record,
     lead_intake,
-    lead_routing_enqueue,
     leads_routing_enqueue,
 )
 from campaigns.services.intake_bulk import BulkIntakeResult, lead_intake_bulk
@@ -22,7 +21,7 @@ from campaigns.services.webhooks import (
 __all__ = ["ApiKeyCreated", "supplier_api_key_create", "supplier_api_key_revoke"]
 __all__ += [
     "BulkIntakeResult", "IntakeResult", "caps_claim", "intake_invalid_record", "lead_intake", "lead_intake_bulk",
-    "lead_routing_enqueue", "leads_routing_enqueue", "lead_status_webhook_enqueue", "supplier_api_key_touch",
+    "leads_routing_enqueue", "lead_status_webhook_enqueue", "supplier_api_key_touch",
     "suppression_value_normalise",
     "webhook_deliveries_due_enqueue", "webhook_delivery_attempt", "webhook_signature",
 ]

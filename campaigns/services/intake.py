@@ -77,26 +77,18 @@ class _Keys(TypedDict):
     external_id: str
 
 
-def lead_routing_enqueue(*, lead_id: int) -> None:
-    """Route a stored lead on the sales floor once the current transaction commits."""
-    floor().leads_route_on_commit(lead_ids=[lead_id])
-
-
 def leads_routing_enqueue(*, lead_ids: list[int]) -> None:
     """Route stored leads on the sales floor once the current transaction commits: the floor writes a routing
     request per lead in this transaction, so the requests commit or roll back with the leads."""
     floor().leads_route_on_commit(lead_ids=lead_ids)
 
 
-def lead_distribution_dispatch(*, lead_id: int, mode: str, cost_rules: bool = True) -> None:
-    """Hand a committed new lead to routing or to buyers by its campaign's distribution mode, then apply the cost
-    rules (run after the commit; cost_rules=False: the campaign had none at intake)."""
+def lead_buyers_dispatch(*, lead_id: int, cost_rules: bool) -> None:
+    """Hand a committed new lead of a buyers-first campaign to buyers, then apply the cost rules (run after the
+    commit; cost_rules=False: the campaign had none at intake)."""
     from campaigns.buyers.services import lead_cost_apply, lead_distribution_enqueue
 
-    if mode in Campaign.BUYERS_FIRST:
-        lead_distribution_enqueue(lead_id=lead_id)
-    else:
-        lead_routing_enqueue(lead_id=lead_id)
+    lead_distribution_enqueue(lead_id=lead_id)
     if cost_rules:
         lead_cost_apply(lead_id=lead_id)
 
@@ -110,8 +102,7 @@ def leads_distribution_start(*, leads: list[tuple[int, IntakeCampaign]]) -> None
     routed, costed = [], []
     for lead_id, campaign in leads:
         if campaign.distribution_mode in Campaign.BUYERS_FIRST:
-            after_commit(partial(lead_distribution_dispatch, lead_id=lead_id, mode=campaign.distribution_mode,
-                                 cost_rules=campaign.has_cost_rules))
+            after_commit(partial(lead_buyers_dispatch, lead_id=lead_id, cost_rules=campaign.has_cost_rules))
             continue
         routed.append(lead_id)
         if campaign.has_cost_rules:

@@ -26,9 +26,8 @@ def _fresh_rate_limit_counters(monkeypatch):
 
 @pytest.fixture
 def routed(monkeypatch) -> list[int]:
-    """Lead ids handed to routing (instead of queueing the routing task, which another package owns)."""
+    """Lead ids handed to routing (instead of writing the floor's routing requests, which another package owns)."""
     calls: list[int] = []
-    monkeypatch.setattr(intake, "lead_routing_enqueue", lambda *, lead_id: calls.append(lead_id))
     monkeypatch.setattr(intake, "leads_routing_enqueue", lambda *, lead_ids: calls.extend(lead_ids))
     return calls
 

@@ -21,7 +21,7 @@ def lead(i: int, campaign: str = "race", **extra) -> dict:
 
 @pytest.fixture
 def race(monkeypatch):
-    monkeypatch.setattr(intake, "lead_routing_enqueue", lambda *, lead_id: None)
+    monkeypatch.setattr(intake, "leads_routing_enqueue", lambda *, lead_ids: None)
     monkeypatch.setattr(intake, "leads_routing_enqueue", lambda *, lead_ids: None)
     campaign = CampaignFactory(slug="race")
     other = CampaignFactory(slug="race-2")

@@ -31,7 +31,7 @@ def lead(i: int = 0, **extra) -> dict:
 
 @pytest.fixture
 def race(monkeypatch):
-    monkeypatch.setattr(intake, "lead_routing_enqueue", lambda *, lead_id: None)
+    monkeypatch.setattr(intake, "leads_routing_enqueue", lambda *, lead_ids: None)
     campaign = CampaignFactory(slug="race")
     supplier, _ = supplier_with_key(name="Racer", campaigns=[campaign])
     return campaign, supplier

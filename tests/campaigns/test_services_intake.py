@@ -310,19 +310,18 @@ def test_routing_is_requested_in_the_leads_own_transaction_for_accepted_leads_on
     assert routed == [accepted.body["id"]]
 
 
-def test_lead_routing_enqueue_requests_routing_and_queues_one_drain(db, monkeypatch,
-                                                                    django_capture_on_commit_callbacks):
+def test_leads_routing_enqueue_requests_routing_and_queues_one_drain(db, monkeypatch,
+                                                                     django_capture_on_commit_callbacks):
     import django_q.tasks
 
     from assignments.models import RouteRequest
-    from campaigns.services.intake import lead_routing_enqueue
+    from campaigns.services.intake import leads_routing_enqueue
 
     first, second = LeadFactory(), LeadFactory()
     calls = []
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: calls.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        lead_routing_enqueue(lead_id=first.pk)
-        lead_routing_enqueue(lead_id=second.pk)
-        lead_routing_enqueue(lead_id=first.pk)
+        leads_routing_enqueue(lead_ids=[first.pk])
+        leads_routing_enqueue(lead_ids=[second.pk, first.pk])
     assert sorted(RouteRequest.objects.values_list("lead_id", flat=True)) == [first.pk, second.pk]
     assert calls == [("assignments.tasks.route_drain_task",)]  # one drain, not one task per lead
