@@ -75,7 +75,7 @@ class RouteRequestAdmin(EventLogAdmin):
 
 @admin.register(RouteDrain)
 class RouteDrainAdmin(EventLogAdmin):
-    """Whether a drain task is queued and not started yet (empty: the next routing request queues one)."""
+    """Whether a drain was queued and none has started routing since (empty: the next routing request queues one)."""
 
     list_display = ("__str__", "queued_at")
     fields = ("queued_at",)

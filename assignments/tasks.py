@@ -9,7 +9,7 @@ def route_lead_task(lead_id: int) -> str:
 
 
 def route_drain_task() -> dict[str, int]:
-    """Route every requested lead (services.routing_drain); queued by the drain's wake, one at a time."""
+    """Route every requested lead (services.routing_drain); the drain's wake keeps one of these queued at a time."""
     return services.route_requests_drain()
 
 
